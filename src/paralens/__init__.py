@@ -1,0 +1,44 @@
+"""paralens: typed, purely functional differentiable programming.
+
+Examples:
+    >>> import paralens
+    >>> import paralens.numpy as pnp
+    >>> paralens.grad(lambda x: pnp.sin(x) * x)(0.0)
+    0.0
+"""
+
+from paralens import numpy as numpy
+from paralens import tree as tree
+from paralens._core import Var
+from paralens._transforms import (
+    backprop,
+    grad,
+    hessian,
+    hvp,
+    jacfwd,
+    jacobian,
+    jacrev,
+    jvp,
+    stop_gradient,
+    value_and_grad,
+    vjp,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Var",
+    "backprop",
+    "grad",
+    "hessian",
+    "hvp",
+    "jacfwd",
+    "jacobian",
+    "jacrev",
+    "jvp",
+    "numpy",
+    "stop_gradient",
+    "tree",
+    "value_and_grad",
+    "vjp",
+]

@@ -1,0 +1,47 @@
+"""The core: tracing and the two AD modes, free of any array library."""
+
+from paralens._core._trace import (
+    METHODS,
+    OPERATORS,
+    PROPERTIES,
+    ForwardTrace,
+    Node,
+    Primitive,
+    ReverseTrace,
+    Trace,
+    Var,
+    backward,
+    bind,
+    getattr_node,
+    getitem_node,
+    is_var,
+    pack,
+    plain_value,
+    primitive,
+    primitive_of,
+    value_of,
+)
+from paralens._core._vspace import ZERO
+
+__all__ = [
+    "METHODS",
+    "OPERATORS",
+    "PROPERTIES",
+    "ZERO",
+    "ForwardTrace",
+    "Node",
+    "Primitive",
+    "ReverseTrace",
+    "Trace",
+    "Var",
+    "backward",
+    "bind",
+    "getattr_node",
+    "getitem_node",
+    "is_var",
+    "pack",
+    "plain_value",
+    "primitive",
+    "primitive_of",
+    "value_of",
+]

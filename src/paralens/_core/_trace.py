@@ -1,0 +1,617 @@
+"""Tracing: ``Var``, primitives and the two traces (reverse and forward).
+
+A transform opens a *trace* with a level higher than every trace open around it. Inputs
+become ``Var``s of that trace. A primitive applied to Vars is processed by the
+highest-level trace among its arguments; Vars of lower traces are plain constants to it
+and are handled, recursively, when the primitive's underlying function is applied to the
+unwrapped values. That recursion is what keeps nested differentiation free of
+perturbation confusion.
+
+Reverse mode records one ``Node`` per primitive application on the trace's tape, in
+creation order, which is already topological; the backward pass walks it once, from the
+output back. Forward mode carries a tangent beside every value and needs no tape.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Hashable, Iterator
+from typing import Any, ParamSpec, TypeVar
+
+from paralens._core import _vspace
+from paralens._core._vspace import ZERO
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+_levels = itertools.count(1)
+
+
+class Trace:
+    """One application of a transform: a level, and whether it is still open."""
+
+    __slots__ = ("active", "level")
+
+    def __init__(self) -> None:
+        self.level = next(_levels)
+        self.active = True
+
+    def process(
+        self,
+        prim: Primitive,
+        ans: Any,
+        args: tuple[Any, ...],
+        vals: tuple[Any, ...],
+        kwargs: dict[str, Any],
+    ) -> Var:
+        raise NotImplementedError
+
+    def escaped(self) -> RuntimeError:
+        return RuntimeError(
+            "a traced value (Var) was used after the transform that created it returned; "
+            "it escaped, e.g. through a global or a closure kept past the call. Return "
+            "it from the differentiated function instead, or use `stop_gradient`."
+        )
+
+
+class Node:
+    """One recorded primitive application: its answer, inputs and parent nodes."""
+
+    __slots__ = ("ans", "ct", "index", "kwargs", "parents", "prim", "vals")
+
+    def __init__(
+        self,
+        prim: Primitive | None,
+        ans: Any,
+        vals: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        parents: list[tuple[int, Node]],
+        index: int,
+    ) -> None:
+        self.prim = prim
+        self.ans = ans
+        self.vals = vals
+        self.kwargs = kwargs
+        self.parents = parents
+        self.index = index
+        self.ct: Any = None
+
+
+class ReverseTrace(Trace):
+    """A trace that records a tape for the reverse (VJP) pass."""
+
+    __slots__ = ("tape",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tape: list[Node] = []
+
+    def new_input(self, value: Any) -> Var:
+        node = Node(None, value, (), {}, [], -1)
+        return Var(value, self, node)
+
+    def process(
+        self,
+        prim: Primitive,
+        ans: Any,
+        args: tuple[Any, ...],
+        vals: tuple[Any, ...],
+        kwargs: dict[str, Any],
+    ) -> Var:
+        if not self.active:
+            raise self.escaped()
+        parents = [(i, a._aux) for i, a in enumerate(args) if type(a) is Var and a._trace is self]
+        tape = self.tape
+        node = Node(prim, ans, vals, kwargs, parents, len(tape))
+        tape.append(node)
+        return Var(ans, self, node)
+
+
+def backward(tape: list[Node], out: Node, ct: Any, inputs: list[Node]) -> list[Any]:
+    """Walk ``tape`` from ``out`` back to its inputs; return each input's cotangent.
+
+    Cotangents accumulate on the nodes only for the duration of the walk, so one tape
+    can be pulled back many times (as ``jacrev`` does).
+    """
+    for n in inputs:
+        n.ct = None
+    out.ct = ct
+    try:
+        for i in range(out.index, -1, -1):
+            node = tape[i]
+            g = node.ct
+            if g is None:
+                continue
+            node.ct = None
+            if g is ZERO:
+                continue
+            prim = node.prim
+            assert prim is not None
+            if not prim.zero_aware:
+                g = _vspace.instantiate(g, node.ans)
+            for argnum, parent in node.parents:
+                c = prim.vjp_maker(argnum)(node.ans, *node.vals, **node.kwargs)(g)
+                pc = parent.ct
+                parent.ct = c if pc is None else _vspace.add(pc, c)
+        return [_take(n) for n in inputs]
+    finally:
+        for n in tape[: out.index + 1]:
+            n.ct = None
+        for n in inputs:
+            n.ct = None
+
+
+def _take(node: Node) -> Any:
+    ct = node.ct
+    node.ct = None
+    return ZERO if ct is None else ct
+
+
+class ForwardTrace(Trace):
+    """A trace that carries a tangent beside every value (forward mode)."""
+
+    __slots__ = ()
+
+    def new_input(self, value: Any, tangent: Any) -> Var:
+        return Var(value, self, tangent)
+
+    def process(
+        self,
+        prim: Primitive,
+        ans: Any,
+        args: tuple[Any, ...],
+        vals: tuple[Any, ...],
+        kwargs: dict[str, Any],
+    ) -> Var:
+        if not self.active:
+            raise self.escaped()
+        tangent: Any = ZERO
+        for i, a in enumerate(args):
+            if type(a) is Var and a._trace is self:
+                t = prim.jvp_rule(i)(a._aux, ans, *vals, **kwargs)
+                tangent = _vspace.add(tangent, t)
+        return Var(ans, self, tangent)
+
+
+class Primitive:
+    """A function the AD treats as atomic, with one derivative rule per argument.
+
+    ``vjps[i](ans, *args, **kwargs)`` returns the pullback ``g -> cotangent of args[i]``;
+    ``jvps[i](tangent, ans, *args, **kwargs)`` returns the tangent of ``ans`` caused by
+    ``tangent`` in ``args[i]``. A rule of ``None`` means that argument has a zero
+    derivative.
+    """
+
+    def __init__(self, fun: Callable[..., Any], name: str) -> None:
+        self.fun = fun
+        self.name = name
+        self.vjps: dict[int, Callable[..., Any] | None] = {}
+        self.jvps: dict[int, Callable[..., Any] | None] = {}
+        self.vjp_argnum: Callable[..., Any] | None = None
+        self.jvp_argnum: Callable[..., Any] | None = None
+        self.zero_aware = False
+        self.nondiff = False
+        self.wrapper: Callable[..., Any] = fun
+
+    def __repr__(self) -> str:
+        return f"<primitive {self.name}>"
+
+    def vjp_maker(self, argnum: int) -> Callable[..., Any]:
+        try:
+            rule = self.vjps[argnum]
+        except KeyError:
+            if self.vjp_argnum is not None:
+                general = self.vjp_argnum
+                return lambda ans, *args, **kwargs: general(argnum, ans, args, kwargs)
+            raise NotImplementedError(
+                f"no reverse-mode (VJP) rule for argument {argnum} of primitive "
+                f"'{self.name}'; define one with paralens.extend.defvjp({self.name}, ...) "
+                f"(use None for an argument with zero gradient)"
+            ) from None
+        return _zero_vjp if rule is None else rule
+
+    def jvp_rule(self, argnum: int) -> Callable[..., Any]:
+        try:
+            rule = self.jvps[argnum]
+        except KeyError:
+            if self.jvp_argnum is not None:
+                general = self.jvp_argnum
+                return lambda g, ans, *args, **kwargs: general(argnum, g, ans, args, kwargs)
+            raise NotImplementedError(
+                f"no forward-mode (JVP) rule for argument {argnum} of primitive "
+                f"'{self.name}'; define one with paralens.extend.defjvp({self.name}, ...) "
+                f"(use None for an argument with zero derivative)"
+            ) from None
+        return _zero_jvp if rule is None else rule
+
+
+def _zero_vjp(ans: Any, *args: Any, **kwargs: Any) -> Callable[[Any], Any]:
+    return lambda g: ZERO
+
+
+def _zero_jvp(g: Any, ans: Any, *args: Any, **kwargs: Any) -> Any:
+    return ZERO
+
+
+def bind(prim: Primitive, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """Apply ``prim`` to arguments at least one of which is a ``Var``."""
+    if prim.nondiff:
+        return prim.fun(*[plain_value(a) for a in args], **kwargs)
+    trace: Trace | None = None
+    level = -1
+    for a in args:
+        if type(a) is Var and a._trace.level > level:
+            trace = a._trace
+            level = trace.level
+    assert trace is not None
+    vals = tuple(a._value if type(a) is Var and a._trace is trace else a for a in args)
+    ans = prim.wrapper(*vals, **kwargs)
+    return trace.process(prim, ans, args, vals, kwargs)
+
+
+def primitive(fun: Callable[P, R], name: str | None = None) -> Callable[P, R]:
+    """Make ``fun`` a primitive: atomic to the AD, with rules given by ``defvjp``/``defjvp``.
+
+    On arguments that hold no ``Var`` the result is ``fun``'s own, at the cost of one
+    check per positional argument.
+    """
+    prim = Primitive(fun, str(name or getattr(fun, "__name__", repr(fun))))
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        for a in args:
+            if type(a) is Var:
+                return bind(prim, args, kwargs)
+        return fun(*args, **kwargs)
+
+    wrapper.__name__ = prim.name
+    wrapper.__qualname__ = getattr(fun, "__qualname__", prim.name)
+    wrapper.__doc__ = fun.__doc__
+    wrapper.__module__ = getattr(fun, "__module__", __name__)
+    wrapper.__wrapped__ = fun  # type: ignore[attr-defined]
+    wrapper._primitive = prim  # type: ignore[attr-defined]
+    prim.wrapper = wrapper
+    return wrapper
+
+
+def primitive_of(fun: Callable[..., Any]) -> Primitive:
+    """The ``Primitive`` behind a function made by ``primitive``."""
+    prim = getattr(fun, "_primitive", None)
+    if not isinstance(prim, Primitive):
+        raise TypeError(
+            f"{getattr(fun, '__name__', fun)!r} is not a primitive; wrap the function "
+            f"with paralens.extend.primitive first"
+        )
+    return prim
+
+
+# Operators and array methods of Var are looked up here. The array layer
+# (paralens.numpy) fills these tables, so that this module stays free of NumPy.
+OPERATORS: dict[str, Callable[..., Any]] = {}
+METHODS: dict[str, Callable[..., Any]] = {}
+PROPERTIES: dict[str, Callable[[Any], Any]] = {}
+_PLAIN_ATTRIBUTES = frozenset({"shape", "ndim", "dtype", "size"})
+
+
+def _operator(name: str) -> Callable[..., Any]:
+    try:
+        return OPERATORS[name]
+    except KeyError:
+        raise TypeError(
+            f"no differentiable '{name}' is registered for traced values; import "
+            f"paralens.numpy, or register one in paralens._core.OPERATORS"
+        ) from None
+
+
+class Var:
+    """A traced value: what a differentiated function receives in place of its inputs.
+
+    ``v.value`` is the plain value. Arithmetic operators, indexing, iteration and field
+    access on a Var are differentiable; comparisons give plain values. Vars are created
+    only by the transforms (``grad``, ``vjp``, ``jvp``, ...).
+    """
+
+    __slots__ = ("_aux", "_trace", "_value")
+    __array_ufunc__ = None  # NumPy defers to our reflected operators
+    __array_priority__ = 1000.0
+
+    def __init__(self, value: Any, trace: Trace, aux: Any) -> None:
+        self._value = value
+        self._trace = trace
+        self._aux = aux
+
+    @property
+    def value(self) -> Any:
+        """The plain value this Var traces."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return f"Var({self._value!r})"
+
+    # arithmetic
+    def __add__(self, other: Any) -> Any:
+        return _operator("add")(self, other)
+
+    def __radd__(self, other: Any) -> Any:
+        return _operator("add")(other, self)
+
+    def __sub__(self, other: Any) -> Any:
+        return _operator("subtract")(self, other)
+
+    def __rsub__(self, other: Any) -> Any:
+        return _operator("subtract")(other, self)
+
+    def __mul__(self, other: Any) -> Any:
+        return _operator("multiply")(self, other)
+
+    def __rmul__(self, other: Any) -> Any:
+        return _operator("multiply")(other, self)
+
+    def __truediv__(self, other: Any) -> Any:
+        return _operator("divide")(self, other)
+
+    def __rtruediv__(self, other: Any) -> Any:
+        return _operator("divide")(other, self)
+
+    def __pow__(self, other: Any) -> Any:
+        return _operator("power")(self, other)
+
+    def __rpow__(self, other: Any) -> Any:
+        return _operator("power")(other, self)
+
+    def __matmul__(self, other: Any) -> Any:
+        return _operator("matmul")(self, other)
+
+    def __rmatmul__(self, other: Any) -> Any:
+        return _operator("matmul")(other, self)
+
+    def __neg__(self) -> Any:
+        return _operator("negative")(self)
+
+    def __pos__(self) -> Var:
+        return self
+
+    def __abs__(self) -> Any:
+        return _operator("abs")(self)
+
+    # comparisons give plain values
+    def __lt__(self, other: Any) -> Any:
+        return self._value < _plain(other)
+
+    def __le__(self, other: Any) -> Any:
+        return self._value <= _plain(other)
+
+    def __gt__(self, other: Any) -> Any:
+        return self._value > _plain(other)
+
+    def __ge__(self, other: Any) -> Any:
+        return self._value >= _plain(other)
+
+    def __eq__(self, other: object) -> Any:
+        return self._value == _plain(other)
+
+    def __ne__(self, other: object) -> Any:
+        return self._value != _plain(other)
+
+    __hash__ = object.__hash__
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __float__(self) -> float:
+        raise TypeError(
+            "float() of a traced value would drop its gradient; use pnp functions on the "
+            "Var, or read v.value where a plain number is meant"
+        )
+
+    # containers
+    def __len__(self) -> int:
+        return len(plain_value(self._value))
+
+    def __iter__(self) -> Iterator[Any]:
+        value = plain_value(self._value)
+        if isinstance(value, dict):
+            return iter(value)
+        return (self[i] for i in range(len(value)))
+
+    def __getitem__(self, key: Any) -> Any:
+        if _vspace.is_node(plain_value(self._value)):
+            return getitem_node(self, key)
+        return _operator("getitem")(self, key)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        value = plain_value(self._value)
+        node = _vspace.node_def(value)
+        if node is not None and name in _field_names(value):
+            return getattr_node(self, name)
+        if name in _PLAIN_ATTRIBUTES and hasattr(value, name):
+            return getattr(value, name)
+        if name in PROPERTIES:
+            return PROPERTIES[name](self)
+        if name in METHODS:
+            method = METHODS[name]
+            return lambda *args, **kwargs: method(self, *args, **kwargs)
+        if isinstance(value, dict) and name in ("keys", "values", "items"):
+            return _dict_view(self, name)
+        fields = _field_names(value)
+        hint = f" Its fields are: {', '.join(fields)}." if fields else ""
+        raise AttributeError(
+            f"a traced {type(value).__name__} has no differentiable attribute '{name}'.{hint}"
+        )
+
+
+def _plain(x: Any) -> Any:
+    return x._value if type(x) is Var else x
+
+
+def _field_names(value: Any) -> tuple[str, ...]:
+    fields = getattr(type(value), "__dataclass_fields__", None)
+    if fields is not None:
+        return tuple(fields)
+    names = getattr(type(value), "_fields", None)
+    return tuple(names) if isinstance(names, tuple) else ()
+
+
+def _dict_view(v: Var, name: str) -> Callable[[], Any]:
+    keys = list(plain_value(v._value))
+    if name == "keys":
+        return lambda: keys
+    if name == "values":
+        return lambda: [v[k] for k in keys]
+    return lambda: [(k, v[k]) for k in keys]
+
+
+def value_of(x: Any) -> Any:
+    """The plain value of ``x``: ``x.value`` for a Var, ``x`` itself otherwise."""
+    return x._value if type(x) is Var else x
+
+
+def plain_value(x: Any) -> Any:
+    """``x`` with every level of tracing removed."""
+    while type(x) is Var:
+        x = x._value
+    return x
+
+
+def is_var(x: Any) -> bool:
+    return type(x) is Var
+
+
+# Structural primitives: reaching into, and building, traced containers.
+
+
+def _getitem_node(x: Any, key: Any) -> Any:
+    try:
+        return x[key]
+    except (IndexError, KeyError, TypeError) as e:
+        keys = list(x) if isinstance(x, dict) else f"0..{len(x) - 1}"
+        raise type(e)(
+            f"cannot index a traced {type(x).__name__} with {key!r}; valid keys: {keys}"
+        ) from None
+
+
+def _getattr_node(x: Any, name: str) -> Any:
+    return getattr(x, name)
+
+
+getitem_node = primitive(_getitem_node, "getitem")
+getattr_node = primitive(_getattr_node, "getattr")
+
+
+def _one_hot_children(x: Any, select: Callable[[list[Any]], list[Any]]) -> Any:
+    node = _vspace.node_def(x)
+    assert node is not None
+    children, aux = node.flatten(x)
+    return node.unflatten(aux, select(children))
+
+
+def _getitem_vjp(ans: Any, x: Any, key: Any) -> Callable[[Any], Any]:
+    x = plain_value(x)
+
+    def pullback(g: Any) -> Any:
+        if isinstance(x, dict):
+            return {k: (g if k == key else ZERO) for k in x}
+        if isinstance(key, slice):
+            out = [ZERO] * len(x)
+            for i, gi in zip(range(*key.indices(len(x))), g, strict=True):
+                out[i] = gi
+        else:
+            out = [ZERO] * len(x)
+            out[key] = g
+        return _one_hot_children(x, lambda children: out)
+
+    return pullback
+
+
+def _getattr_vjp(ans: Any, x: Any, name: str) -> Callable[[Any], Any]:
+    x = plain_value(x)
+    names = _field_names(x)
+
+    def pullback(g: Any) -> Any:
+        if isinstance(x, tuple):
+            return type(x)(*(g if n == name else ZERO for n in names))
+        node = _vspace.node_def(x)
+        assert node is not None
+        return node.unflatten(names, [g if n == name else ZERO for n in names])
+
+    return pullback
+
+
+_getitem_prim = primitive_of(getitem_node)
+_getitem_prim.vjps[0] = _getitem_vjp
+_getitem_prim.jvps[0] = lambda t, ans, x, key: t[key]
+_getitem_prim.zero_aware = True
+_getattr_prim = primitive_of(getattr_node)
+_getattr_prim.vjps[0] = _getattr_vjp
+_getattr_prim.jvps[0] = lambda t, ans, x, name: getattr(t, name)
+_getattr_prim.zero_aware = True
+
+
+def _pack(treedef: tuple[Any, Hashable], *children: Any) -> Any:
+    node, aux = treedef
+    return node.unflatten(aux, list(children))
+
+
+pack = primitive(_pack, "pack")
+_pack_prim = primitive_of(pack)
+_pack_prim.zero_aware = True
+_pack_prim.vjps[0] = None
+
+
+def _pack_vjp_argnum(
+    argnum: int, ans: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> Callable[[Any], Any]:
+    node, _ = args[0]
+
+    def pullback(g: Any) -> Any:
+        if g is ZERO:
+            return ZERO
+        return node.flatten(g)[0][argnum - 1]
+
+    return pullback
+
+
+def _pack_jvp_argnum(
+    argnum: int, t: Any, ans: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> Any:
+    node, aux = args[0]
+    return node.unflatten(
+        aux,
+        [
+            t if i == argnum else _vspace.zeros_like(value_of(c))
+            for i, c in enumerate(args)
+            if i > 0
+        ],
+    )
+
+
+_pack_prim.vjp_argnum = _pack_vjp_argnum
+_pack_prim.jvp_argnum = _pack_jvp_argnum
+
+
+def _var_zeros(v: Any) -> Any:
+    return _vspace.zeros_like(plain_value(v))
+
+
+def _var_ones(v: Any) -> Any:
+    return _vspace.ones_like(plain_value(v))
+
+
+def _var_coerce(primal: Any, ct: Any) -> Any:
+    return ct
+
+
+_vspace.TRACED_TYPES.add(Var)
+# A structure may hold Vars of an enclosing trace (a tuple built from traced values and
+# passed to an inner transform); to the vector space such a Var is a leaf like its value.
+_vspace.register_leaf(
+    Var,
+    zeros=_var_zeros,
+    add=lambda x, y: x + y,
+    ones=_var_ones,
+    scale=lambda a, x: a * x,
+    inner=lambda x, y: _vspace.inner(plain_value(x), plain_value(y)),
+    coerce=_var_coerce,
+    is_integer=lambda v: _vspace.is_integer(plain_value(v)),
+)

@@ -1,0 +1,347 @@
+"""What a value is to the AD: leaves with a vector space, containers with children.
+
+A *leaf* is a value the AD differentiates directly. It knows its zero, its addition, its
+one, scaling by a number and an inner product (``LeafSpace``). A *node* is a container
+(tuple, list, dict, NamedTuple, dataclass, ``None``) that flattens to children and
+rebuilds from them. Everything here is plain Python: NumPy leaves are registered by
+``paralens.tree``, one layer up.
+
+Inside the reverse pass a structured cotangent may hold ``ZERO`` in place of a child that
+received no gradient; ``instantiate`` turns it into real zeros at the end. This keeps the
+gradient of ``params[0]`` from allocating zeros for every other part of ``params``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Hashable
+from typing import Any, NamedTuple
+
+
+class LeafSpace(NamedTuple):
+    """The vector-space operations of one leaf type."""
+
+    zeros: Callable[[Any], Any]
+    add: Callable[[Any, Any], Any]
+    ones: Callable[[Any], Any]
+    scale: Callable[[Any, Any], Any]
+    inner: Callable[[Any, Any], Any]
+    coerce: Callable[[Any, Any], Any]
+    is_integer: Callable[[Any], bool]
+
+
+class NodeDef(NamedTuple):
+    """How one container type flattens to its children and rebuilds from them."""
+
+    flatten: Callable[[Any], tuple[list[Any], Hashable]]
+    unflatten: Callable[[Hashable, list[Any]], Any]
+
+
+class _Zero:
+    """The symbolic zero cotangent: the identity of ``add``, never seen by users."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "ZERO"
+
+
+ZERO: Any = _Zero()
+
+_LEAVES: dict[type, LeafSpace] = {}
+_NODES: dict[type, NodeDef] = {}
+_LOOKUP: dict[type, LeafSpace | NodeDef | None] = {}
+# Types of traced values (Var): a cotangent of such a type is kept as it is.
+TRACED_TYPES: set[type] = set()
+
+UNREGISTERED = (
+    "paralens does not know how to differentiate a value of type {name}. "
+    "Register it as a leaf with a vector space:\n"
+    "    paralens.tree.register_leaf({name}, zeros=..., add=..., ones=..., scale=..., "
+    "inner=...)\n"
+    "or as a container of differentiable parts:\n"
+    "    paralens.tree.register_node({name}, flatten=lambda x: (children, aux), "
+    "unflatten=lambda aux, children: {name}(...))"
+)
+
+
+def _same(primal: Any, ct: Any) -> Any:
+    return ct
+
+
+def _never_integer(x: Any) -> bool:
+    return False
+
+
+def register_leaf(
+    cls: type,
+    *,
+    zeros: Callable[[Any], Any],
+    add: Callable[[Any, Any], Any],
+    ones: Callable[[Any], Any],
+    scale: Callable[[Any, Any], Any] | None = None,
+    inner: Callable[[Any, Any], Any] | None = None,
+    coerce: Callable[[Any, Any], Any] | None = None,
+    is_integer: Callable[[Any], bool] | None = None,
+) -> None:
+    """Register ``cls`` as a leaf type with its vector space (see ``paralens.tree``)."""
+
+    def missing(op: str) -> Callable[..., Any]:
+        def fail(*args: Any) -> Any:
+            raise TypeError(
+                f"leaf type {cls.__name__} was registered without `{op}`; pass "
+                f"register_leaf({cls.__name__}, ..., {op}=...) to use this operation"
+            )
+
+        return fail
+
+    _LEAVES[cls] = LeafSpace(
+        zeros,
+        add,
+        ones,
+        scale if scale is not None else missing("scale"),
+        inner if inner is not None else missing("inner"),
+        coerce if coerce is not None else _same,
+        is_integer if is_integer is not None else _never_integer,
+    )
+    _LOOKUP.clear()
+
+
+def register_node(
+    cls: type,
+    *,
+    flatten: Callable[[Any], tuple[list[Any], Hashable]],
+    unflatten: Callable[[Hashable, list[Any]], Any],
+) -> None:
+    """Register ``cls`` as a container type (see ``paralens.tree``)."""
+    _NODES[cls] = NodeDef(flatten, unflatten)
+    _LOOKUP.clear()
+
+
+def _flatten_dataclass(x: Any) -> tuple[list[Any], Hashable]:
+    names = tuple(f.name for f in dataclasses.fields(x))
+    return [getattr(x, n) for n in names], names
+
+
+def _dataclass_node(cls: type) -> NodeDef:
+    def unflatten(names: Any, children: list[Any]) -> Any:
+        # Bypasses __init__ and __post_init__: a cotangent need not satisfy the
+        # invariants the class checks on its primal values (a positive scale, say).
+        obj: Any = object.__new__(cls)
+        for n, c in zip(names, children, strict=True):
+            object.__setattr__(obj, n, c)
+        return obj
+
+    return NodeDef(_flatten_dataclass, unflatten)
+
+
+def _namedtuple_node(cls: type) -> NodeDef:
+    return NodeDef(lambda x: (list(x), None), lambda aux, children: cls(*children))
+
+
+def lookup(cls: type) -> LeafSpace | NodeDef | None:
+    """The leaf space or node definition of ``cls``, or ``None`` when it has neither."""
+    try:
+        return _LOOKUP[cls]
+    except KeyError:
+        pass
+    found: LeafSpace | NodeDef | None = _LEAVES.get(cls) or _NODES.get(cls)
+    if found is None:
+        if dataclasses.is_dataclass(cls):
+            found = _dataclass_node(cls)
+        elif issubclass(cls, tuple) and hasattr(cls, "_fields"):
+            found = _namedtuple_node(cls)
+        else:
+            for base in cls.__mro__[1:]:
+                if base in _LEAVES:
+                    found = _LEAVES[base]
+                    break
+    _LOOKUP[cls] = found
+    return found
+
+
+def leaf_space(x: Any) -> LeafSpace | None:
+    """The vector space of ``x`` if it is a leaf, else ``None``."""
+    found = lookup(type(x))
+    return found if isinstance(found, LeafSpace) else None
+
+
+def node_def(x: Any) -> NodeDef | None:
+    """The node definition of ``x`` if it is a container, else ``None``."""
+    found = lookup(type(x))
+    return found if isinstance(found, NodeDef) else None
+
+
+def is_leaf(x: Any) -> bool:
+    return isinstance(lookup(type(x)), LeafSpace)
+
+
+def is_node(x: Any) -> bool:
+    return isinstance(lookup(type(x)), NodeDef)
+
+
+def is_integer(x: Any) -> bool:
+    """Whether ``x`` is a leaf of integer (or boolean) type, which gets no gradient."""
+    space = leaf_space(x)
+    return space is not None and space.is_integer(x)
+
+
+def unregistered(x: Any) -> TypeError:
+    return TypeError(UNREGISTERED.format(name=type(x).__name__))
+
+
+def _space_or_node(x: Any) -> LeafSpace | NodeDef:
+    found = lookup(type(x))
+    if found is None:
+        raise unregistered(x)
+    return found
+
+
+def map_structure(fn: Callable[..., Any], x: Any, *rest: Any) -> Any:
+    """Apply ``fn`` to corresponding leaves of ``x`` and ``rest``, keeping the structure."""
+    found = _space_or_node(x)
+    if isinstance(found, LeafSpace):
+        return fn(x, *rest)
+    children, aux = found.flatten(x)
+    others = [found.flatten(r)[0] for r in rest]
+    for r, o in zip(rest, others, strict=True):
+        if len(o) != len(children) or type(r) is not type(x):
+            raise ValueError(
+                f"structures differ: {type(x).__name__} with {len(children)} children "
+                f"against {type(r).__name__} with {len(o)}"
+            )
+    mapped = [map_structure(fn, c, *(o[i] for o in others)) for i, c in enumerate(children)]
+    return found.unflatten(aux, mapped)
+
+
+def zeros_like(x: Any) -> Any:
+    """The zero of ``x``'s vector space, with ``x``'s structure."""
+    space = leaf_space(x)
+    if space is not None:
+        return space.zeros(x)
+    return map_structure(lambda leaf: _space_or_node(leaf).zeros(leaf), x)  # type: ignore[union-attr]
+
+
+def ones_like(x: Any) -> Any:
+    """The one of ``x``'s vector space (every leaf filled with ones)."""
+    return map_structure(lambda leaf: leaf_space(leaf).ones(leaf), x)  # type: ignore[union-attr]
+
+
+def scale(a: Any, x: Any) -> Any:
+    """``a * x`` for a number ``a``, leaf by leaf."""
+    return map_structure(lambda leaf: leaf_space(leaf).scale(a, leaf), x)  # type: ignore[union-attr]
+
+
+def inner(x: Any, y: Any) -> Any:
+    """The inner product of two values of the same structure (a number)."""
+    total: Any = 0.0
+    for a, b in zip(leaves(x), leaves(y), strict=True):
+        total = total + leaf_space(a).inner(a, b)  # type: ignore[union-attr]
+    return total
+
+
+def add(x: Any, y: Any) -> Any:
+    """``x + y`` in the vector space of their (shared) structure; ``ZERO`` is neutral."""
+    if x is ZERO:
+        return y
+    if y is ZERO:
+        return x
+    found = _space_or_node(x)
+    if isinstance(found, LeafSpace):
+        return found.add(x, y)
+    xs, aux = found.flatten(x)
+    ys, _ = found.flatten(y)
+    return found.unflatten(aux, [add(a, b) for a, b in zip(xs, ys, strict=True)])
+
+
+def instantiate(ct: Any, primal: Any) -> Any:
+    """Replace every ``ZERO`` in ``ct`` by zeros shaped like the matching part of ``primal``."""
+    if ct is ZERO:
+        return zeros_like(primal)
+    found = lookup(type(primal))
+    if not isinstance(found, NodeDef):
+        return ct
+    cts, aux = found.flatten(ct)
+    primals, _ = found.flatten(primal)
+    return found.unflatten(aux, [instantiate(c, p) for c, p in zip(cts, primals, strict=True)])
+
+
+def coerce(ct: Any, primal: Any) -> Any:
+    """Give ``ct`` the exact leaf types of ``primal`` (a float's gradient is a float)."""
+    if type(ct) in TRACED_TYPES:
+        return ct
+    found = lookup(type(primal))
+    if isinstance(found, LeafSpace):
+        return found.coerce(primal, ct)
+    if found is None:
+        return ct
+    cts, aux = found.flatten(ct)
+    primals, _ = found.flatten(primal)
+    return found.unflatten(aux, [coerce(c, p) for c, p in zip(cts, primals, strict=True)])
+
+
+def leaves(x: Any) -> list[Any]:
+    """The leaves of ``x``, left to right."""
+    out: list[Any] = []
+    _collect(x, out)
+    return out
+
+
+def _collect(x: Any, out: list[Any]) -> None:
+    found = _space_or_node(x)
+    if isinstance(found, LeafSpace):
+        out.append(x)
+        return
+    for child in found.flatten(x)[0]:
+        _collect(child, out)
+
+
+def _float_coerce(primal: Any, ct: Any) -> Any:
+    return float(ct) if type(ct) is not float else ct
+
+
+def _complex_coerce(primal: Any, ct: Any) -> Any:
+    return complex(ct) if type(ct) is not complex else ct
+
+
+def _int_zero(primal: Any, ct: Any) -> Any:
+    return 0
+
+
+register_leaf(
+    float,
+    zeros=lambda x: 0.0,
+    add=lambda x, y: x + y,
+    ones=lambda x: 1.0,
+    scale=lambda a, x: a * x,
+    inner=lambda x, y: x * y,
+    coerce=_float_coerce,
+)
+register_leaf(
+    complex,
+    zeros=lambda x: 0j,
+    add=lambda x, y: x + y,
+    ones=lambda x: 1 + 0j,
+    scale=lambda a, x: a * x,
+    inner=lambda x, y: (x.conjugate() * y).real,
+    coerce=_complex_coerce,
+)
+for _int_type in (int, bool):
+    register_leaf(
+        _int_type,
+        zeros=lambda x: 0,
+        add=lambda x, y: x + y,
+        ones=lambda x: 1,
+        scale=lambda a, x: a * x,
+        inner=lambda x, y: x * y,
+        coerce=_int_zero,
+        is_integer=lambda x: True,
+    )
+register_node(tuple, flatten=lambda x: (list(x), None), unflatten=lambda aux, c: tuple(c))
+register_node(list, flatten=lambda x: (list(x), None), unflatten=lambda aux, c: list(c))
+register_node(
+    dict,
+    flatten=lambda x: (list(x.values()), tuple(x.keys())),
+    unflatten=lambda keys, c: dict(zip(keys, c, strict=True)),  # type: ignore[call-overload]
+)
+register_node(type(None), flatten=lambda x: ([], None), unflatten=lambda aux, c: None)

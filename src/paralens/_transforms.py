@@ -1,0 +1,393 @@
+"""The transforms: reverse mode (``vjp``, ``grad``, ...) and forward mode (``jvp``, ...)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from paralens import tree
+from paralens._core import _vspace
+from paralens._core._trace import (
+    ForwardTrace,
+    ReverseTrace,
+    Trace,
+    Var,
+    backward,
+    pack,
+    plain_value,
+    primitive,
+    primitive_of,
+)
+from paralens._core._vspace import ZERO
+
+__all__ = [
+    "backprop",
+    "grad",
+    "hessian",
+    "hvp",
+    "jacfwd",
+    "jacobian",
+    "jacrev",
+    "jvp",
+    "stop_gradient",
+    "value_and_grad",
+    "vjp",
+]
+
+Argnums = int | Sequence[int]
+
+
+def _check_differentiable(x: Any, what: str) -> None:
+    leaves = _vspace.leaves(x)
+    if leaves and all(_vspace.is_integer(leaf) for leaf in leaves):
+        raise TypeError(
+            f"{what} holds only integers ({x!r}), which have no gradient; pass a float "
+            f"(e.g. 3.0 instead of 3, or array.astype(float))"
+        )
+
+
+def _pack_output(out: Any, trace: Trace) -> Any:
+    """Turn a structure holding Vars of ``trace`` into one Var of that structure."""
+    if type(out) is Var:
+        return out
+    node = _vspace.node_def(out)
+    if node is None:
+        return out
+    children, aux = node.flatten(out)
+    packed = [_pack_output(c, trace) for c in children]
+    if any(type(c) is Var and c._trace is trace for c in packed):
+        return pack((node, aux), *packed)
+    return node.unflatten(aux, packed)
+
+
+def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[[Any], tuple[Any, ...]]]:
+    """The value of ``f(*primals)`` and its pullback (vector-Jacobian product).
+
+    Args:
+        f: a function of ``len(primals)`` arguments, of any registered structure.
+        *primals: the point to differentiate at.
+
+    Returns:
+        ``(ans, pullback)`` where ``pullback(ct)`` takes a cotangent shaped like ``ans``
+        and returns one cotangent per primal, each with its primal's structure and types.
+
+    Examples:
+        >>> import paralens.numpy as pnp
+        >>> ans, pullback = vjp(lambda x, y: x * y, 3.0, 4.0)
+        >>> ans, pullback(1.0)
+        (12.0, (4.0, 3.0))
+    """
+    trace = ReverseTrace()
+    try:
+        for i, p in enumerate(primals):
+            _check_differentiable(p, f"argument {i}")
+        inputs = [trace.new_input(p) for p in primals]
+        out = _pack_output(f(*inputs), trace)
+    finally:
+        trace.active = False
+    is_traced = type(out) is Var and out._trace is trace
+    ans = out._value if is_traced else out
+    input_nodes = [v._aux for v in inputs]
+
+    def pullback(ct: Any) -> tuple[Any, ...]:
+        if is_traced:
+            cts = backward(trace.tape, out._aux, ct, input_nodes)
+        else:
+            cts = [ZERO] * len(primals)
+        return tuple(
+            _vspace.coerce(_vspace.instantiate(c, plain_value(p)), plain_value(p))
+            if c is not ZERO
+            else _vspace.zeros_like(plain_value(p))
+            for c, p in zip(cts, primals, strict=True)
+        )
+
+    return ans, pullback
+
+
+def _scalar_seed(ans: Any, fname: str) -> Any:
+    plain = plain_value(ans)
+    shape = getattr(plain, "shape", None)
+    if not _vspace.is_leaf(plain) or (shape is not None and shape != ()):
+        what = f"an array of shape {shape}" if shape is not None else type(plain).__name__
+        raise TypeError(
+            f"grad requires {fname} to return a scalar, but it returned {what}. "
+            f"Reduce it first (e.g. pnp.sum), or use vjp/jacrev for non-scalar outputs."
+        )
+    return _vspace.ones_like(plain)
+
+
+def _argnums_tuple(argnums: Argnums, nargs: int, fname: str) -> tuple[int, ...]:
+    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    for n in nums:
+        if not -nargs <= n < nargs:
+            raise ValueError(
+                f"argnums {argnums!r} refers to argument {n}, but {fname} was called with "
+                f"{nargs} positional argument(s)"
+            )
+    return tuple(n % nargs for n in nums)
+
+
+def value_and_grad(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., tuple[Any, Any]]:
+    """A function returning ``f``'s value and its gradient with respect to ``argnums``.
+
+    Args:
+        f: a function returning a scalar.
+        argnums: which positional argument(s) to differentiate; an int gives one
+            gradient, a sequence gives a tuple of them.
+
+    Returns:
+        A function of ``f``'s arguments returning ``(value, gradient)``.
+
+    Raises:
+        TypeError: ``f`` returned a non-scalar, or a differentiated argument holds only
+            integers.
+
+    Examples:
+        >>> value_and_grad(lambda x: x * x * x)(2.0)
+        (8.0, 12.0)
+    """
+    fname = getattr(f, "__name__", "the function")
+
+    def value_and_grad_f(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
+        nums = _argnums_tuple(argnums, len(args), fname)
+
+        def f_of_diff_args(*diff_args: Any) -> Any:
+            full = list(args)
+            for n, a in zip(nums, diff_args, strict=True):
+                full[n] = a
+            return f(*full, **kwargs)
+
+        ans, pullback = vjp(f_of_diff_args, *(args[n] for n in nums))
+        grads = pullback(_scalar_seed(ans, fname))
+        return ans, grads[0] if isinstance(argnums, int) else grads
+
+    value_and_grad_f.__name__ = f"value_and_grad({fname})"
+    return value_and_grad_f
+
+
+def grad(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
+    """The gradient of a scalar function ``f`` with respect to its argument(s) ``argnums``.
+
+    The gradient has the structure and leaf types of the argument: a dataclass's gradient
+    is that dataclass, a float's is a float.
+
+    Examples:
+        >>> import paralens.numpy as pnp
+        >>> grad(pnp.sin)(0.0)
+        1.0
+        >>> grad(lambda p: p["w"] * p["w"] + 3.0 * p["b"])({"w": 2.0, "b": 1.0})
+        {'w': 4.0, 'b': 3.0}
+        >>> grad(grad(lambda x: x ** 3))(2.0)  # second derivative, 6 x
+        12.0
+    """
+    vg = value_and_grad(f, argnums)
+
+    def grad_f(*args: Any, **kwargs: Any) -> Any:
+        return vg(*args, **kwargs)[1]
+
+    grad_f.__name__ = f"grad({getattr(f, '__name__', 'f')})"
+    return grad_f
+
+
+def backprop(f: Callable[..., Any], *args: Any) -> tuple[Any, tuple[Any, ...]]:
+    """Run ``f(*args)`` and return its value with the gradient of every argument.
+
+    Examples:
+        >>> backprop(lambda x, y: x * y + y, 3.0, 4.0)
+        (16.0, (4.0, 4.0))
+    """
+    ans, pullback = vjp(f, *args)
+    return ans, pullback(_scalar_seed(ans, getattr(f, "__name__", "the function")))
+
+
+def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, Any]:
+    """The value of ``f(*primals)`` and its derivative along ``tangents`` (forward mode).
+
+    Args:
+        f: a function of ``len(primals)`` arguments.
+        primals: the point.
+        tangents: one tangent per primal, each with its primal's structure.
+
+    Returns:
+        ``(ans, tangent_out)`` with ``tangent_out`` shaped like ``ans``.
+
+    Examples:
+        >>> import paralens.numpy as pnp
+        >>> jvp(lambda x: x * x, (3.0,), (1.0,))
+        (9.0, 6.0)
+    """
+    if len(primals) != len(tangents):
+        raise ValueError(
+            f"jvp needs one tangent per primal: got {len(primals)} primals and "
+            f"{len(tangents)} tangents"
+        )
+    for i, (p, t) in enumerate(zip(primals, tangents, strict=True)):
+        _check_differentiable(p, f"primal {i}")
+        p_def, t_def = tree.tree_structure(plain_value(p)), tree.tree_structure(t)
+        if p_def != t_def:
+            raise ValueError(f"tangent {i} has structure {t_def!r}, its primal {p_def!r}")
+    trace = ForwardTrace()
+    try:
+        inputs = [trace.new_input(p, t) for p, t in zip(primals, tangents, strict=True)]
+        out = f(*inputs)
+    finally:
+        trace.active = False
+    return _split_forward(out, trace)
+
+
+def _split_forward(out: Any, trace: Trace) -> tuple[Any, Any]:
+    if type(out) is Var and out._trace is trace:
+        value = out._value
+        return value, _vspace.instantiate(out._aux, plain_value(value))
+    node = _vspace.node_def(out)
+    if node is None:
+        return out, _vspace.zeros_like(plain_value(out))
+    children, aux = node.flatten(out)
+    pairs = [_split_forward(c, trace) for c in children]
+    return (
+        node.unflatten(aux, [p[0] for p in pairs]),
+        node.unflatten(aux, [p[1] for p in pairs]),
+    )
+
+
+def _basis(x: Any) -> tuple[tuple[int, ...], list[Any]]:
+    """The shape of a float or array ``x`` and the standard basis of its space."""
+    plain = plain_value(x)
+    if not _vspace.is_leaf(plain):
+        raise TypeError(
+            f"jacobians are defined here for scalars and arrays, not {type(plain).__name__}; "
+            f"use vjp or jvp for structured values"
+        )
+    arr = np.asarray(plain)
+    dtype = arr.dtype if arr.dtype.kind in "fc" else np.float64
+    basis = []
+    for i in range(arr.size):
+        e = np.zeros(arr.size, dtype=dtype)
+        e[i] = 1
+        basis.append(e.reshape(arr.shape) if arr.ndim else type(plain)(e[0]))
+    return arr.shape, basis
+
+
+def _stack_columns(
+    columns: list[Any], out_shape: tuple[int, ...], in_shape: tuple[int, ...]
+) -> Any:
+    from paralens import numpy as pnp
+
+    stacked = pnp.stack([pnp.reshape(c, (-1,)) for c in columns], axis=-1)
+    return pnp.reshape(stacked, out_shape + in_shape)
+
+
+def jacfwd(f: Callable[..., Any], argnums: int = 0) -> Callable[..., Any]:
+    """The Jacobian of ``f`` in forward mode: one ``jvp`` per input coordinate.
+
+    The result has shape ``ans.shape + x.shape``.
+
+    Examples:
+        >>> import numpy as np
+        >>> import paralens.numpy as pnp
+        >>> jacfwd(lambda x: x * x)(np.array([1.0, 2.0]))
+        array([[2., 0.],
+               [0., 4.]])
+    """
+
+    def jac(*args: Any, **kwargs: Any) -> Any:
+        n = _argnums_tuple(argnums, len(args), "f")[0]
+        in_shape, basis = _basis(args[n])
+
+        def f_n(x: Any) -> Any:
+            return f(*args[:n], x, *args[n + 1 :], **kwargs)
+
+        columns = [jvp(f_n, (args[n],), (e,))[1] for e in basis]
+        out_shape = (
+            np.shape(plain_value(f_n(args[n])))
+            if not columns
+            else np.shape(plain_value(columns[0]))
+        )
+        return _stack_columns(columns, tuple(out_shape), in_shape)
+
+    return jac
+
+
+def jacrev(f: Callable[..., Any], argnums: int = 0) -> Callable[..., Any]:
+    """The Jacobian of ``f`` in reverse mode: one pullback per output coordinate.
+
+    Examples:
+        >>> import numpy as np
+        >>> import paralens.numpy as pnp
+        >>> jacrev(lambda x: pnp.sin(x))(np.array([0.0, 0.0]))
+        array([[1., 0.],
+               [0., 1.]])
+    """
+
+    def jac(*args: Any, **kwargs: Any) -> Any:
+        from paralens import numpy as pnp
+
+        n = _argnums_tuple(argnums, len(args), "f")[0]
+
+        def f_n(x: Any) -> Any:
+            return f(*args[:n], x, *args[n + 1 :], **kwargs)
+
+        ans, pullback = vjp(f_n, args[n])
+        out_shape, basis = _basis(ans)
+        in_shape = tuple(np.shape(plain_value(args[n])))
+        rows = [pnp.reshape(pullback(e)[0], (-1,)) for e in basis]
+        if not rows:
+            return np.zeros(tuple(out_shape) + in_shape)
+        return pnp.reshape(pnp.stack(rows, axis=0), tuple(out_shape) + in_shape)
+
+    return jac
+
+
+jacobian = jacrev
+
+
+def hessian(f: Callable[..., Any], argnums: int = 0) -> Callable[..., Any]:
+    """The Hessian of a scalar ``f``: forward mode over reverse mode.
+
+    Examples:
+        >>> import numpy as np
+        >>> import paralens.numpy as pnp
+        >>> hessian(lambda x: pnp.sum(x ** 3))(np.array([1.0, 2.0]))
+        array([[ 6.,  0.],
+               [ 0., 12.]])
+    """
+    return jacfwd(jacrev(f, argnums), argnums)
+
+
+def hvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) -> Any:
+    """The Hessian of scalar ``f`` at ``primals`` applied to ``tangents``, without forming it.
+
+    Returns one result per primal (a tuple) when ``f`` has several arguments, else one.
+
+    Examples:
+        >>> hvp(lambda x: x ** 3, (2.0,), (1.0,))
+        12.0
+    """
+    nums = tuple(range(len(primals)))
+    g = grad(f, argnums=nums)
+    out = jvp(g, primals, tangents)[1]
+    return out[0] if len(primals) == 1 else out
+
+
+def _stop_gradient(x: Any) -> Any:
+    return x
+
+
+_stop = primitive(_stop_gradient, "stop_gradient")
+primitive_of(_stop).nondiff = True
+
+
+def stop_gradient(x: Any) -> Any:
+    """``x`` as a constant: no gradient flows through it, at any level of nesting.
+
+    Examples:
+        >>> grad(lambda x: x * stop_gradient(x))(3.0)
+        3.0
+    """
+    if type(x) is Var:
+        return _stop(x)
+    if _vspace.node_def(x) is None:
+        return x
+    return tree.tree_map(_stop, x, is_leaf=lambda v: type(v) is Var)

@@ -1,0 +1,1093 @@
+"""The differentiable NumPy primitives and their rules.
+
+Every rule is written with these same functions (or Var operators), so a rule can be
+differentiated again. Broadcasting is undone in one place, ``unbroadcast``. On arguments
+that hold no ``Var`` each function returns exactly what NumPy returns.
+"""
+
+from __future__ import annotations
+
+import itertools
+import operator
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from paralens._core._trace import METHODS, OPERATORS, PROPERTIES, plain_value, primitive_of
+from paralens.extend import (
+    defjvp,
+    defjvp_argnum,
+    defvjp,
+    defvjp_argnum,
+    nondifferentiable,
+    primitive,
+)
+
+# Shape helpers (plain values, never traced).
+
+
+def shape(x: Any) -> tuple[int, ...]:
+    """``numpy.shape`` of ``x``, traced or not."""
+    return np.shape(plain_value(x))
+
+
+def ndim(x: Any) -> int:
+    """``numpy.ndim`` of ``x``, traced or not."""
+    return np.ndim(plain_value(x))
+
+
+def size(x: Any) -> int:
+    """``numpy.size`` of ``x``, traced or not."""
+    return int(np.size(plain_value(x)))
+
+
+def _result_type(x: Any) -> Any:
+    return np.result_type(plain_value(x))
+
+
+def unbroadcast(g: Any, target: Any) -> Any:
+    """Sum ``g`` down to the shape of ``target``: the adjoint of broadcasting.
+
+    This is the one place where broadcasting is undone; every rule calls it.
+
+    Examples:
+        >>> unbroadcast(np.ones((2, 3)), np.zeros(3))
+        array([2., 2., 2.])
+        >>> unbroadcast(np.ones((2, 3)), np.zeros((2, 1)))
+        array([[3.],
+               [3.]])
+    """
+    target_shape = shape(target)
+    g_shape = shape(g)
+    if g_shape == target_shape:
+        return g
+    lead = len(g_shape) - len(target_shape)
+    if lead > 0:
+        g = sum(g, axis=tuple(range(lead)))
+    axes = tuple(i for i, n in enumerate(target_shape) if n == 1 and shape(g)[i] != 1)
+    if axes:
+        g = sum(g, axis=axes, keepdims=True)
+    return g
+
+
+def broadcast_like(t: Any, ans: Any) -> Any:
+    """Broadcast tangent ``t`` to the shape of ``ans`` (the forward twin of unbroadcast)."""
+    if shape(t) == shape(ans):
+        return t
+    return broadcast_to(t, shape(ans))
+
+
+def _ub(rule: Callable[..., Any], argnum: int) -> Callable[..., Any]:
+    """Wrap a pullback maker so its cotangent is summed to its argument's shape."""
+
+    def maker(ans: Any, *args: Any, **kwargs: Any) -> Callable[[Any], Any]:
+        pullback = rule(ans, *args, **kwargs)
+        target = args[argnum]
+        return lambda g: unbroadcast(pullback(g), target)
+
+    return maker
+
+
+def _bj(rule: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap a tangent rule so its result is broadcast to the answer's shape."""
+
+    def jvp_rule(t: Any, ans: Any, *args: Any, **kwargs: Any) -> Any:
+        return broadcast_like(rule(t, ans, *args, **kwargs), ans)
+
+    return jvp_rule
+
+
+# Elementwise binary operations.
+
+add = primitive(np.add, "add")
+subtract = primitive(np.subtract, "subtract")
+multiply = primitive(np.multiply, "multiply")
+divide = primitive(np.divide, "divide")
+true_divide = divide
+power = primitive(np.power, "power")
+maximum = primitive(np.maximum, "maximum")
+minimum = primitive(np.minimum, "minimum")
+arctan2 = primitive(np.arctan2, "arctan2")
+
+
+def _add_vjp(ans: Any, x: Any, y: Any) -> Callable[[Any], Any]:
+    return lambda g: unbroadcast(g, x)
+
+
+def _add_vjp_y(ans: Any, x: Any, y: Any) -> Callable[[Any], Any]:
+    return lambda g: unbroadcast(g, y)
+
+
+defvjp(add, _add_vjp, _add_vjp_y)
+defjvp(add, _bj(lambda t, ans, x, y: t), _bj(lambda t, ans, x, y: t))
+defvjp(
+    subtract,
+    _add_vjp,
+    lambda ans, x, y: lambda g: unbroadcast(-g, y),
+)
+defjvp(subtract, _bj(lambda t, ans, x, y: t), _bj(lambda t, ans, x, y: -t))
+defvjp(
+    multiply,
+    lambda ans, x, y: lambda g: unbroadcast(g * y, x),
+    lambda ans, x, y: lambda g: unbroadcast(g * x, y),
+)
+defjvp(multiply, _bj(lambda t, ans, x, y: t * y), _bj(lambda t, ans, x, y: x * t))
+defvjp(
+    divide,
+    lambda ans, x, y: lambda g: unbroadcast(g / y, x),
+    lambda ans, x, y: lambda g: unbroadcast(-g * ans / y, y),
+)
+defjvp(
+    divide,
+    _bj(lambda t, ans, x, y: t / y),
+    _bj(lambda t, ans, x, y: -t * ans / y),
+)
+
+
+def _power_dx(x: Any, y: Any) -> Any:
+    """d(x**y)/dx = y x**(y-1); at y = 0 it is 0, not 0 * x**-1 (which is nan at x = 0)."""
+    if isinstance(y, (int, float)) and y != 0:
+        return y * x ** (y - 1)
+    return y * x ** where(y != 0, y - 1, 1.0)
+
+
+def _log_base(x: Any) -> Any:
+    # d(x**y)/dy = x**y log x; at x = 0 the product is 0 where x**y is, so log is masked.
+    return log(where(x > 0, x, 1.0))
+
+
+defvjp(
+    power,
+    lambda ans, x, y: lambda g: unbroadcast(g * _power_dx(x, y), x),
+    lambda ans, x, y: lambda g: unbroadcast(g * ans * _log_base(x), y),
+)
+defjvp(
+    power,
+    _bj(lambda t, ans, x, y: t * _power_dx(x, y)),
+    _bj(lambda t, ans, x, y: t * ans * _log_base(x)),
+)
+
+
+def _select_x(x: Any, y: Any, ans: Any) -> Any:
+    # Ties split the gradient evenly, so maximum(x, x) still has derivative 1.
+    return (x == ans) * 1.0 / ((x == ans) * 1.0 + (y == ans) * 1.0)
+
+
+defvjp(
+    maximum,
+    lambda ans, x, y: lambda g: unbroadcast(g * _select_x(x, y, ans), x),
+    lambda ans, x, y: lambda g: unbroadcast(g * _select_x(y, x, ans), y),
+)
+defjvp(
+    maximum,
+    _bj(lambda t, ans, x, y: t * _select_x(x, y, ans)),
+    _bj(lambda t, ans, x, y: t * _select_x(y, x, ans)),
+)
+defvjp(
+    minimum,
+    lambda ans, x, y: lambda g: unbroadcast(g * _select_x(x, y, ans), x),
+    lambda ans, x, y: lambda g: unbroadcast(g * _select_x(y, x, ans), y),
+)
+defjvp(
+    minimum,
+    _bj(lambda t, ans, x, y: t * _select_x(x, y, ans)),
+    _bj(lambda t, ans, x, y: t * _select_x(y, x, ans)),
+)
+defvjp(
+    arctan2,
+    lambda ans, x, y: lambda g: unbroadcast(g * y / (x**2 + y**2), x),
+    lambda ans, x, y: lambda g: unbroadcast(-g * x / (x**2 + y**2), y),
+)
+defjvp(
+    arctan2,
+    _bj(lambda t, ans, x, y: t * y / (x**2 + y**2)),
+    _bj(lambda t, ans, x, y: -t * x / (x**2 + y**2)),
+)
+
+
+# Elementwise unary operations: each is defined by its derivative d(ans, x), and both
+# rules multiply by it.
+
+
+def _unary(fun: Any, name: str, d: Callable[[Any, Any], Any]) -> Any:
+    prim = primitive(fun, name)
+    defvjp(prim, lambda ans, x: lambda g: g * d(ans, x))
+    defjvp(prim, lambda t, ans, x: t * d(ans, x))
+    return prim
+
+
+negative = primitive(np.negative, "negative")
+defvjp(negative, lambda ans, x: lambda g: -g)
+defjvp(negative, lambda t, ans, x: -t)
+
+exp: Callable[..., Any] = _unary(np.exp, "exp", lambda ans, x: ans)
+log: Callable[..., Any] = _unary(np.log, "log", lambda ans, x: 1.0 / x)
+log1p: Callable[..., Any] = _unary(np.log1p, "log1p", lambda ans, x: 1.0 / (1.0 + x))
+expm1: Callable[..., Any] = _unary(np.expm1, "expm1", lambda ans, x: ans + 1.0)
+sqrt: Callable[..., Any] = _unary(np.sqrt, "sqrt", lambda ans, x: 0.5 / ans)
+square: Callable[..., Any] = _unary(np.square, "square", lambda ans, x: 2.0 * x)
+abs: Callable[..., Any] = _unary(np.abs, "abs", lambda ans, x: sign(x))
+absolute = abs
+sin: Callable[..., Any] = _unary(np.sin, "sin", lambda ans, x: cos(x))
+cos: Callable[..., Any] = _unary(np.cos, "cos", lambda ans, x: -sin(x))
+tan: Callable[..., Any] = _unary(np.tan, "tan", lambda ans, x: 1.0 + ans**2)
+tanh: Callable[..., Any] = _unary(np.tanh, "tanh", lambda ans, x: 1.0 - ans**2)
+arctan: Callable[..., Any] = _unary(np.arctan, "arctan", lambda ans, x: 1.0 / (1.0 + x**2))
+sinh: Callable[..., Any] = _unary(np.sinh, "sinh", lambda ans, x: cosh(x))
+cosh: Callable[..., Any] = _unary(np.cosh, "cosh", lambda ans, x: sinh(x))
+
+
+def _sigmoid(x: Any) -> Any:
+    """The logistic function ``1 / (1 + exp(-x))``, computed without overflow."""
+    return 0.5 * (np.tanh(0.5 * x) + 1.0)
+
+
+sigmoid: Callable[..., Any] = _unary(_sigmoid, "sigmoid", lambda ans, x: ans * (1.0 - ans))
+logistic = sigmoid
+
+
+def _relu(x: Any) -> Any:
+    """``max(x, 0)`` elementwise."""
+    return np.maximum(x, 0.0)
+
+
+relu: Callable[..., Any] = _unary(_relu, "relu", lambda ans, x: (x > 0) * 1.0)
+
+
+def _softplus(x: Any) -> Any:
+    """``log(1 + exp(x))``, computed without overflow."""
+    return np.logaddexp(0.0, x)
+
+
+softplus: Callable[..., Any] = _unary(_softplus, "softplus", lambda ans, x: sigmoid(x))
+
+sign: Callable[..., Any] = nondifferentiable(np.sign)
+floor: Callable[..., Any] = nondifferentiable(np.floor)
+ceil: Callable[..., Any] = nondifferentiable(np.ceil)
+round: Callable[..., Any] = nondifferentiable(np.round)
+
+
+def _clip(x: Any, a_min: Any, a_max: Any) -> Any:
+    return np.clip(x, a_min, a_max)
+
+
+clip = primitive(_clip, "clip")
+
+
+def _inside(ans: Any, x: Any) -> Any:
+    return (ans == x) * 1.0
+
+
+defvjp(
+    clip,
+    lambda ans, x, lo, hi: lambda g: g * _inside(ans, x),
+    None,
+    None,
+)
+defjvp(clip, lambda t, ans, x, lo, hi: t * _inside(ans, x), None, None)
+
+
+# Reductions.
+
+
+def _keep_axes(g: Any, x: Any, axis: Any, keepdims: bool) -> Any:
+    """Reshape a reduced cotangent so it broadcasts back against ``x``."""
+    if keepdims or (axis is None and ndim(g) == 0):
+        return g
+    axes = (axis,) if isinstance(axis, int) else axis
+    if axes is None:
+        axes = tuple(range(ndim(x)))
+    axes = tuple(a % ndim(x) for a in axes)
+    return expand_dims(g, axes)
+
+
+def _sum(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    return np.sum(x, axis=axis, keepdims=keepdims)
+
+
+sum = primitive(_sum, "sum")
+
+
+def _sum_vjp(ans: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Callable[[Any], Any]:
+    return lambda g: broadcast_to(_keep_axes(g, x, axis, keepdims), shape(x))
+
+
+defvjp(sum, _sum_vjp)
+defjvp(sum, lambda t, ans, x, axis=None, keepdims=False: sum(t, axis, keepdims))
+
+
+def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """The mean of ``x`` over ``axis`` (a composite: ``sum`` divided by a count)."""
+    count = size(x) if axis is None else _count(shape(x), axis)
+    return sum(x, axis, keepdims) / count
+
+
+def _count(shp: tuple[int, ...], axis: Any) -> int:
+    axes = (axis,) if isinstance(axis, int) else axis
+    n = 1
+    for a in axes:
+        n *= shp[a]
+    return n
+
+
+def _max(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    return np.max(x, axis=axis, keepdims=keepdims)
+
+
+def _min(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    return np.min(x, axis=axis, keepdims=keepdims)
+
+
+max = primitive(_max, "max")
+min = primitive(_min, "min")
+amax = max
+amin = min
+
+
+def _extremum_mask(ans: Any, x: Any, axis: Any, keepdims: bool) -> Any:
+    # The gradient is shared equally among the places that attain the extremum.
+    hits = (x == _keep_axes(ans, x, axis, keepdims)) * 1.0
+    return hits / sum(hits, axis, True)
+
+
+for _extremum in (max, min):
+    defvjp(
+        _extremum,
+        lambda ans, x, axis=None, keepdims=False: (
+            lambda g: _keep_axes(g, x, axis, keepdims) * _extremum_mask(ans, x, axis, keepdims)
+        ),
+    )
+    defjvp(
+        _extremum,
+        lambda t, ans, x, axis=None, keepdims=False: sum(
+            t * _extremum_mask(ans, x, axis, keepdims), axis, keepdims
+        ),
+    )
+
+
+def _prod(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    return np.prod(x, axis=axis, keepdims=keepdims)
+
+
+prod = primitive(_prod, "prod")
+
+
+def _prod_others(ans: Any, x: Any, axis: Any, keepdims: bool) -> Any:
+    # The product of the other entries; the formula ans / x needs x without zeros.
+    return _keep_axes(ans, x, axis, keepdims) / x
+
+
+defvjp(
+    prod,
+    lambda ans, x, axis=None, keepdims=False: (
+        lambda g: _keep_axes(g, x, axis, keepdims) * _prod_others(ans, x, axis, keepdims)
+    ),
+)
+defjvp(
+    prod,
+    lambda t, ans, x, axis=None, keepdims=False: sum(
+        t * _prod_others(ans, x, axis, keepdims), axis, keepdims
+    ),
+)
+
+
+def var(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Any:
+    """The variance of ``x`` (a composite of ``mean`` and ``square``)."""
+    centred = x - mean(x, axis, True)
+    count = size(x) if axis is None else _count(shape(x), axis)
+    return sum(centred * centred, axis, keepdims) / (count - ddof)
+
+
+def std(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Any:
+    """The standard deviation of ``x``."""
+    return sqrt(var(x, axis, keepdims, ddof))
+
+
+def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """``log(sum(exp(x)))`` over ``axis``, stable for large inputs.
+
+    Examples:
+        >>> float(logsumexp(np.array([1000.0, 1000.0])))
+        1000.6931471805599
+    """
+    m = stop_gradient_array(max(x, axis, True))
+    out = log(sum(exp(x - m), axis, True)) + m
+    return out if keepdims else _drop_axes(out, x, axis)
+
+
+def _drop_axes(out: Any, x: Any, axis: Any) -> Any:
+    if axis is None:
+        return reshape(out, ())
+    return squeeze(out, axis)
+
+
+def log_softmax(x: Any, axis: int = -1) -> Any:
+    """``x - logsumexp(x)`` along ``axis``: log-probabilities from logits."""
+    return x - logsumexp(x, axis, True)
+
+
+def softmax(x: Any, axis: int = -1) -> Any:
+    """Probabilities from logits along ``axis``, stable for large inputs."""
+    return exp(log_softmax(x, axis))
+
+
+def _identity(x: Any) -> Any:
+    return x
+
+
+def stop_gradient_array(x: Any) -> Any:
+    return _stop(x)
+
+
+_stop: Callable[..., Any] = nondifferentiable(lambda x: x)
+
+
+def _cumsum(x: Any, axis: Any = None) -> Any:
+    return np.cumsum(x, axis=axis)
+
+
+cumsum = primitive(_cumsum, "cumsum")
+
+
+def _cumsum_vjp(ans: Any, x: Any, axis: Any = None) -> Callable[[Any], Any]:
+    def pullback(g: Any) -> Any:
+        if axis is None:
+            return reshape(flip(cumsum(flip(g, 0)), 0), shape(x))
+        return flip(cumsum(flip(g, axis), axis), axis)
+
+    return pullback
+
+
+defvjp(cumsum, _cumsum_vjp)
+defjvp(cumsum, lambda t, ans, x, axis=None: cumsum(t, axis))
+
+
+# Linear algebra.
+
+
+def _matmul(x: Any, y: Any) -> Any:
+    return np.matmul(x, y)
+
+
+matmul = primitive(_matmul, "matmul")
+
+
+def _matmul_vjp_x(ans: Any, x: Any, y: Any) -> Callable[[Any], Any]:
+    def pullback(g: Any) -> Any:
+        if ndim(y) == 1:
+            return g * y if ndim(x) == 1 else expand_dims(g, -1) * y
+        if ndim(x) == 1:
+            return unbroadcast(squeeze(matmul(expand_dims(g, -2), swapaxes(y, -1, -2)), -2), x)
+        return unbroadcast(matmul(g, swapaxes(y, -1, -2)), x)
+
+    return pullback
+
+
+def _matmul_vjp_y(ans: Any, x: Any, y: Any) -> Callable[[Any], Any]:
+    def pullback(g: Any) -> Any:
+        if ndim(x) == 1:
+            if ndim(y) == 1:
+                return g * x
+            return unbroadcast(expand_dims(x, -1) * expand_dims(g, -2), y)
+        if ndim(y) == 1:
+            return reshape(matmul(reshape(g, (1, -1)), reshape(x, (-1, shape(y)[0]))), shape(y))
+        return unbroadcast(matmul(swapaxes(x, -1, -2), g), y)
+
+    return pullback
+
+
+defvjp(matmul, _matmul_vjp_x, _matmul_vjp_y)
+defjvp(matmul, lambda t, ans, x, y: matmul(t, y), lambda t, ans, x, y: matmul(x, t))
+
+
+def dot(x: Any, y: Any) -> Any:
+    """``numpy.dot`` for scalars, vectors and matrices (a composite over ``matmul``)."""
+    if ndim(x) == 0 or ndim(y) == 0:
+        return multiply(x, y)
+    if ndim(x) <= 2 and ndim(y) <= 2:
+        return matmul(x, y)
+    return tensordot(x, y, axes=([ndim(x) - 1], [ndim(y) - 2 if ndim(y) > 1 else 0]))
+
+
+def outer(x: Any, y: Any) -> Any:
+    """The outer product of two vectors (flattened first, as in NumPy)."""
+    return multiply(expand_dims(ravel(x), 1), expand_dims(ravel(y), 0))
+
+
+def inner(x: Any, y: Any) -> Any:
+    """The inner product over the last axes."""
+    return sum(multiply(x, y), axis=-1)
+
+
+def _einsum(subscripts: str, *operands: Any) -> Any:
+    return np.einsum(subscripts, *operands)
+
+
+_einsum_prim = primitive(_einsum, "einsum")
+
+
+def einsum(subscripts: str, *operands: Any) -> Any:
+    """``numpy.einsum`` with explicit output (``'ij,jk->ik'``) or implicit subscripts."""
+    return _einsum_prim(subscripts, *operands)
+
+
+def _einsum_parts(subscripts: str, n: int) -> tuple[list[str], str]:
+    spec = subscripts.replace(" ", "")
+    if "..." in spec:
+        raise NotImplementedError(
+            "pnp.einsum does not differentiate ellipsis subscripts; name the axes"
+        )
+    if "->" in spec:
+        ins, out = spec.split("->")
+    else:
+        ins = spec
+        letters = ins.replace(",", "")
+        out = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    parts = ins.split(",")
+    if len(parts) != n:
+        raise ValueError(f"einsum: {subscripts!r} names {len(parts)} operands, got {n}")
+    return parts, out
+
+
+def _einsum_vjp(
+    argnum: int, ans: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> Callable[[Any], Any]:
+    subscripts, operands = args[0], args[1:]
+    if argnum == 0:
+        return lambda g: None
+    parts, out = _einsum_parts(subscripts, len(operands))
+    k = argnum - 1
+    target = parts[k]
+    others = [p for i, p in enumerate(parts) if i != k]
+    other_ops = [o for i, o in enumerate(operands) if i != k]
+
+    def pullback(g: Any) -> Any:
+        # Letters of the target missing from every other term were summed out: restore
+        # them by broadcasting over a ones array of their size.
+        present = set(out) | set("".join(others))
+        missing = "".join(c for c in dict.fromkeys(target) if c not in present)
+        spec_ins = [out, *others]
+        ops = [g, *other_ops]
+        if missing:
+            sizes = {c: shape(operands[k])[target.index(c)] for c in missing}
+            spec_ins.append(missing)
+            ops.append(np.ones(tuple(sizes[c] for c in missing)))
+        if len(set(target)) != len(target):
+            raise NotImplementedError("pnp.einsum does not differentiate repeated indices")
+        return _einsum_prim(",".join(spec_ins) + "->" + target, *ops)
+
+    return pullback
+
+
+def _einsum_jvp(
+    argnum: int, t: Any, ans: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> Any:
+    if argnum == 0:
+        return None
+    ops = list(args[1:])
+    ops[argnum - 1] = t
+    return _einsum_prim(args[0], *ops)
+
+
+defvjp_argnum(_einsum_prim, _einsum_vjp)
+defjvp_argnum(_einsum_prim, _einsum_jvp)
+
+
+def tensordot(x: Any, y: Any, axes: Any = 2) -> Any:
+    """``numpy.tensordot``, as an ``einsum``."""
+    nx, ny = ndim(x), ndim(y)
+    if isinstance(axes, int):
+        ax = list(range(nx - axes, nx))
+        ay = list(range(axes))
+    else:
+        ax = [axes[0]] if isinstance(axes[0], int) else list(axes[0])
+        ay = [axes[1]] if isinstance(axes[1], int) else list(axes[1])
+    ax = [a % nx for a in ax]
+    ay = [a % ny for a in ay]
+    letters = iter("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    sx = [next(letters) for _ in range(nx)]
+    sy = [next(letters) for _ in range(ny)]
+    for a, b in zip(ax, ay, strict=True):
+        sy[b] = sx[a]
+    out = [c for i, c in enumerate(sx) if i not in ax] + [
+        c for i, c in enumerate(sy) if i not in ay
+    ]
+    return einsum("".join(sx) + "," + "".join(sy) + "->" + "".join(out), x, y)
+
+
+# Shape operations.
+
+
+def _reshape(x: Any, newshape: Any) -> Any:
+    return np.reshape(x, newshape)
+
+
+reshape = primitive(_reshape, "reshape")
+defvjp(reshape, lambda ans, x, newshape: lambda g: reshape(g, shape(x)), None)
+defjvp(reshape, lambda t, ans, x, newshape: reshape(t, shape(ans)), None)
+
+
+def ravel(x: Any) -> Any:
+    """``x`` flattened to one axis."""
+    return reshape(x, (-1,))
+
+
+def _expand_dims(x: Any, axis: Any) -> Any:
+    return np.expand_dims(x, axis)
+
+
+expand_dims = primitive(_expand_dims, "expand_dims")
+defvjp(expand_dims, lambda ans, x, axis: lambda g: reshape(g, shape(x)), None)
+defjvp(expand_dims, lambda t, ans, x, axis: reshape(t, shape(ans)), None)
+
+
+def _squeeze(x: Any, axis: Any = None) -> Any:
+    return np.squeeze(x, axis)
+
+
+squeeze = primitive(_squeeze, "squeeze")
+defvjp(squeeze, lambda ans, x, axis=None: lambda g: reshape(g, shape(x)), None)
+defjvp(squeeze, lambda t, ans, x, axis=None: reshape(t, shape(ans)), None)
+
+
+def _broadcast_to(x: Any, newshape: Any) -> Any:
+    return np.broadcast_to(x, newshape)
+
+
+broadcast_to = primitive(_broadcast_to, "broadcast_to")
+defvjp(broadcast_to, lambda ans, x, newshape: lambda g: unbroadcast(g, x), None)
+defjvp(broadcast_to, lambda t, ans, x, newshape: broadcast_to(t, newshape), None)
+
+
+def _transpose(x: Any, axes: Any = None) -> Any:
+    return np.transpose(x, axes)
+
+
+transpose = primitive(_transpose, "transpose")
+
+
+def _inverse_axes(axes: Any, n: int) -> Any:
+    if axes is None:
+        return None
+    return tuple(int(i) for i in np.argsort([a % n for a in axes]))
+
+
+defvjp(
+    transpose,
+    lambda ans, x, axes=None: lambda g: transpose(g, _inverse_axes(axes, ndim(x))),
+    None,
+)
+defjvp(transpose, lambda t, ans, x, axes=None: transpose(t, axes), None)
+
+
+def swapaxes(x: Any, axis1: int, axis2: int) -> Any:
+    """``x`` with two axes exchanged (a ``transpose``)."""
+    axes = list(range(ndim(x)))
+    axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
+    return transpose(x, tuple(axes))
+
+
+def moveaxis(x: Any, source: int, destination: int) -> Any:
+    """``x`` with axis ``source`` moved to ``destination`` (a ``transpose``)."""
+    n = ndim(x)
+    axes = [i for i in range(n) if i != source % n]
+    axes.insert(destination % n, source % n)
+    return transpose(x, tuple(axes))
+
+
+def _flip(x: Any, axis: Any = None) -> Any:
+    return np.flip(x, axis)
+
+
+flip = primitive(_flip, "flip")
+defvjp(flip, lambda ans, x, axis=None: lambda g: flip(g, axis), None)
+defjvp(flip, lambda t, ans, x, axis=None: flip(t, axis), None)
+
+
+def _concatenate(axis: int, *arrays: Any) -> Any:
+    return np.concatenate(arrays, axis=axis)
+
+
+_concatenate_prim = primitive(_concatenate, "concatenate")
+
+
+def concatenate(arrays: Any, axis: int = 0) -> Any:
+    """Join a sequence of arrays along an existing axis."""
+    return _concatenate_prim(axis, *arrays)
+
+
+def _concatenate_vjp(
+    argnum: int, ans: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> Callable[[Any], Any]:
+    axis, arrays = args[0], args[1:]
+    start = 0
+    for a in arrays[: argnum - 1]:
+        start += shape(a)[axis]
+    stop = start + shape(arrays[argnum - 1])[axis]
+    index = tuple(
+        slice(start, stop) if i == axis % ndim(ans) else slice(None) for i in range(ndim(ans))
+    )
+    return lambda g: g[index]
+
+
+defvjp_argnum(_concatenate_prim, _concatenate_vjp)
+defjvp_argnum(
+    _concatenate_prim,
+    lambda argnum, t, ans, args, kwargs: _concatenate_prim(
+        args[0],
+        *(t if i == argnum else zeros_like(a) for i, a in enumerate(args) if i > 0),
+    ),
+)
+
+
+def stack(arrays: Any, axis: int = 0) -> Any:
+    """Join a sequence of same-shaped arrays along a new axis."""
+    return concatenate([expand_dims(a, axis) for a in arrays], axis)
+
+
+def split(x: Any, indices_or_sections: Any, axis: int = 0) -> list[Any]:
+    """Split ``x`` into pieces along ``axis`` (slices of ``x``, each differentiable)."""
+    n = shape(x)[axis]
+    if isinstance(indices_or_sections, int):
+        if n % indices_or_sections:
+            raise ValueError(
+                f"split: {n} entries along axis {axis} do not divide into "
+                f"{indices_or_sections} equal sections"
+            )
+        step = n // indices_or_sections
+        bounds = list(range(0, n + 1, step))
+    else:
+        bounds = [0, *indices_or_sections, n]
+    index = [slice(None)] * ndim(x)
+    pieces = []
+    for lo, hi in itertools.pairwise(bounds):
+        index[axis] = slice(lo, hi)
+        pieces.append(x[tuple(index)])
+    return pieces
+
+
+# Indexing.
+
+
+def _getitem(x: Any, index: Any) -> Any:
+    return x[index]
+
+
+getitem = primitive(_getitem, "getitem")
+
+
+def _index_add(shape_: tuple[int, ...], index: Any, g: Any) -> Any:
+    """Scatter-add ``g`` into zeros of ``shape_`` at ``index`` (repeats accumulate)."""
+    out = np.zeros(shape_, dtype=np.result_type(g))
+    if _is_basic(index):
+        out[index] = g
+    else:
+        np.add.at(out, index, g)
+    return out
+
+
+def _is_basic(index: Any) -> bool:
+    """Whether ``index`` selects each element at most once (ints, slices, None, ...)."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(p is None or p is Ellipsis or isinstance(p, (int, slice, np.integer)) for p in parts)
+
+
+index_add = primitive(_index_add, "index_add")
+defvjp(index_add, None, None, lambda ans, shp, index, g: lambda c: getitem(c, index))
+defjvp(index_add, None, None, lambda t, ans, shp, index, g: index_add(shp, index, t))
+defvjp(getitem, lambda ans, x, index: lambda g: index_add(shape(x), index, g), None)
+defjvp(getitem, lambda t, ans, x, index: getitem(t, index), None)
+
+
+def take(x: Any, indices: Any, axis: Any = None) -> Any:
+    """Elements of ``x`` at ``indices`` along ``axis`` (gather; scatter-add in reverse)."""
+    if axis is None:
+        return getitem(ravel(x), indices)
+    index = [slice(None)] * ndim(x)
+    index[axis] = indices
+    return getitem(x, tuple(index))
+
+
+def _where(condition: Any, x: Any, y: Any) -> Any:
+    return np.where(condition, x, y)
+
+
+where = primitive(_where, "where")
+defvjp(
+    where,
+    None,
+    lambda ans, c, x, y: lambda g: unbroadcast(where(c, g, zeros_like(g)), x),
+    lambda ans, c, x, y: lambda g: unbroadcast(where(c, zeros_like(g), g), y),
+)
+defjvp(
+    where,
+    None,
+    _bj(lambda t, ans, c, x, y: where(c, t, zeros_like(t))),
+    _bj(lambda t, ans, c, x, y: where(c, zeros_like(t), t)),
+)
+
+
+# Linear algebra: pnp.linalg.
+
+
+def _inv(a: Any) -> Any:
+    return np.linalg.inv(a)
+
+
+inv = primitive(_inv, "inv")
+defvjp(
+    inv, lambda ans, a: lambda g: -matmul(matmul(swapaxes(ans, -1, -2), g), swapaxes(ans, -1, -2))
+)
+defjvp(inv, lambda t, ans, a: -matmul(matmul(ans, t), ans))
+
+
+def _solve(a: Any, b: Any) -> Any:
+    return np.linalg.solve(a, b)
+
+
+solve = primitive(_solve, "solve")
+
+
+def _as_column(b: Any, a: Any) -> Any:
+    return ndim(b) == ndim(a) - 1
+
+
+def _solve_vjp_a(ans: Any, a: Any, b: Any) -> Callable[[Any], Any]:
+    def pullback(g: Any) -> Any:
+        gb = solve(swapaxes(a, -1, -2), g)
+        if _as_column(b, a):
+            return -expand_dims(gb, -1) * expand_dims(ans, -2)
+        return -matmul(gb, swapaxes(ans, -1, -2))
+
+    return pullback
+
+
+defvjp(
+    solve,
+    _solve_vjp_a,
+    lambda ans, a, b: lambda g: solve(swapaxes(a, -1, -2), g),
+)
+defjvp(
+    solve,
+    lambda t, ans, a, b: -solve(a, matmul(t, ans)),
+    lambda t, ans, a, b: solve(a, t),
+)
+
+
+def _det(a: Any) -> Any:
+    return np.linalg.det(a)
+
+
+det = primitive(_det, "det")
+defvjp(
+    det,
+    lambda ans, a: lambda g: expand_dims(expand_dims(g * ans, -1), -1) * swapaxes(inv(a), -1, -2),
+)
+defjvp(det, lambda t, ans, a: ans * _trace_last(matmul(inv(a), t)))
+
+
+def _trace_last(m: Any) -> Any:
+    return sum(m * np.eye(shape(m)[-1]), axis=(-2, -1))
+
+
+def _slogdet(a: Any) -> Any:
+    return tuple(np.linalg.slogdet(a))
+
+
+_logabsdet = primitive(lambda a: np.linalg.slogdet(a)[1], "logabsdet")
+defvjp(
+    _logabsdet,
+    lambda ans, a: lambda g: expand_dims(expand_dims(g, -1), -1) * swapaxes(inv(a), -1, -2),
+)
+defjvp(_logabsdet, lambda t, ans, a: _trace_last(matmul(inv(a), t)))
+
+
+def slogdet(a: Any) -> tuple[Any, Any]:
+    """``(sign, log|det a|)``; the sign is a constant, the log-determinant differentiable."""
+    return np.linalg.slogdet(plain_value(a))[0], _logabsdet(a)
+
+
+# Non-differentiable helpers: plain NumPy, traced arguments read through.
+
+zeros_like: Callable[..., Any] = nondifferentiable(np.zeros_like)
+ones_like: Callable[..., Any] = nondifferentiable(np.ones_like)
+full_like: Callable[..., Any] = nondifferentiable(np.full_like)
+argmax: Callable[..., Any] = nondifferentiable(np.argmax)
+argmin: Callable[..., Any] = nondifferentiable(np.argmin)
+argsort: Callable[..., Any] = nondifferentiable(np.argsort)
+zeros = np.zeros
+ones = np.ones
+full = np.full
+arange = np.arange
+linspace = np.linspace
+eye = np.eye
+array = np.array
+asarray = np.asarray
+float32 = np.float32
+float64 = np.float64
+int64 = np.int64
+pi = np.pi
+e = np.e
+inf = np.inf
+nan = np.nan
+ndarray = np.ndarray
+
+
+def astype(x: Any, dtype: Any) -> Any:
+    """``x`` converted to a floating ``dtype``; the cotangent converts back."""
+    return _astype(x, np.dtype(dtype))
+
+
+_astype = primitive(lambda x, dtype: np.asarray(x).astype(dtype), "astype")
+defvjp(_astype, lambda ans, x, dtype: lambda g: _astype(g, _result_type(x)), None)
+defjvp(_astype, lambda t, ans, x, dtype: _astype(t, dtype), None)
+
+
+# What Var's operators and array methods mean. An operator computes with Python's own
+# operator, so traced code gives what the same code gives untraced (a float times a float
+# is a float, not a NumPy scalar), and it shares its rules with the NumPy function.
+
+
+def _operator_twin(op: Callable[..., Any], like: Callable[..., Any]) -> Callable[..., Any]:
+    twin = primitive(op, primitive_of(like).name)
+    source, target = primitive_of(like), primitive_of(twin)
+    target.vjps, target.jvps = source.vjps, source.jvps
+    return twin
+
+
+OPERATORS.update(
+    add=_operator_twin(operator.add, add),
+    subtract=_operator_twin(operator.sub, subtract),
+    multiply=_operator_twin(operator.mul, multiply),
+    divide=_operator_twin(operator.truediv, divide),
+    power=_operator_twin(operator.pow, power),
+    matmul=_operator_twin(operator.matmul, matmul),
+    negative=_operator_twin(operator.neg, negative),
+    abs=_operator_twin(operator.abs, abs),
+    getitem=getitem,
+)
+PROPERTIES.update(T=lambda v: transpose(v))
+METHODS.update(
+    sum=sum,
+    mean=mean,
+    max=max,
+    min=min,
+    prod=prod,
+    var=var,
+    std=std,
+    reshape=lambda v, *newshape: reshape(v, newshape[0] if len(newshape) == 1 else newshape),
+    transpose=lambda v, *axes: transpose(v, axes or None),
+    ravel=ravel,
+    flatten=ravel,
+    dot=dot,
+    squeeze=squeeze,
+    cumsum=cumsum,
+    astype=astype,
+    clip=clip,
+)
+
+__all__ = [
+    "abs",
+    "absolute",
+    "add",
+    "amax",
+    "amin",
+    "arange",
+    "arctan",
+    "arctan2",
+    "argmax",
+    "argmin",
+    "argsort",
+    "array",
+    "asarray",
+    "astype",
+    "broadcast_like",
+    "broadcast_to",
+    "ceil",
+    "clip",
+    "concatenate",
+    "cos",
+    "cosh",
+    "cumsum",
+    "det",
+    "divide",
+    "dot",
+    "e",
+    "einsum",
+    "exp",
+    "expand_dims",
+    "expm1",
+    "eye",
+    "flip",
+    "float32",
+    "float64",
+    "floor",
+    "full",
+    "full_like",
+    "getitem",
+    "index_add",
+    "inf",
+    "inner",
+    "int64",
+    "inv",
+    "linspace",
+    "log",
+    "log1p",
+    "log_softmax",
+    "logistic",
+    "logsumexp",
+    "matmul",
+    "max",
+    "maximum",
+    "mean",
+    "min",
+    "minimum",
+    "moveaxis",
+    "multiply",
+    "nan",
+    "ndarray",
+    "ndim",
+    "negative",
+    "ones",
+    "ones_like",
+    "outer",
+    "pi",
+    "power",
+    "prod",
+    "ravel",
+    "relu",
+    "reshape",
+    "round",
+    "shape",
+    "sigmoid",
+    "sign",
+    "sin",
+    "sinh",
+    "size",
+    "slogdet",
+    "softmax",
+    "softplus",
+    "solve",
+    "split",
+    "sqrt",
+    "square",
+    "squeeze",
+    "stack",
+    "std",
+    "stop_gradient_array",
+    "subtract",
+    "sum",
+    "swapaxes",
+    "take",
+    "tan",
+    "tanh",
+    "tensordot",
+    "transpose",
+    "true_divide",
+    "unbroadcast",
+    "var",
+    "where",
+    "zeros",
+    "zeros_like",
+]
