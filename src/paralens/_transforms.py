@@ -62,6 +62,62 @@ def _pack_output(out: Any, trace: Trace) -> Any:
     return node.unflatten(aux, packed)
 
 
+class _Inputs:
+    """A differentiated argument with each float leaf replaced by a Var of one trace.
+
+    Wrapping leaf by leaf (not the container as one Var) keeps the argument's own type:
+    inside the function a dataclass of parameters is that dataclass, with its methods and
+    properties, and reaching into it costs nothing. Integer leaves stay plain constants.
+    """
+
+    __slots__ = ("primal", "treedef", "leaves", "nodes", "positions", "traced")
+
+    def __init__(self, primal: Any, wrap: Callable[[Any, int], Var]) -> None:
+        self.primal = primal
+        if _vspace.is_leaf(primal) and not _vspace.is_integer(primal):
+            self.treedef = None
+            self.leaves = [primal]
+            var = wrap(primal, 0)
+            self.positions = [0]
+            self.nodes = [var._aux]
+            self.traced: Any = var
+            return
+        leaves, treedef = tree.tree_flatten(primal)
+        self.treedef = treedef
+        self.leaves = leaves
+        wrapped = list(leaves)
+        self.positions = []
+        self.nodes = []
+        for i, leaf in enumerate(leaves):
+            if not _vspace.is_integer(leaf):
+                var = wrap(leaf, i)
+                wrapped[i] = var
+                self.positions.append(i)
+                self.nodes.append(var._aux)
+        self.traced = treedef.unflatten(wrapped)
+
+    def gradient(self, cts: list[Any]) -> Any:
+        """Assemble per-leaf cotangents into a value of the argument's structure and types."""
+        if self.treedef is None:
+            return _leaf_cotangent(cts[0], self.primal)
+        out: list[Any] = list(self.leaves)
+        traced = [False] * len(out)
+        for i, ct in zip(self.positions, cts, strict=True):
+            out[i] = _leaf_cotangent(ct, self.leaves[i])
+            traced[i] = True
+        for i, leaf in enumerate(self.leaves):
+            if not traced[i]:
+                out[i] = _vspace.zeros_like(leaf)
+        return self.treedef.unflatten(out)
+
+
+def _leaf_cotangent(ct: Any, primal: Any) -> Any:
+    plain = plain_value(primal)
+    if ct is ZERO:
+        return _vspace.zeros_like(plain)
+    return _vspace.coerce(_vspace.instantiate(ct, plain), plain)
+
+
 def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[[Any], tuple[Any, ...]]]:
     """The value of ``f(*primals)`` and its pullback (vector-Jacobian product).
 
@@ -83,25 +139,26 @@ def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[[Any], tupl
     try:
         for i, p in enumerate(primals):
             _check_differentiable(p, f"argument {i}")
-        inputs = [trace.new_input(p) for p in primals]
-        out = _pack_output(f(*inputs), trace)
+        inputs = [_Inputs(p, lambda leaf, i: trace.new_input(leaf)) for p in primals]
+        out = _pack_output(f(*(a.traced for a in inputs)), trace)
     finally:
         trace.active = False
     is_traced = type(out) is Var and out._trace is trace
     ans = out._value if is_traced else out
-    input_nodes = [v._aux for v in inputs]
+    input_nodes = [n for a in inputs for n in a.nodes]
 
     def pullback(ct: Any) -> tuple[Any, ...]:
         if is_traced:
             cts = backward(trace.tape, out._aux, ct, input_nodes)
         else:
-            cts = [ZERO] * len(primals)
-        return tuple(
-            _vspace.coerce(_vspace.instantiate(c, plain_value(p)), plain_value(p))
-            if c is not ZERO
-            else _vspace.zeros_like(plain_value(p))
-            for c, p in zip(cts, primals, strict=True)
-        )
+            cts = [ZERO] * len(input_nodes)
+        grads = []
+        start = 0
+        for a in inputs:
+            stop = start + len(a.nodes)
+            grads.append(a.gradient(cts[start:stop]))
+            start = stop
+        return tuple(grads)
 
     return ans, pullback
 
@@ -230,8 +287,11 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) 
             raise ValueError(f"tangent {i} has structure {t_def!r}, its primal {p_def!r}")
     trace = ForwardTrace()
     try:
-        inputs = [trace.new_input(p, t) for p, t in zip(primals, tangents, strict=True)]
-        out = f(*inputs)
+        inputs = []
+        for p, t in zip(primals, tangents, strict=True):
+            t_leaves = tree.tree_leaves(t) if not _vspace.is_leaf(p) else [t]
+            inputs.append(_Inputs(p, lambda leaf, i: trace.new_input(leaf, t_leaves[i])))
+        out = f(*(a.traced for a in inputs))
     finally:
         trace.active = False
     return _split_forward(out, trace)

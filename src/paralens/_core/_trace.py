@@ -36,14 +36,8 @@ class Trace:
         self.level = next(_levels)
         self.active = True
 
-    def process(
-        self,
-        prim: Primitive,
-        ans: Any,
-        args: tuple[Any, ...],
-        vals: tuple[Any, ...],
-        kwargs: dict[str, Any],
-    ) -> Var:
+    def process(self, prim: Primitive, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Var:
+        """Apply ``prim`` to ``args``, some of which are Vars of this trace."""
         raise NotImplementedError
 
     def escaped(self) -> RuntimeError:
@@ -90,19 +84,25 @@ class ReverseTrace(Trace):
         node = Node(None, value, (), {}, [], -1)
         return Var(value, self, node)
 
-    def process(
-        self,
-        prim: Primitive,
-        ans: Any,
-        args: tuple[Any, ...],
-        vals: tuple[Any, ...],
-        kwargs: dict[str, Any],
-    ) -> Var:
+    def process(self, prim: Primitive, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Var:
         if not self.active:
             raise self.escaped()
-        parents = [(i, a._aux) for i, a in enumerate(args) if type(a) is Var and a._trace is self]
+        vals = []
+        parents = []
+        lower = False
+        for i, a in enumerate(args):
+            if type(a) is Var:
+                if a._trace is self:
+                    parents.append((i, a._aux))
+                    a = a._value
+                    lower = lower or type(a) is Var
+                else:
+                    lower = True
+            vals.append(a)
+        vals_ = tuple(vals)
+        ans = bind(prim, vals_, kwargs) if lower else prim.fun(*vals_, **kwargs)
         tape = self.tape
-        node = Node(prim, ans, vals, kwargs, parents, len(tape))
+        node = Node(prim, ans, vals_, kwargs, parents, len(tape))
         tape.append(node)
         return Var(ans, self, node)
 
@@ -116,6 +116,7 @@ def backward(tape: list[Node], out: Node, ct: Any, inputs: list[Node]) -> list[A
     for n in inputs:
         n.ct = None
     out.ct = ct
+    leaf_types = _vspace.LEAF_TYPES
     try:
         for i in range(out.index, -1, -1):
             node = tape[i]
@@ -127,10 +128,14 @@ def backward(tape: list[Node], out: Node, ct: Any, inputs: list[Node]) -> list[A
                 continue
             prim = node.prim
             assert prim is not None
-            if not prim.zero_aware:
+            if not prim.zero_aware and type(node.ans) not in leaf_types:
                 g = _vspace.instantiate(g, node.ans)
+            vjps = prim.vjps
             for argnum, parent in node.parents:
-                c = prim.vjp_maker(argnum)(node.ans, *node.vals, **node.kwargs)(g)
+                rule = vjps.get(argnum) if argnum in vjps else prim.vjp_maker(argnum)
+                if rule is None:
+                    continue
+                c = rule(node.ans, *node.vals, **node.kwargs)(g)
                 pc = parent.ct
                 parent.ct = c if pc is None else _vspace.add(pc, c)
         return [_take(n) for n in inputs]
@@ -155,21 +160,26 @@ class ForwardTrace(Trace):
     def new_input(self, value: Any, tangent: Any) -> Var:
         return Var(value, self, tangent)
 
-    def process(
-        self,
-        prim: Primitive,
-        ans: Any,
-        args: tuple[Any, ...],
-        vals: tuple[Any, ...],
-        kwargs: dict[str, Any],
-    ) -> Var:
+    def process(self, prim: Primitive, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Var:
         if not self.active:
             raise self.escaped()
-        tangent: Any = ZERO
+        vals = []
+        tangents = []
+        lower = False
         for i, a in enumerate(args):
-            if type(a) is Var and a._trace is self:
-                t = prim.jvp_rule(i)(a._aux, ans, *vals, **kwargs)
-                tangent = _vspace.add(tangent, t)
+            if type(a) is Var:
+                if a._trace is self:
+                    tangents.append((i, a._aux))
+                    a = a._value
+                    lower = lower or type(a) is Var
+                else:
+                    lower = True
+            vals.append(a)
+        vals_ = tuple(vals)
+        ans = bind(prim, vals_, kwargs) if lower else prim.fun(*vals_, **kwargs)
+        tangent: Any = ZERO
+        for i, t in tangents:
+            tangent = _vspace.add(tangent, prim.jvp_rule(i)(t, ans, *vals_, **kwargs))
         return Var(ans, self, tangent)
 
 
@@ -234,19 +244,19 @@ def _zero_jvp(g: Any, ans: Any, *args: Any, **kwargs: Any) -> Any:
 
 
 def bind(prim: Primitive, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-    """Apply ``prim`` to arguments at least one of which is a ``Var``."""
+    """Apply ``prim`` to arguments at least one of which is a ``Var``.
+
+    The trace of highest level among the arguments processes the application; Vars of
+    lower traces are constants to it, and ``bind`` meets them again one level down.
+    """
     if prim.nondiff:
         return prim.fun(*[plain_value(a) for a in args], **kwargs)
     trace: Trace | None = None
-    level = -1
     for a in args:
-        if type(a) is Var and a._trace.level > level:
+        if type(a) is Var and (trace is None or a._trace.level > trace.level):
             trace = a._trace
-            level = trace.level
     assert trace is not None
-    vals = tuple(a._value if type(a) is Var and a._trace is trace else a for a in args)
-    ans = prim.wrapper(*vals, **kwargs)
-    return trace.process(prim, ans, args, vals, kwargs)
+    return trace.process(prim, args, kwargs)
 
 
 def primitive(fun: Callable[P, R], name: str | None = None) -> Callable[P, R]:

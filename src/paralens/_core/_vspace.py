@@ -51,6 +51,8 @@ ZERO: Any = _Zero()
 _LEAVES: dict[type, LeafSpace] = {}
 _NODES: dict[type, NodeDef] = {}
 _LOOKUP: dict[type, LeafSpace | NodeDef | None] = {}
+# Every type looked up so far that is a leaf: a fast membership test for the hot paths.
+LEAF_TYPES: set[type] = set()
 # Types of traced values (Var): a cotangent of such a type is kept as it is.
 TRACED_TYPES: set[type] = set()
 
@@ -95,6 +97,7 @@ def register_leaf(
 
         return fail
 
+    LEAF_TYPES.clear()
     _LEAVES[cls] = LeafSpace(
         zeros,
         add,
@@ -116,6 +119,7 @@ def register_node(
     """Register ``cls`` as a container type (see ``paralens.tree``)."""
     _NODES[cls] = NodeDef(flatten, unflatten)
     _LOOKUP.clear()
+    LEAF_TYPES.clear()
 
 
 def _flatten_dataclass(x: Any) -> tuple[list[Any], Hashable]:
@@ -157,6 +161,8 @@ def lookup(cls: type) -> LeafSpace | NodeDef | None:
                     found = _LEAVES[base]
                     break
     _LOOKUP[cls] = found
+    if isinstance(found, LeafSpace):
+        LEAF_TYPES.add(cls)
     return found
 
 
