@@ -8,6 +8,7 @@ Examples:
 """
 
 from paralens import numpy as numpy
+from paralens import optim as optim
 from paralens import tree as tree
 from paralens._core import Var
 from paralens._transforms import (
@@ -37,6 +38,7 @@ __all__ = [
     "jacrev",
     "jvp",
     "numpy",
+    "optim",
     "stop_gradient",
     "tree",
     "value_and_grad",

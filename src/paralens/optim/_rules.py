@@ -1,0 +1,350 @@
+"""Small update rules and the named optimisers built as chains of them."""
+
+from __future__ import annotations
+
+import math
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from paralens.optim._base import EmptyState, UpdateRule, _empty_init, chain, scale
+from paralens.optim._schedules import Schedule, as_schedule
+from paralens.tree import tree_leaves, tree_map, zeros_like
+
+__all__ = [
+    "AdamState",
+    "MomentumState",
+    "RmsState",
+    "RssState",
+    "ScheduleState",
+    "adagrad",
+    "adam",
+    "adamw",
+    "add_weight_decay",
+    "clip_by_global_norm",
+    "rmsprop",
+    "scale_by_adam",
+    "scale_by_learning_rate",
+    "scale_by_momentum",
+    "scale_by_rms",
+    "scale_by_rss",
+    "scale_by_schedule",
+    "sgd",
+]
+
+
+class ScheduleState(NamedTuple):
+    """How many updates a scheduled rule has made (``step``)."""
+
+    step: int
+
+
+class MomentumState(NamedTuple):
+    """The running (decayed) sum of past updates, shaped like the parameters."""
+
+    trace: Any
+
+
+class RmsState(NamedTuple):
+    """The running mean of squared gradients, shaped like the parameters."""
+
+    nu: Any
+
+
+class RssState(NamedTuple):
+    """The running sum of squared gradients, shaped like the parameters."""
+
+    sum_of_squares: Any
+
+
+class AdamState(NamedTuple):
+    """Updates made so far (``step``), first (``mu``) and second (``nu``) moment estimates."""
+
+    step: int
+    mu: Any
+    nu: Any
+
+
+def _zeros_float(params: Any) -> Any:
+    return tree_map(_float_zero, params)
+
+
+def _float_zero(x: Any) -> Any:
+    zero = zeros_like(x)
+    if isinstance(zero, np.ndarray) and zero.dtype.kind not in "fc":
+        return zero.astype(float)
+    return float(zero) if isinstance(zero, bool | int) else zero
+
+
+def scale_by_schedule(schedule: Schedule) -> UpdateRule:
+    """Multiply the updates by ``schedule(step)``, where ``step`` counts the updates made.
+
+    Examples:
+        >>> rule = scale_by_schedule(lambda step: 1.0 / (step + 1))
+        >>> state = rule.init(0.0)
+        >>> u1, state = rule.update(1.0, state, 0.0)
+        >>> u2, state = rule.update(1.0, state, 0.0)
+        >>> u1, u2, state
+        (1.0, 0.5, ScheduleState(step=2))
+    """
+
+    def init(params: Any) -> ScheduleState:
+        return ScheduleState(0)
+
+    def update(grads: Any, state: ScheduleState, params: Any = None) -> tuple[Any, Any]:
+        factor = schedule(state.step)
+        return tree_map(lambda g: factor * g, grads), ScheduleState(state.step + 1)
+
+    return UpdateRule(init, update)
+
+
+def scale_by_learning_rate(lr: float | Schedule) -> UpdateRule:
+    """Multiply the updates by ``-lr`` (a number or a schedule): a step downhill.
+
+    Examples:
+        >>> scale_by_learning_rate(0.1).update(2.0, EmptyState(), 0.0)[0]
+        -0.2
+    """
+    if callable(lr):
+        return scale_by_schedule(lambda step: -lr(step))
+    return scale(-float(as_schedule(lr)(0)))
+
+
+def scale_by_momentum(decay: float = 0.9, nesterov: bool = False) -> UpdateRule:
+    """Heavy-ball momentum: ``trace = decay * trace + g``, updates ``trace``.
+
+    With ``nesterov=True`` the updates are ``g + decay * trace`` (the gradient looked at
+    one step ahead).
+
+    References:
+        Sutskever et al., *On the importance of initialization and momentum in deep
+        learning*, 2013.
+
+    Examples:
+        >>> rule = scale_by_momentum(0.5)
+        >>> state = rule.init(0.0)
+        >>> u, state = rule.update(1.0, state, 0.0)
+        >>> u, state = rule.update(1.0, state, 0.0)
+        >>> u, state
+        (1.5, MomentumState(trace=1.5))
+    """
+
+    def init(params: Any) -> MomentumState:
+        return MomentumState(_zeros_float(params))
+
+    def update(grads: Any, state: MomentumState, params: Any = None) -> tuple[Any, Any]:
+        trace = tree_map(lambda g, t: g + decay * t, grads, state.trace)
+        if nesterov:
+            return tree_map(lambda g, t: g + decay * t, grads, trace), MomentumState(trace)
+        return trace, MomentumState(trace)
+
+    return UpdateRule(init, update)
+
+
+def scale_by_rms(decay: float = 0.9, eps: float = 1e-8) -> UpdateRule:
+    """Divide by the root of a running mean of squared gradients (RMSProp's scaling).
+
+    References:
+        Tieleman and Hinton, *Lecture 6.5: RMSProp*, 2012.
+
+    Examples:
+        >>> rule = scale_by_rms(decay=0.0, eps=0.0)
+        >>> rule.update(-4.0, rule.init(0.0), 0.0)[0]
+        -1.0
+    """
+
+    def init(params: Any) -> RmsState:
+        return RmsState(_zeros_float(params))
+
+    def update(grads: Any, state: RmsState, params: Any = None) -> tuple[Any, Any]:
+        nu = tree_map(lambda g, n: decay * n + (1.0 - decay) * g * g, grads, state.nu)
+        updates = tree_map(lambda g, n: g / (n**0.5 + eps), grads, nu)
+        return updates, RmsState(nu)
+
+    return UpdateRule(init, update)
+
+
+def scale_by_rss(initial_accumulator: float = 0.1, eps: float = 1e-7) -> UpdateRule:
+    """Divide by the root of the sum of all squared gradients so far (Adagrad's scaling).
+
+    References:
+        Duchi, Hazan and Singer, *Adaptive Subgradient Methods for Online Learning and
+        Stochastic Optimization*, JMLR 2011.
+
+    Examples:
+        >>> rule = scale_by_rss(initial_accumulator=0.0, eps=0.0)
+        >>> rule.update(3.0, rule.init(0.0), 0.0)[0]
+        1.0
+    """
+
+    def init(params: Any) -> RssState:
+        return RssState(tree_map(lambda z: z + initial_accumulator, _zeros_float(params)))
+
+    def update(grads: Any, state: RssState, params: Any = None) -> tuple[Any, Any]:
+        total = tree_map(lambda g, s: s + g * g, grads, state.sum_of_squares)
+        updates = tree_map(lambda g, s: g / (s + eps) ** 0.5, grads, total)
+        return updates, RssState(total)
+
+    return UpdateRule(init, update)
+
+
+def scale_by_adam(b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8) -> UpdateRule:
+    """Adam's scaling: bias-corrected first moment over the root of the second.
+
+    References:
+        Kingma and Ba, *Adam: A Method for Stochastic Optimization*, ICLR 2015.
+
+    Examples:
+        >>> rule = scale_by_adam()
+        >>> updates, state = rule.update(-3.0, rule.init(0.0), 0.0)
+        >>> round(updates, 6), state.step
+        (-1.0, 1)
+    """
+
+    def init(params: Any) -> AdamState:
+        return AdamState(0, _zeros_float(params), _zeros_float(params))
+
+    def update(grads: Any, state: AdamState, params: Any = None) -> tuple[Any, Any]:
+        step = state.step + 1
+        mu = tree_map(lambda g, m: b1 * m + (1.0 - b1) * g, grads, state.mu)
+        nu = tree_map(lambda g, n: b2 * n + (1.0 - b2) * g * g, grads, state.nu)
+        mu_correction = 1.0 - b1**step
+        nu_correction = 1.0 - b2**step
+        updates = tree_map(
+            lambda m, n: (m / mu_correction) / ((n / nu_correction) ** 0.5 + eps), mu, nu
+        )
+        return updates, AdamState(step, mu, nu)
+
+    return UpdateRule(init, update)
+
+
+def add_weight_decay(rate: float) -> UpdateRule:
+    """Add ``rate * params`` to the updates (decoupled weight decay when chained after
+    a scaling rule, as in AdamW).
+
+    Examples:
+        >>> add_weight_decay(0.1).update(1.0, EmptyState(), 5.0)[0]
+        1.5
+    """
+
+    def update(grads: Any, state: EmptyState, params: Any = None) -> tuple[Any, EmptyState]:
+        if params is None:
+            raise ValueError("add_weight_decay needs the parameters: call update(g, state, params)")
+        return tree_map(lambda g, p: g + rate * p, grads, params), state
+
+    return UpdateRule(_empty_init, update)
+
+
+def clip_by_global_norm(max_norm: float) -> UpdateRule:
+    """Scale the updates down so that their global Euclidean norm is at most ``max_norm``.
+
+    Examples:
+        >>> clip_by_global_norm(1.0).update((3.0, 4.0), EmptyState(), None)[0]
+        (0.6, 0.8)
+        >>> clip_by_global_norm(10.0).update((3.0, 4.0), EmptyState(), None)[0]
+        (3.0, 4.0)
+    """
+    if max_norm <= 0:
+        raise ValueError(f"max_norm must be positive, got {max_norm}")
+
+    def update(grads: Any, state: EmptyState, params: Any = None) -> tuple[Any, EmptyState]:
+        norm = math.sqrt(sum(float(np.vdot(g, g)) for g in tree_leaves(grads)))
+        if norm <= max_norm:
+            return grads, state
+        factor = max_norm / norm
+        return tree_map(lambda g: factor * g, grads), state
+
+    return UpdateRule(_empty_init, update)
+
+
+def sgd(lr: float | Schedule, momentum: float = 0.0, nesterov: bool = False) -> UpdateRule:
+    """Stochastic gradient descent, with optional (Nesterov) momentum.
+
+    Args:
+        lr: the learning rate, a number or a schedule.
+        momentum: the momentum decay (0 for none).
+        nesterov: use Nesterov's momentum.
+
+    Examples:
+        >>> from paralens.optim import apply_updates
+        >>> opt = sgd(0.1)
+        >>> params, state = 1.0, opt.init(1.0)
+        >>> updates, state = opt.update(2.0, state, params)
+        >>> apply_updates(params, updates)
+        0.8
+    """
+    if momentum == 0.0:
+        if nesterov:
+            raise ValueError("nesterov=True needs a momentum, e.g. sgd(0.1, momentum=0.9)")
+        return scale_by_learning_rate(lr)
+    return chain(scale_by_momentum(momentum, nesterov), scale_by_learning_rate(lr))
+
+
+def adagrad(
+    lr: float | Schedule, initial_accumulator: float = 0.1, eps: float = 1e-7
+) -> UpdateRule:
+    """Adagrad: per-coordinate steps shrinking with the sum of squared gradients.
+
+    References:
+        Duchi, Hazan and Singer, JMLR 2011.
+
+    Examples:
+        >>> opt = adagrad(1.0, initial_accumulator=0.0, eps=0.0)
+        >>> opt.update(-2.0, opt.init(0.0), 0.0)[0]
+        1.0
+    """
+    return chain(scale_by_rss(initial_accumulator, eps), scale_by_learning_rate(lr))
+
+
+def rmsprop(lr: float | Schedule, decay: float = 0.9, eps: float = 1e-8) -> UpdateRule:
+    """RMSProp: steps scaled by a running root mean square of the gradients.
+
+    References:
+        Tieleman and Hinton, *Lecture 6.5: RMSProp*, 2012.
+
+    Examples:
+        >>> opt = rmsprop(0.1, decay=0.0, eps=0.0)
+        >>> opt.update(5.0, opt.init(0.0), 0.0)[0]
+        -0.1
+    """
+    return chain(scale_by_rms(decay, eps), scale_by_learning_rate(lr))
+
+
+def adam(
+    lr: float | Schedule = 1e-3, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8
+) -> UpdateRule:
+    """Adam.
+
+    References:
+        Kingma and Ba, *Adam: A Method for Stochastic Optimization*, ICLR 2015.
+
+    Examples:
+        >>> opt = adam(0.1)
+        >>> updates, state = opt.update(7.0, opt.init(0.0), 0.0)
+        >>> round(updates, 6)
+        -0.1
+    """
+    return chain(scale_by_adam(b1, b2, eps), scale_by_learning_rate(lr))
+
+
+def adamw(
+    lr: float | Schedule = 1e-3,
+    b1: float = 0.9,
+    b2: float = 0.999,
+    eps: float = 1e-8,
+    weight_decay: float = 1e-4,
+) -> UpdateRule:
+    """Adam with decoupled weight decay.
+
+    References:
+        Loshchilov and Hutter, *Decoupled Weight Decay Regularization*, ICLR 2019.
+
+    Examples:
+        >>> opt = adamw(0.1, weight_decay=0.5)
+        >>> updates, state = opt.update(0.0, opt.init(2.0), 2.0)
+        >>> round(updates, 6)
+        -0.1
+    """
+    return chain(
+        scale_by_adam(b1, b2, eps), add_weight_decay(weight_decay), scale_by_learning_rate(lr)
+    )
