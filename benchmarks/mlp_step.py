@@ -11,6 +11,7 @@ Run: python benchmarks/mlp_step.py [--rounds 7]
 from __future__ import annotations
 
 import argparse
+import itertools
 from typing import Any
 
 import numpy as np
@@ -30,7 +31,7 @@ def init(dtype: Any, rng: np.random.Generator) -> Params:
             (rng.standard_normal((m, n)) / np.sqrt(m)).astype(dtype),
             np.zeros(n, dtype=dtype),
         )
-        for m, n in zip(SIZES[:-1], SIZES[1:], strict=True)
+        for m, n in itertools.pairwise(SIZES)
     ]
 
 
@@ -132,12 +133,13 @@ def main() -> None:
             x = rng.random((batch, SIZES[0])).astype(dtype)
             onehot = np.eye(SIZES[-1], dtype=dtype)[rng.integers(0, SIZES[-1], batch)]
             check_agreement(params, x, onehot)
+            batch_args = (params, x, onehot)
             contenders = {
-                "hand": lambda: handwritten_step(params, x, onehot),
-                "paralens": lambda: paralens_step(params, x, onehot),
+                "hand": lambda a=batch_args: handwritten_step(*a),
+                "paralens": lambda a=batch_args: paralens_step(*a),
             }
             if autograd_step is not None:
-                contenders["autograd"] = lambda: autograd_step(params, x, onehot)
+                contenders["autograd"] = lambda a=batch_args: autograd_step(*a)
             times = compare(contenders, rounds=args.rounds)
             line = (
                 f"{np.dtype(dtype).name:8} {batch:5d} {times['hand'] * 1e6:11.1f}us "

@@ -27,7 +27,7 @@ def chain(
     """``x -> ...`` applying ``n_ops`` scalar operations in a repeating pattern of four."""
 
     def f(x: Any) -> Any:
-        for i in range(n_ops // 4):
+        for _ in range(n_ops // 4):
             x = sin(x)
             x = x * 1.001
             x = x + 0.01

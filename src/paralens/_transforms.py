@@ -70,7 +70,7 @@ class _Inputs:
     properties, and reaching into it costs nothing. Integer leaves stay plain constants.
     """
 
-    __slots__ = ("primal", "treedef", "leaves", "nodes", "positions", "traced")
+    __slots__ = ("leaves", "nodes", "positions", "primal", "traced", "treedef")
 
     def __init__(self, primal: Any, wrap: Callable[[Any, int], Var]) -> None:
         self.primal = primal
@@ -287,14 +287,20 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) 
             raise ValueError(f"tangent {i} has structure {t_def!r}, its primal {p_def!r}")
     trace = ForwardTrace()
     try:
-        inputs = []
-        for p, t in zip(primals, tangents, strict=True):
-            t_leaves = tree.tree_leaves(t) if not _vspace.is_leaf(p) else [t]
-            inputs.append(_Inputs(p, lambda leaf, i: trace.new_input(leaf, t_leaves[i])))
+        inputs = [_forward_inputs(trace, p, t) for p, t in zip(primals, tangents, strict=True)]
         out = f(*(a.traced for a in inputs))
     finally:
         trace.active = False
     return _split_forward(out, trace)
+
+
+def _forward_inputs(trace: ForwardTrace, primal: Any, tangent: Any) -> _Inputs:
+    tangents = [tangent] if _vspace.is_leaf(primal) else tree.tree_leaves(tangent)
+
+    def wrap(leaf: Any, i: int) -> Var:
+        return trace.new_input(leaf, tangents[i])
+
+    return _Inputs(primal, wrap)
 
 
 def _split_forward(out: Any, trace: Trace) -> tuple[Any, Any]:
