@@ -8,13 +8,21 @@ that hold no ``Var`` each function returns exactly what NumPy returns.
 from __future__ import annotations
 
 import itertools
+import math
 import operator
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from paralens._core._trace import METHODS, OPERATORS, PROPERTIES, plain_value, primitive_of
+from paralens._core._trace import (
+    METHODS,
+    OPERATORS,
+    PROPERTIES,
+    is_var,
+    plain_value,
+    primitive_of,
+)
 from paralens.extend import (
     defjvp,
     defjvp_argnum,
@@ -58,6 +66,17 @@ def _fast_shape(x: Any) -> tuple[int, ...]:
 
 def _result_type(x: Any) -> Any:
     return np.result_type(plain_value(x))
+
+
+def _indicator(condition: Any, like: Any) -> Any:
+    """``condition`` as 0.0 and 1.0 in the floating dtype of ``like``.
+
+    A boolean times ``1.0`` would be float64 and turn float32 gradients into float64.
+    """
+    if isinstance(condition, bool):
+        return float(condition)
+    dtype = _result_type(like)
+    return np.asarray(condition, dtype=dtype if dtype.kind in "fc" else np.float64)
 
 
 def unbroadcast(g: Any, target: Any) -> Any:
@@ -168,6 +187,8 @@ def _power_dx(x: Any, y: Any) -> Any:
 
 def _log_base(x: Any) -> Any:
     # d(x**y)/dy = x**y log x; at x = 0 the product is 0 where x**y is, so log is masked.
+    if isinstance(x, (int, float)):
+        return math.log(x) if x > 0 else 0.0
     return log(where(x > 0, x, 1.0))
 
 
@@ -185,7 +206,8 @@ defjvp(
 
 def _select_x(x: Any, y: Any, ans: Any) -> Any:
     # Ties split the gradient evenly, so maximum(x, x) still has derivative 1.
-    return (x == ans) * 1.0 / ((x == ans) * 1.0 + (y == ans) * 1.0)
+    hits = _indicator(x == ans, x)
+    return hits / (hits + _indicator(y == ans, x))
 
 
 defvjp(
@@ -266,7 +288,7 @@ def _relu(x: Any) -> Any:
     return np.maximum(x, 0.0)
 
 
-relu: Callable[..., Any] = _unary(_relu, "relu", lambda ans, x: (x > 0) * 1.0)
+relu: Callable[..., Any] = _unary(_relu, "relu", lambda ans, x: _indicator(x > 0, x))
 
 
 def _softplus(x: Any) -> Any:
@@ -290,7 +312,7 @@ clip = primitive(_clip, "clip")
 
 
 def _inside(ans: Any, x: Any) -> Any:
-    return (ans == x) * 1.0
+    return _indicator(ans == x, x)
 
 
 defvjp(
@@ -361,7 +383,7 @@ amin = min
 
 def _extremum_mask(ans: Any, x: Any, axis: Any, keepdims: bool) -> Any:
     # The gradient is shared equally among the places that attain the extremum.
-    hits = (x == _keep_axes(ans, x, axis, keepdims)) * 1.0
+    hits = _indicator(x == _keep_axes(ans, x, axis, keepdims), x)
     return hits / sum(hits, axis, True)
 
 
@@ -418,22 +440,47 @@ def std(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Any:
     return sqrt(var(x, axis, keepdims, ddof))
 
 
-def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
-    """``log(sum(exp(x)))`` over ``axis``, stable for large inputs.
+def _logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    m = np.max(x, axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0)
+    out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
+    return out if keepdims else _drop_axes(out, x, axis)
+
+
+logsumexp = primitive(_logsumexp, "logsumexp")
+logsumexp.__doc__ = """``log(sum(exp(x)))`` over ``axis``, stable for large inputs.
+
+    A primitive rather than a composite: its derivative is the softmax, one expression,
+    which makes ``log_softmax`` two operations on the tape instead of seven.
 
     Examples:
         >>> float(logsumexp(np.array([1000.0, 1000.0])))
         1000.6931471805599
     """
-    m = stop_gradient_array(max(x, axis, True))
-    out = log(sum(exp(x - m), axis, True)) + m
-    return out if keepdims else _drop_axes(out, x, axis)
+
+
+def _softmax_of(ans: Any, x: Any, axis: Any, keepdims: bool) -> Any:
+    return exp(x - _keep_axes(ans, x, axis, keepdims))
+
+
+defvjp(
+    logsumexp,
+    lambda ans, x, axis=None, keepdims=False: (
+        lambda g: _keep_axes(g, x, axis, keepdims) * _softmax_of(ans, x, axis, keepdims)
+    ),
+)
+defjvp(
+    logsumexp,
+    lambda t, ans, x, axis=None, keepdims=False: sum(
+        t * _softmax_of(ans, x, axis, keepdims), axis, keepdims
+    ),
+)
 
 
 def _drop_axes(out: Any, x: Any, axis: Any) -> Any:
     if axis is None:
-        return reshape(out, ())
-    return squeeze(out, axis)
+        return np.reshape(out, ())[()]
+    return np.squeeze(out, axis)[()]
 
 
 def log_softmax(x: Any, axis: int = -1) -> Any:
@@ -516,7 +563,9 @@ defjvp(matmul, lambda t, ans, x, y: matmul(t, y), lambda t, ans, x, y: matmul(x,
 
 
 def dot(x: Any, y: Any) -> Any:
-    """``numpy.dot`` for scalars, vectors and matrices (a composite over ``matmul``)."""
+    """``numpy.dot`` (a composite over ``matmul`` and ``tensordot`` when traced)."""
+    if not (is_var(x) or is_var(y)):
+        return np.dot(x, y)
     if ndim(x) == 0 or ndim(y) == 0:
         return multiply(x, y)
     if ndim(x) <= 2 and ndim(y) <= 2:
@@ -544,6 +593,9 @@ _einsum_prim = primitive(_einsum, "einsum")
 def einsum(subscripts: str, *operands: Any) -> Any:
     """``numpy.einsum`` with explicit output (``'ij,jk->ik'``) or implicit subscripts."""
     return _einsum_prim(subscripts, *operands)
+
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
 def _einsum_parts(subscripts: str, n: int) -> tuple[list[str], str]:
@@ -577,19 +629,30 @@ def _einsum_vjp(
     other_ops = [o for i, o in enumerate(operands) if i != k]
 
     def pullback(g: Any) -> Any:
-        # Letters of the target missing from every other term were summed out: restore
-        # them by broadcasting over a ones array of their size.
-        present = set(out) | set("".join(others))
-        missing = "".join(c for c in dict.fromkeys(target) if c not in present)
+        dtype = _result_type(g)
+        target_shape = shape(operands[k])
+        # A letter repeated in the target (a diagonal, as in 'ii->i') is renamed at each
+        # repeat to a fresh letter tied to the first by an identity matrix.
+        fresh = (c for c in _LETTERS if c not in subscripts)
+        renamed = ""
         spec_ins = [out, *others]
         ops = [g, *other_ops]
+        for i, c in enumerate(target):
+            if c in renamed:
+                f = next(fresh)
+                renamed += f
+                spec_ins.append(c + f)
+                ops.append(np.eye(target_shape[i], dtype=dtype))
+            else:
+                renamed += c
+        # Letters of the target missing from every other term were summed out: restore
+        # them by broadcasting over a ones array of their size.
+        present = set("".join(spec_ins))
+        missing = "".join(c for c in dict.fromkeys(target) if c not in present)
         if missing:
-            sizes = {c: shape(operands[k])[target.index(c)] for c in missing}
             spec_ins.append(missing)
-            ops.append(np.ones(tuple(sizes[c] for c in missing)))
-        if len(set(target)) != len(target):
-            raise NotImplementedError("pnp.einsum does not differentiate repeated indices")
-        return _einsum_prim(",".join(spec_ins) + "->" + target, *ops)
+            ops.append(np.ones(tuple(target_shape[target.index(c)] for c in missing), dtype))
+        return _einsum_prim(",".join(spec_ins) + "->" + renamed, *ops)
 
     return pullback
 
@@ -609,7 +672,9 @@ defjvp_argnum(_einsum_prim, _einsum_jvp)
 
 
 def tensordot(x: Any, y: Any, axes: Any = 2) -> Any:
-    """``numpy.tensordot``, as an ``einsum``."""
+    """``numpy.tensordot`` (an ``einsum`` when traced)."""
+    if not (is_var(x) or is_var(y)):
+        return np.tensordot(x, y, axes)
     nx, ny = ndim(x), ndim(y)
     if isinstance(axes, int):
         ax = list(range(nx - axes, nx))
@@ -619,7 +684,7 @@ def tensordot(x: Any, y: Any, axes: Any = 2) -> Any:
         ay = [axes[1]] if isinstance(axes[1], int) else list(axes[1])
     ax = [a % nx for a in ax]
     ay = [a % ny for a in ay]
-    letters = iter("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    letters = iter(_LETTERS)
     sx = [next(letters) for _ in range(nx)]
     sy = [next(letters) for _ in range(ny)]
     for a, b in zip(ax, ay, strict=True):
@@ -863,29 +928,46 @@ def _solve(a: Any, b: Any) -> Any:
 solve = primitive(_solve, "solve")
 
 
-def _as_column(b: Any, a: Any) -> Any:
+_VECTOR_ONLY_WHEN_1D = np.lib.NumpyVersion(np.__version__) >= "2.0.0"
+
+
+def _is_vector_rhs(a: Any, b: Any) -> bool:
+    """Whether ``solve(a, b)`` reads ``b`` as vectors, not as matrices (NumPy 2: 1-D only)."""
+    if _VECTOR_ONLY_WHEN_1D:
+        return ndim(b) == 1
     return ndim(b) == ndim(a) - 1
+
+
+def _column(v: Any, a: Any, b: Any) -> Any:
+    """``v`` (shaped like ``b`` or the answer) as a matrix of one column when b is a vector."""
+    return expand_dims(v, -1) if _is_vector_rhs(a, b) else v
+
+
+def _uncolumn(v: Any, a: Any, b: Any) -> Any:
+    return squeeze(v, -1) if _is_vector_rhs(a, b) else v
 
 
 def _solve_vjp_a(ans: Any, a: Any, b: Any) -> Callable[[Any], Any]:
     def pullback(g: Any) -> Any:
-        gb = solve(swapaxes(a, -1, -2), g)
-        if _as_column(b, a):
-            return -expand_dims(gb, -1) * expand_dims(ans, -2)
-        return -matmul(gb, swapaxes(ans, -1, -2))
+        gb = solve(swapaxes(a, -1, -2), _column(g, a, b))
+        return unbroadcast(-matmul(gb, swapaxes(_column(ans, a, b), -1, -2)), a)
 
     return pullback
 
 
-defvjp(
-    solve,
-    _solve_vjp_a,
-    lambda ans, a, b: lambda g: solve(swapaxes(a, -1, -2), g),
-)
+def _solve_vjp_b(ans: Any, a: Any, b: Any) -> Callable[[Any], Any]:
+    def pullback(g: Any) -> Any:
+        gb = solve(swapaxes(a, -1, -2), _column(g, a, b))
+        return unbroadcast(_uncolumn(gb, a, b), b)
+
+    return pullback
+
+
+defvjp(solve, _solve_vjp_a, _solve_vjp_b)
 defjvp(
     solve,
-    lambda t, ans, a, b: -solve(a, matmul(t, ans)),
-    lambda t, ans, a, b: solve(a, t),
+    lambda t, ans, a, b: -_uncolumn(solve(a, matmul(t, _column(ans, a, b))), a, b),
+    lambda t, ans, a, b: broadcast_like(_uncolumn(solve(a, _column(t, a, b)), a, b), ans),
 )
 
 
@@ -902,7 +984,7 @@ defjvp(det, lambda t, ans, a: ans * _trace_last(matmul(inv(a), t)))
 
 
 def _trace_last(m: Any) -> Any:
-    return sum(m * np.eye(shape(m)[-1]), axis=(-2, -1))
+    return sum(m * np.eye(shape(m)[-1], dtype=_result_type(m)), axis=(-2, -1))
 
 
 def _slogdet(a: Any) -> Any:
@@ -918,8 +1000,11 @@ defjvp(_logabsdet, lambda t, ans, a: _trace_last(matmul(inv(a), t)))
 
 
 def slogdet(a: Any) -> tuple[Any, Any]:
-    """``(sign, log|det a|)``; the sign is a constant, the log-determinant differentiable."""
-    return np.linalg.slogdet(plain_value(a))[0], _logabsdet(a)
+    """``(sign, logabsdet)`` as NumPy's ``SlogdetResult``; only ``logabsdet`` has a gradient."""
+    result = np.linalg.slogdet(plain_value(a))
+    if not is_var(a):
+        return result
+    return type(result)(result[0], _logabsdet(a))
 
 
 # Non-differentiable helpers: plain NumPy, traced arguments read through.
