@@ -24,6 +24,15 @@ from paralens._transforms import (
     value_and_grad,
     vjp,
 )
+from paralens.optics import (
+    lens,
+    match,
+    over,
+    sequence,
+    set,  # noqa: A004
+    unsequence,
+    view,
+)
 
 __version__ = "0.1.0"
 
@@ -37,10 +46,17 @@ __all__ = [
     "jacobian",
     "jacrev",
     "jvp",
+    "lens",
+    "match",
     "numpy",
     "optim",
+    "over",
+    "sequence",
+    "set",
     "stop_gradient",
     "tree",
+    "unsequence",
     "value_and_grad",
+    "view",
     "vjp",
 ]
