@@ -7,6 +7,7 @@ Examples:
     0.0
 """
 
+from paralens import data as data
 from paralens import numpy as numpy
 from paralens import optim as optim
 from paralens import tree as tree
@@ -39,6 +40,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Var",
     "backprop",
+    "data",
     "grad",
     "hessian",
     "hvp",
