@@ -8,6 +8,7 @@ Examples:
 """
 
 from paralens import data as data
+from paralens import nn as nn
 from paralens import numpy as numpy
 from paralens import optim as optim
 from paralens import tree as tree
@@ -50,6 +51,7 @@ __all__ = [
     "jvp",
     "lens",
     "match",
+    "nn",
     "numpy",
     "optim",
     "over",

@@ -1,0 +1,57 @@
+"""Models as values, after *A purely functional typed approach to trainable models*.
+
+A ``Model[P, A, B]`` is a parameterised function ``apply(p, x) -> y`` with ``init(key) -> p``;
+a ``ModelS[P, S, A, B]`` also threads a state, ``apply(p, x, s) -> (y, s)``. Models compose
+with ``>>`` (then) and ``<<`` (after), pairing their parameters ``(p_first, p_second)``.
+Layers (``linear``, ``lstm``, ...) return models; combinators (``unroll``,
+``recurrently``, ...) turn models into models.
+
+Examples:
+    >>> import numpy as np
+    >>> import paralens
+    >>> import paralens.numpy as pnp
+    >>> from paralens import nn
+    >>> net = nn.logistic_layer(2, 4) >> nn.logistic_layer(4, 1)
+    >>> p = net.init(0)
+    >>> x = np.array([[0.0, 1.0], [1.0, 1.0]])
+    >>> g = paralens.grad(lambda p: pnp.sum(net.apply(p, x)))(p)
+    >>> type(g[0]).__name__, g[0].w.shape
+    ('Linear', (2, 4))
+"""
+
+from paralens.nn._layers import (
+    Array,
+    Linear,
+    LinReg,
+    lin_reg,
+    linear,
+    log_reg,
+    logistic_layer,
+    mlp,
+    relu_layer,
+    softmax_layer,
+    tanh_layer,
+)
+from paralens.nn._model import Key, Model, ModelS, fn, identity, model, model_s, then
+
+__all__ = [
+    "Array",
+    "Key",
+    "LinReg",
+    "Linear",
+    "Model",
+    "ModelS",
+    "fn",
+    "identity",
+    "lin_reg",
+    "linear",
+    "log_reg",
+    "logistic_layer",
+    "mlp",
+    "model",
+    "model_s",
+    "relu_layer",
+    "softmax_layer",
+    "tanh_layer",
+    "then",
+]
