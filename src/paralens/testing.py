@@ -41,16 +41,35 @@ def random_like(x: Any, rng: np.random.Generator) -> Any:
             return np.asarray(r, dtype=a.dtype) if isinstance(a, np.ndarray) else type(a)(r)
         if isinstance(a, complex):
             return complex(rng.standard_normal(), rng.standard_normal())
-        return float(rng.standard_normal())
+        if isinstance(a, float):
+            return float(rng.standard_normal())
+        # A user leaf type: a random multiple of its ones, through its own vector space.
+        return _vspace.scale(float(rng.standard_normal()), _vspace.ones_like(a))
 
     return tree.tree_map(leaf, x)
 
 
 def _axpy(a: float, x: Any, y: Any) -> Any:
     """``a * x + y`` over float leaves; integer leaves of ``y`` stay as they are."""
-    return tree.tree_map(
-        lambda xi, yi: yi if _vspace.is_integer(yi) else type_like(yi, a * xi + yi), x, y
-    )
+
+    def leaf(xi: Any, yi: Any) -> Any:
+        if _vspace.is_integer(yi):
+            return yi
+        if isinstance(yi, _NUMBERS):
+            return type_like(yi, a * xi + yi)
+        return _vspace.add(_vspace.scale(a, xi), yi)
+
+    return tree.tree_map(leaf, x, y)
+
+
+_NUMBERS = (np.ndarray, np.generic, float, complex)
+
+
+def _difference(plus: Any, minus: Any, eps: float) -> Any:
+    """The central difference ``(plus - minus) / 2 eps``, also for user leaf types."""
+    if isinstance(plus, (*_NUMBERS, int)):
+        return (plus - minus) / (2 * eps)
+    return _vspace.scale(0.5 / eps, _vspace.add(plus, _vspace.scale(-1.0, minus)))
 
 
 def type_like(like: Any, value: Any) -> Any:
@@ -62,7 +81,11 @@ def type_like(like: Any, value: Any) -> Any:
 
 
 def _lowest_precision(args: Any) -> np.dtype[Any]:
-    dtypes = [np.result_type(a) for a in tree.tree_leaves(args) if not _vspace.is_integer(a)]
+    dtypes = [
+        np.result_type(a)
+        for a in tree.tree_leaves(args)
+        if isinstance(a, _NUMBERS) and not _vspace.is_integer(a)
+    ]
     if any(d == np.float32 or d == np.complex64 for d in dtypes):
         return np.dtype(np.float32)
     return np.dtype(np.float64)
@@ -125,7 +148,7 @@ def _check(
     v = random_like(args, rng)
     plus = f(*_axpy(eps, v, args))
     minus = f(*_axpy(-eps, v, args))
-    numeric = tree.tree_map(lambda p, m: (p - m) / (2 * eps), plus, minus)
+    numeric = tree.tree_map(lambda p, m: _difference(p, m, eps), plus, minus)
     name = getattr(f, "__name__", "f")
     if "fwd" in modes:
         _, tangent = jvp(f, args, v)
