@@ -39,13 +39,11 @@ __all__ = [
 Argnums = int | Sequence[int]
 
 
-def _check_differentiable(x: Any, what: str) -> None:
-    leaves = _vspace.leaves(x)
-    if leaves and all(_vspace.is_integer(leaf) for leaf in leaves):
-        raise TypeError(
-            f"{what} holds only integers ({x!r}), which have no gradient; pass a float "
-            f"(e.g. 3.0 instead of 3, or array.astype(float))"
-        )
+def _integer_error(x: Any, what: str) -> TypeError:
+    return TypeError(
+        f"{what} holds only integers ({x!r}), which have no gradient; pass a float "
+        f"(e.g. 3.0 instead of 3, or array.astype(float))"
+    )
 
 
 def _pack_output(out: Any, trace: Trace) -> Any:
@@ -72,9 +70,11 @@ class _Inputs:
 
     __slots__ = ("leaves", "nodes", "positions", "primal", "traced", "treedef")
 
-    def __init__(self, primal: Any, wrap: Callable[[Any, int], Var]) -> None:
+    def __init__(self, primal: Any, wrap: Callable[[Any, int], Var], what: str) -> None:
         self.primal = primal
-        if _vspace.is_leaf(primal) and not _vspace.is_integer(primal):
+        if _vspace.is_leaf(primal):
+            if _vspace.is_integer(primal):
+                raise _integer_error(primal, what)
             self.treedef = None
             self.leaves = [primal]
             var = wrap(primal, 0)
@@ -83,6 +83,8 @@ class _Inputs:
             self.traced: Any = var
             return
         leaves, treedef = tree.tree_flatten(primal)
+        if leaves and all(_vspace.is_integer(leaf) for leaf in leaves):
+            raise _integer_error(primal, what)
         self.treedef = treedef
         self.leaves = leaves
         wrapped = list(leaves)
@@ -112,6 +114,13 @@ class _Inputs:
 
 
 def _leaf_cotangent(ct: Any, primal: Any) -> Any:
+    if (
+        type(ct) is np.ndarray
+        and type(primal) is np.ndarray
+        and ct.dtype == primal.dtype
+        and ct.shape == primal.shape
+    ):
+        return ct
     plain = plain_value(primal)
     if ct is ZERO:
         return _vspace.zeros_like(plain)
@@ -137,9 +146,10 @@ def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[[Any], tupl
     """
     trace = ReverseTrace()
     try:
-        for i, p in enumerate(primals):
-            _check_differentiable(p, f"argument {i}")
-        inputs = [_Inputs(p, lambda leaf, i: trace.new_input(leaf)) for p in primals]
+        inputs = [
+            _Inputs(p, lambda leaf, i: trace.new_input(leaf), f"argument {n}")
+            for n, p in enumerate(primals)
+        ]
         out = _pack_output(f(*(a.traced for a in inputs)), trace)
     finally:
         trace.active = False
@@ -281,26 +291,28 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) 
             f"{len(tangents)} tangents"
         )
     for i, (p, t) in enumerate(zip(primals, tangents, strict=True)):
-        _check_differentiable(p, f"primal {i}")
         p_def, t_def = tree.tree_structure(plain_value(p)), tree.tree_structure(t)
         if p_def != t_def:
             raise ValueError(f"tangent {i} has structure {t_def!r}, its primal {p_def!r}")
     trace = ForwardTrace()
     try:
-        inputs = [_forward_inputs(trace, p, t) for p, t in zip(primals, tangents, strict=True)]
+        inputs = [
+            _forward_inputs(trace, p, t, f"primal {n}")
+            for n, (p, t) in enumerate(zip(primals, tangents, strict=True))
+        ]
         out = f(*(a.traced for a in inputs))
     finally:
         trace.active = False
     return _split_forward(out, trace)
 
 
-def _forward_inputs(trace: ForwardTrace, primal: Any, tangent: Any) -> _Inputs:
+def _forward_inputs(trace: ForwardTrace, primal: Any, tangent: Any, what: str) -> _Inputs:
     tangents = [tangent] if _vspace.is_leaf(primal) else tree.tree_leaves(tangent)
 
     def wrap(leaf: Any, i: int) -> Var:
         return trace.new_input(leaf, tangents[i])
 
-    return _Inputs(primal, wrap)
+    return _Inputs(primal, wrap, what)
 
 
 def _split_forward(out: Any, trace: Trace) -> tuple[Any, Any]:

@@ -70,12 +70,13 @@ class TreeDef:
     field names) in the same places.
     """
 
-    __slots__ = ("_aux", "_children", "_kind")
+    __slots__ = ("_aux", "_children", "_hash", "_kind")
 
     def __init__(self, kind: type | None, aux: Hashable, children: tuple[TreeDef, ...]):
         self._kind = kind
         self._aux = aux
         self._children = children
+        self._hash = hash((kind, aux, children))
 
     @property
     def num_leaves(self) -> int:
@@ -101,14 +102,19 @@ class TreeDef:
         assert isinstance(node, _vspace.NodeDef)
         return node.unflatten(self._aux, [c._build(it) for c in self._children])
 
-    def _key(self) -> tuple[Any, ...]:
-        return (self._kind, self._aux, tuple(c._key() for c in self._children))
-
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, TreeDef) and self._key() == other._key()
+        if self is other:
+            return True
+        return (
+            isinstance(other, TreeDef)
+            and self._hash == other._hash
+            and self._kind is other._kind
+            and self._aux == other._aux
+            and self._children == other._children
+        )
 
     def __hash__(self) -> int:
-        return hash(self._key())
+        return self._hash
 
     def __repr__(self) -> str:
         if self._kind is None:
@@ -150,7 +156,13 @@ def _flatten(x: Any, leaves: list[Any], is_leaf_: Callable[[Any], bool] | None) 
     if is_leaf_ is not None and is_leaf_(x):
         leaves.append(x)
         return _LEAF
-    found = _vspace.lookup(type(x))
+    cls = type(x)
+    if cls in _vspace.LEAF_TYPES:
+        leaves.append(x)
+        return _LEAF
+    if cls is tuple or cls is list:
+        return TreeDef(cls, None, tuple([_flatten(c, leaves, is_leaf_) for c in x]))
+    found = _vspace.lookup(cls)
     if found is None:
         raise _vspace.unregistered(x)
     if isinstance(found, _vspace.LeafSpace):
@@ -199,6 +211,13 @@ def tree_map(
         >>> tree_map(lambda a, b: a + b, (1.0, {"k": 2.0}), (10.0, {"k": 20.0}))
         (11.0, {'k': 22.0})
     """
+    if is_leaf is None:
+        try:
+            return _vspace.map_structure(fn, x, *rest)
+        except ValueError as e:
+            if not str(e).startswith("structures differ"):
+                raise
+            # fall through for the full description of both structures
     leaves, treedef = tree_flatten(x, is_leaf)
     others = []
     for r in rest:

@@ -268,10 +268,16 @@ def primitive(fun: Callable[P, R], name: str | None = None) -> Callable[P, R]:
     prim = Primitive(fun, str(name or getattr(fun, "__name__", repr(fun))))
 
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        # bind, inlined: this is the hottest path of the library.
+        trace: Trace | None = None
         for a in args:
-            if type(a) is Var:
-                return bind(prim, args, kwargs)
-        return fun(*args, **kwargs)
+            if type(a) is Var and (trace is None or a._trace.level > trace.level):
+                trace = a._trace
+        if trace is None:
+            return fun(*args, **kwargs)
+        if prim.nondiff:
+            return fun(*[plain_value(a) for a in args], **kwargs)
+        return trace.process(prim, args, kwargs)
 
     wrapper.__name__ = prim.name
     wrapper.__qualname__ = getattr(fun, "__qualname__", prim.name)

@@ -204,7 +204,20 @@ def _space_or_node(x: Any) -> LeafSpace | NodeDef:
 
 
 def map_structure(fn: Callable[..., Any], x: Any, *rest: Any) -> Any:
-    """Apply ``fn`` to corresponding leaves of ``x`` and ``rest``, keeping the structure."""
+    """Apply ``fn`` to corresponding leaves of ``x`` and ``rest``, keeping the structure.
+
+    Raises:
+        ValueError: the structures of ``x`` and ``rest`` differ.
+    """
+    cls = type(x)
+    if cls in LEAF_TYPES:
+        return fn(x, *rest)
+    if cls is tuple or cls is list:
+        for r in rest:
+            if type(r) is not cls or len(r) != len(x):
+                raise _mismatch(x, r)
+        mapped = [map_structure(fn, c, *(r[i] for r in rest)) for i, c in enumerate(x)]
+        return mapped if cls is list else tuple(mapped)
     found = _space_or_node(x)
     if isinstance(found, LeafSpace):
         return fn(x, *rest)
@@ -212,12 +225,17 @@ def map_structure(fn: Callable[..., Any], x: Any, *rest: Any) -> Any:
     others = [found.flatten(r)[0] for r in rest]
     for r, o in zip(rest, others, strict=True):
         if len(o) != len(children) or type(r) is not type(x):
-            raise ValueError(
-                f"structures differ: {type(x).__name__} with {len(children)} children "
-                f"against {type(r).__name__} with {len(o)}"
-            )
+            raise _mismatch(x, r)
     mapped = [map_structure(fn, c, *(o[i] for o in others)) for i, c in enumerate(children)]
     return found.unflatten(aux, mapped)
+
+
+def _mismatch(x: Any, other: Any) -> ValueError:
+    def describe(v: Any) -> str:
+        n = len(v) if isinstance(v, (tuple, list, dict)) else None
+        return type(v).__name__ + (f" of {n}" if n is not None else "")
+
+    return ValueError(f"structures differ: {describe(x)} against {describe(other)}")
 
 
 def zeros_like(x: Any) -> Any:
