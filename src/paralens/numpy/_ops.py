@@ -351,7 +351,7 @@ def _sum(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     return np.sum(x, axis=axis, keepdims=keepdims)
 
 
-_add_reduce = np.add.reduce
+_add_reduce: Callable[..., Any] = np.add.reduce
 
 
 sum = primitive(_sum, "sum")
