@@ -188,6 +188,11 @@ def _scalar_seed(ans: Any, fname: str) -> Any:
 def _argnums_tuple(argnums: Argnums, nargs: int, fname: str) -> tuple[int, ...]:
     nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
     for n in nums:
+        if not isinstance(n, int):
+            raise TypeError(
+                f"argnums must be an int or a sequence of ints (positions of arguments of "
+                f"{fname}), got {argnums!r}"
+            )
         if not -nargs <= n < nargs:
             raise ValueError(
                 f"argnums {argnums!r} refers to argument {n}, but {fname} was called with "
@@ -294,6 +299,7 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) 
         p_def, t_def = tree.tree_structure(plain_value(p)), tree.tree_structure(t)
         if p_def != t_def:
             raise ValueError(f"tangent {i} has structure {t_def!r}, its primal {p_def!r}")
+        _check_tangent_shapes(i, p, t)
     trace = ForwardTrace()
     try:
         inputs = [
@@ -304,6 +310,15 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) 
     finally:
         trace.active = False
     return _split_forward(out, trace)
+
+
+def _check_tangent_shapes(i: int, primal: Any, tangent: Any) -> None:
+    for p, t in zip(tree.tree_leaves(plain_value(primal)), tree.tree_leaves(tangent), strict=True):
+        if getattr(p, "shape", ()) != getattr(t, "shape", ()):
+            raise ValueError(
+                f"tangent {i} has a leaf of shape {getattr(t, 'shape', ())} where its primal "
+                f"has shape {getattr(p, 'shape', ())}; a tangent has its primal's shapes"
+            )
 
 
 def _forward_inputs(trace: ForwardTrace, primal: Any, tangent: Any, what: str) -> _Inputs:
