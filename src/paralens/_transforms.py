@@ -11,6 +11,7 @@ from paralens import tree
 from paralens._core import _vspace
 from paralens._core._trace import (
     ForwardTrace,
+    Node,
     ReverseTrace,
     Trace,
     Var,
@@ -68,49 +69,37 @@ class _Inputs:
     properties, and reaching into it costs nothing. Integer leaves stay plain constants.
     """
 
-    __slots__ = ("leaves", "nodes", "positions", "primal", "traced", "treedef")
+    __slots__ = ("nodes", "primal", "traced")
 
     def __init__(self, primal: Any, wrap: Callable[[Any, int], Var], what: str) -> None:
         self.primal = primal
-        if _vspace.is_leaf(primal):
-            if _vspace.is_integer(primal):
-                raise _integer_error(primal, what)
-            self.treedef = None
-            self.leaves = [primal]
-            var = wrap(primal, 0)
-            self.positions = [0]
-            self.nodes = [var._aux]
-            self.traced: Any = var
-            return
-        leaves, treedef = tree.tree_flatten(primal)
-        if leaves and all(_vspace.is_integer(leaf) for leaf in leaves):
+        nodes: list[Node] = []
+        count = [0]
+
+        def wrap_leaf(leaf: Any) -> Any:
+            i = count[0]
+            count[0] = i + 1
+            if _vspace.is_integer(leaf):
+                return leaf
+            var = wrap(leaf, i)
+            nodes.append(var._aux)
+            return var
+
+        self.traced: Any = _vspace.map_structure(wrap_leaf, primal)
+        if count[0] and not nodes:
             raise _integer_error(primal, what)
-        self.treedef = treedef
-        self.leaves = leaves
-        wrapped = list(leaves)
-        self.positions = []
-        self.nodes = []
-        for i, leaf in enumerate(leaves):
-            if not _vspace.is_integer(leaf):
-                var = wrap(leaf, i)
-                wrapped[i] = var
-                self.positions.append(i)
-                self.nodes.append(var._aux)
-        self.traced = treedef.unflatten(wrapped)
+        self.nodes = nodes
 
     def gradient(self, cts: list[Any]) -> Any:
         """Assemble per-leaf cotangents into a value of the argument's structure and types."""
-        if self.treedef is None:
-            return _leaf_cotangent(cts[0], self.primal)
-        out: list[Any] = list(self.leaves)
-        traced = [False] * len(out)
-        for i, ct in zip(self.positions, cts, strict=True):
-            out[i] = _leaf_cotangent(ct, self.leaves[i])
-            traced[i] = True
-        for i, leaf in enumerate(self.leaves):
-            if not traced[i]:
-                out[i] = _vspace.zeros_like(leaf)
-        return self.treedef.unflatten(out)
+        it = iter(cts)
+
+        def leaf_gradient(leaf: Any) -> Any:
+            if _vspace.is_integer(leaf):
+                return _vspace.zeros_like(leaf)
+            return _leaf_cotangent(next(it), leaf)
+
+        return _vspace.map_structure(leaf_gradient, self.primal)
 
 
 def _leaf_cotangent(ct: Any, primal: Any) -> Any:

@@ -188,6 +188,8 @@ def is_node(x: Any) -> bool:
 
 def is_integer(x: Any) -> bool:
     """Whether ``x`` is a leaf of integer (or boolean) type, which gets no gradient."""
+    if type(x) is float:
+        return False
     space = leaf_space(x)
     return space is not None and space.is_integer(x)
 
@@ -212,6 +214,15 @@ def map_structure(fn: Callable[..., Any], x: Any, *rest: Any) -> Any:
     cls = type(x)
     if cls in LEAF_TYPES:
         return fn(x, *rest)
+    if (cls is tuple or cls is list) and not rest:
+        mapped = [map_structure(fn, c) for c in x]
+        return mapped if cls is list else tuple(mapped)
+    if (cls is tuple or cls is list) and len(rest) == 1:
+        other = rest[0]
+        if type(other) is not cls or len(other) != len(x):
+            raise _mismatch(x, other)
+        mapped = [map_structure(fn, c, o) for c, o in zip(x, other, strict=True)]
+        return mapped if cls is list else tuple(mapped)
     if cls is tuple or cls is list:
         for r in rest:
             if type(r) is not cls or len(r) != len(x):
@@ -222,17 +233,22 @@ def map_structure(fn: Callable[..., Any], x: Any, *rest: Any) -> Any:
     if isinstance(found, LeafSpace):
         return fn(x, *rest)
     children, aux = found.flatten(x)
-    others = [found.flatten(r)[0] for r in rest]
-    for r, o in zip(rest, others, strict=True):
-        if len(o) != len(children) or type(r) is not type(x):
+    others = []
+    for r in rest:
+        o, o_aux = found.flatten(r)
+        # aux holds dict keys and field names: {"a": .} and {"b": .} differ.
+        if len(o) != len(children) or type(r) is not type(x) or o_aux != aux:
             raise _mismatch(x, r)
+        others.append(o)
     mapped = [map_structure(fn, c, *(o[i] for o in others)) for i, c in enumerate(children)]
     return found.unflatten(aux, mapped)
 
 
 def _mismatch(x: Any, other: Any) -> ValueError:
     def describe(v: Any) -> str:
-        n = len(v) if isinstance(v, (tuple, list, dict)) else None
+        if isinstance(v, dict):
+            return f"dict with keys {list(v)}"
+        n = len(v) if isinstance(v, (tuple, list)) else None
         return type(v).__name__ + (f" of {n}" if n is not None else "")
 
     return ValueError(f"structures differ: {describe(x)} against {describe(other)}")
