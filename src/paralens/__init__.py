@@ -7,6 +7,7 @@ Examples:
     0.0
 """
 
+from paralens import cat as cat
 from paralens import data as data
 from paralens import nn as nn
 from paralens import numpy as numpy
@@ -41,6 +42,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Var",
     "backprop",
+    "cat",
     "data",
     "grad",
     "hessian",
