@@ -241,19 +241,41 @@ def tree_at(where: Callable[[T], Any], x: T, replace: Any) -> T:
         >>> tree_at(lambda p: p[1]["b"], (1.0, {"b": 2.0}), 7.0)
         (1.0, {'b': 7.0})
     """
-    marker = _Marker()
-    path = _find_path(where, x, marker)
+    path = _find_path(where, x)
     return _replace_at(x, path, replace)  # type: ignore[no-any-return]
 
 
 class _Marker:
-    pass
+    """Stands in for one part of a value, so that ``where`` reveals which part it selects."""
+
+    __slots__ = ("path",)
+
+    def __init__(self, path: list[int]) -> None:
+        self.path = path
 
 
-def _find_path(where: Callable[[Any], Any], x: Any, marker: _Marker) -> list[int]:
+def _mark(x: Any, path: list[int]) -> Any:
+    """``x`` with every leaf (and every empty container) replaced by its own ``_Marker``."""
+    node = _vspace.node_def(x)
+    if node is None:
+        return _Marker(path)
+    children, aux = node.flatten(x)
+    if not children:
+        return _Marker(path)
+    return node.unflatten(aux, [_mark(c, [*path, i]) for i, c in enumerate(children)])
+
+
+def _find_path(where: Callable[[Any], Any], x: Any) -> list[int]:
     """The child positions that lead from ``x`` to the part ``where`` selects."""
-    target = where(x)
-    path = _search(x, target)
+    # Parts are told apart on a marked copy, not by identity in ``x`` itself: equal
+    # leaves may be one object (a cached float, a shared array, None).
+    try:
+        marked = _mark(x, [])
+        target = where(marked)
+    except Exception:
+        # `where` needs the real values (it branches on them); fall back to identity.
+        marked, target = x, where(x)
+    path = target.path if isinstance(target, _Marker) else _search(marked, target)
     if path is None:
         raise ValueError(
             "tree_at: `where` must return a part of the value it is given (e.g. "
