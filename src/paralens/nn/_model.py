@@ -141,7 +141,7 @@ def _in_end(m: _Base) -> tuple[int, str] | None:
         return None
     if m.in_size is not None:
         return m.in_size, m.name
-    if m.kind in _SIZES_FROM_CHILD:
+    if m.kind in _IN_SIZE_FROM_CHILD:
         return _in_end(m.children[0])
     return None
 
@@ -156,14 +156,27 @@ def _out_end(m: _Base) -> tuple[int, str] | None:
         return None
     if m.out_size is not None:
         return m.out_size, m.name
-    if m.kind in _SIZES_FROM_CHILD:
+    if m.kind in _OUT_SIZE_FROM_CHILD:
         return _out_end(m.children[0])
     return None
 
 
-# Combinators whose input and output sizes are those of the model they wrap.
-_SIZES_FROM_CHILD = frozenset(
-    {"to_stateful", "unroll", "unroll_last", "fix_state", "zero_state", "train_state"}
+# Combinators whose input (output) size is that of the model they wrap.
+_IN_SIZE_FROM_CHILD = frozenset(
+    {"to_stateful", "map_s", "unroll", "unroll_last", "fix_state", "zero_state", "train_state"}
+)
+_OUT_SIZE_FROM_CHILD = frozenset(
+    {
+        "to_stateful",
+        "unroll",
+        "unroll_last",
+        "fix_state",
+        "zero_state",
+        "train_state",
+        "recurrently",
+        "recurrently_with",
+        "lagged",
+    }
 )
 
 
