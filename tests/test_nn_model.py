@@ -287,3 +287,20 @@ def test_two_logistic_layers_learn_xor() -> None:
     y = m.apply(p, BOOL_X)
     np.testing.assert_array_equal(y > 0.5, t > 0.5)
     assert np.all(np.abs(y - t) < 0.2)
+
+
+def test_check_params_finds_the_wrong_part() -> None:
+    m = nn.linear(3, 2) >> nn.mlp([2, 4, 1])
+    p = m.init(0)
+    m.check_params(p)
+    with pytest.raises(ValueError, match=r"params: .* expects a tuple of 2 parameters"):
+        m.check_params(p[0])
+    bad_shape = (p[0], (p[1][0], nn.Linear(np.zeros((4, 2)), np.zeros(1))))
+    with pytest.raises(
+        ValueError,
+        match=r"params\[1\]\[1\]\.w: layer 'linear\(4, 1\)' expects "
+        r"shape \(4, 1\), got \(4, 2\)",
+    ):
+        m.check_params(bad_shape)
+    with pytest.raises(ValueError, match=r"params\[0\]: layer 'linear\(3, 2\)' expects Linear"):
+        m.check_params(((p[0].w, p[0].b), p[1]))

@@ -67,7 +67,7 @@ def test_unroll_20_steps_of_gated_cells(cell: Any) -> None:
         ys, s = m.apply(p, xs, s0)
         return pnp.stack(ys), s
 
-    check_grads(run, (m.init(0), xs, _random_state(cell)), order=1)
+    check_grads(run, (m.init(0), xs, _random_state(cell)), order=2)
 
 
 def test_unroll_second_order_through_a_short_fcrnn_sequence() -> None:
@@ -330,3 +330,18 @@ def test_fcrnn_learns_a_sine_and_continues_it() -> None:
     s = nn.prime(cell, p, cell.init_state(0), SINE[:19, None])
     ys = nn.feedback(cell, p, s, SINE[19:20], 4)
     np.testing.assert_allclose(np.concatenate(ys), SINE[20:24], atol=0.1)
+
+
+def test_check_params_of_stateful_models() -> None:
+    m = nn.train_state(nn.unroll_last(nn.lstm(2, 3)))
+    p, s0 = m.init(0)
+    m.check_params((p, s0))
+    with pytest.raises(
+        ValueError,
+        match=r"params\[1\] \(leaf 1\): the initial state of "
+        r"'unroll_last\(lstm\(2, 3\)\)' expects shape \(3,\), got \(2,\)",
+    ):
+        m.check_params((p, nn.LSTMState(np.zeros(3), np.zeros(2))))
+    with pytest.raises(ValueError, match=r"params\[0\]\.forget\.w_h: layer 'lstm\(2, 3\)'"):
+        bad_gate = nn.Gate(p.forget.w_x, np.zeros((2, 3)), p.forget.b)
+        m.check_params((nn.LSTMParams(bad_gate, p.input, p.output, p.cell), s0))

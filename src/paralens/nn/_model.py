@@ -51,6 +51,8 @@ from typing import Any, Generic, TypeVar, overload
 
 import numpy as np
 
+from paralens import tree
+
 __all__ = [
     "Key",
     "Model",
@@ -129,6 +131,100 @@ class _Base:
             ValueError: size mismatch in 'linear(2, 3) >> linear(4, 1)': layer 'linear(2, 3)' gives outputs of size 3, but the next layer 'linear(4, 1)' expects inputs of size 4. Make them agree: the output size of 'linear(2, 3)' must equal the input size of 'linear(4, 1)'.
         """  # noqa: E501
         _check_sizes(self)
+
+    def check_params(self, params: Any) -> None:
+        """Check that ``params`` has the structure and leaf shapes that ``init`` makes.
+
+        Use it on parameters loaded or built by hand, before training with them.
+
+        Args:
+            params: the parameters to check (plain values).
+
+        Raises:
+            ValueError: the structure or a shape differs; the message gives the path to
+                the first difference and the layer it belongs to.
+
+        Examples:
+            >>> import numpy as np
+            >>> from paralens import nn
+            >>> m = nn.linear(2, 3) >> nn.linear(3, 1)
+            >>> m.check_params(m.init(0))
+            >>> m.check_params((m.init(0)[0], nn.Linear(np.zeros((3, 2)), np.zeros(2))))
+            Traceback (most recent call last):
+            ...
+            ValueError: params[1].w: layer 'linear(3, 1)' expects shape (3, 1), got (3, 2)
+        """
+        _check_params(self, params, "params")
+
+
+def _check_params(m: _Base, p: Any, path: str) -> None:
+    if m.kind == "then":
+        if not isinstance(p, tuple) or len(p) != len(m.children):
+            raise ValueError(
+                f"{path}: {m.name!r} expects a tuple of {len(m.children)} parameters, one "
+                f"per part, got {_describe(p)}"
+            )
+        for i, (c, pc) in enumerate(zip(m.children, p, strict=True)):
+            _check_params(c, pc, f"{path}[{i}]")
+    elif m.kind in _PARAMS_FROM_CHILD:
+        _check_params(m.children[0], p, path)
+    elif m.kind == "train_state":
+        (child,) = m.children
+        if not isinstance(p, tuple) or len(p) != 2:
+            raise ValueError(
+                f"{path}: {m.name!r} expects a pair (parameters, initial state), got {_describe(p)}"
+            )
+        _check_params(child, p[0], f"{path}[0]")
+        assert isinstance(child, ModelS)
+        template = child._init_state(np.random.default_rng(0))
+        _check_like(template, p[1], f"{path}[1]", f"the initial state of {child.name!r}")
+    else:
+        template = m._init(np.random.default_rng(0))
+        _check_like(template, p, path, f"layer {m.name!r}")
+
+
+# Combinators whose parameters are those of the model they wrap.
+_PARAMS_FROM_CHILD = frozenset(
+    {
+        "to_stateful",
+        "map_s",
+        "unroll",
+        "unroll_last",
+        "fix_state",
+        "zero_state",
+        "recurrently",
+        "recurrently_with",
+        "lagged",
+    }
+)
+
+
+def _describe(p: Any) -> str:
+    if isinstance(p, tuple | list):
+        return f"a {type(p).__name__} of {len(p)}"
+    return f"a {type(p).__name__}"
+
+
+def _check_like(template: Any, p: Any, path: str, owner: str) -> None:
+    fields = getattr(type(template), "__dataclass_fields__", None)
+    if fields is not None:
+        if type(p) is not type(template):
+            raise ValueError(
+                f"{path}: {owner} expects {type(template).__name__}, got {_describe(p)}"
+            )
+        for name in fields:
+            _check_like(getattr(template, name), getattr(p, name), f"{path}.{name}", owner)
+        return
+    if tree.tree_structure(p) != tree.tree_structure(template):
+        raise ValueError(
+            f"{path}: {owner} expects the structure {tree.tree_structure(template)!r}, got "
+            f"{tree.tree_structure(p)!r}"
+        )
+    leaves, expected = tree.tree_leaves(p), tree.tree_leaves(template)
+    for i, (a, e) in enumerate(zip(leaves, expected, strict=True)):
+        if np.shape(a) != np.shape(e):
+            where = path if len(leaves) == 1 else f"{path} (leaf {i})"
+            raise ValueError(f"{where}: {owner} expects shape {np.shape(e)}, got {np.shape(a)}")
 
 
 def _in_end(m: _Base) -> tuple[int, str] | None:

@@ -318,16 +318,22 @@ clip = primitive(_clip, "clip")
 
 
 def _inside(ans: Any, x: Any) -> Any:
-    return _indicator(ans == x, x)
+    return _indicator(ans == x, ans)
 
 
+# A bound gets the gradient where it is the answer; a bound of None is never traced.
 defvjp(
     clip,
-    lambda ans, x, lo, hi: lambda g: g * _inside(ans, x),
-    None,
-    None,
+    lambda ans, x, lo, hi: lambda g: unbroadcast(g * _inside(ans, x), x),
+    lambda ans, x, lo, hi: lambda g: unbroadcast(g * _indicator(x < lo, ans), lo),
+    lambda ans, x, lo, hi: lambda g: unbroadcast(g * _indicator(x > hi, ans), hi),
 )
-defjvp(clip, lambda t, ans, x, lo, hi: t * _inside(ans, x), None, None)
+defjvp(
+    clip,
+    _bj(lambda t, ans, x, lo, hi: t * _inside(ans, x)),
+    _bj(lambda t, ans, x, lo, hi: t * _indicator(x < lo, ans)),
+    _bj(lambda t, ans, x, lo, hi: t * _indicator(x > hi, ans)),
+)
 
 
 # Reductions.
