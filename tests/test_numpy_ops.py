@@ -18,6 +18,7 @@ import pytest
 
 import paralens
 import paralens.numpy as pnp
+import paralens.testing
 from paralens.testing import check_grads
 
 Shape = tuple[int, ...]
@@ -535,6 +536,17 @@ OPS = [
         away_from(-0.5, 0.5),
         lambda x: np.clip(x, -0.5, 0.5),
     ),
+    Op(
+        "clip(x, lo, hi)",
+        pnp.clip,
+        (((3,), (), ()), ((2, 3), (3,), (2, 1)), ((), (2,), ())),
+        lambda rng, shapes: [
+            rng.uniform(-1.5, 1.5, shapes[0]),
+            rng.uniform(-0.6, -0.4, shapes[1]),
+            rng.uniform(0.4, 0.6, shapes[2]),
+        ],
+        np.clip,
+    ),
     *_reductions(),
     Op(
         "dot",
@@ -738,3 +750,36 @@ def test_the_table_covers_the_issue():
     }  # fmt: skip
     missing = [n for n in required if n not in names]
     assert not missing
+
+
+MULTI_ARG_CASES = [c for c in CASES if len(c.values[1]) > 1 and c.values[2] == np.float64]
+
+
+@pytest.mark.parametrize(("op", "shapes", "dtype"), MULTI_ARG_CASES)
+def test_gradients_with_some_arguments_constant(op, shapes, dtype):
+    args = _inputs(op, shapes, dtype)
+    for i in range(len(args)):
+
+        def only_i(a, i=i):
+            return op.fun(*args[:i], a, *args[i + 1 :])
+
+        check_grads(only_i, (args[i],), order=2)
+
+
+FLOAT32_CASES = [c for c in CASES if c.values[2] == np.float32]
+
+
+@pytest.mark.parametrize(("op", "shapes", "dtype"), FLOAT32_CASES)
+def test_reverse_rules_keep_float32(op, shapes, dtype):
+    # The tangent of a pullback is computed by the VJP rules themselves, before the
+    # gradient is converted to its argument's dtype: float64 there is a promotion.
+    args = _inputs(op, shapes, dtype)
+    u = paralens.testing.random_like(op.fun(*args), np.random.default_rng(0))
+
+    def pullback(*xs):
+        return paralens.vjp(op.fun, *xs)[1](u)
+
+    tangents = tuple(np.ones_like(a) for a in args)
+    _, tangent = paralens.jvp(pullback, args, tangents)
+    for t in paralens.tree.tree_leaves(tangent):
+        assert np.result_type(t) == np.float32
