@@ -188,6 +188,11 @@ def test_second_derivatives_through_the_interpretations() -> None:
         return cat.forward(f)(x)[1](1.0)
 
     assert np.isclose(paralens.grad(slope)(x), expected)
+    # On pairs, given as a tuple of Vars or as one Var of a tuple: d/d(a, b) of 2 a b^2.
+    square_of_product = cat.mul >> cat.square
+    for pack in (lambda p: p, paralens.sequence):
+        hessian_row = paralens.grad(lambda p: cat.grad(square_of_product)(pack(p))[0])
+        assert close(hessian_row((2.0, 3.0)), (18.0, 24.0))
 
 
 def test_fork_pullback_adds_and_parallel_pullback_splits() -> None:
