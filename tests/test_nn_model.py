@@ -213,6 +213,22 @@ def test_sizes_that_agree_pass() -> None:
     (nn.linear(2, 3) >> nn.fn(pnp.tanh) >> nn.identity() >> nn.mlp([3, 2, 1])).check_sizes()
 
 
+def test_fn_that_changes_sizes() -> None:
+    def twice(x: Any) -> Any:
+        return pnp.concatenate([x, x], axis=-1)
+
+    with pytest.raises(ValueError, match="size mismatch"):
+        (nn.linear(2, 3) >> nn.fn(twice) >> nn.linear(6, 1)).init(0)
+    unknown = nn.linear(2, 3) >> nn.fn(twice, preserves_size=False) >> nn.linear(6, 1)
+    declared = nn.linear(2, 3) >> nn.fn(twice, out_size=6) >> nn.linear(6, 1)
+    x = RNG.normal(size=2)
+    np.testing.assert_array_equal(
+        unknown.apply(unknown.init(0), x), declared.apply(declared.init(0), x)
+    )
+    with pytest.raises(ValueError, match=r"'twice' gives outputs of size 6"):
+        (nn.fn(twice, out_size=6) >> nn.linear(5, 1)).init(0)
+
+
 def test_wrong_input_shape_is_a_clear_error() -> None:
     m = nn.linear(3, 2) >> nn.tanh_layer(2, 1)
     p = m.init(0)

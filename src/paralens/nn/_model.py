@@ -708,15 +708,24 @@ def _no_params(rng: np.random.Generator) -> None:
     return None
 
 
-def fn(f: Callable[[A], B], *, name: str | None = None) -> Model[None, A, B]:
+def fn(
+    f: Callable[[A], B],
+    *,
+    name: str | None = None,
+    preserves_size: bool = True,
+    out_size: int | None = None,
+) -> Model[None, A, B]:
     """Lift a parameterless function to a ``Model[None, A, B]`` (parameters ``None``).
 
-    The lifted model is assumed to keep the size of its input's last axis (as elementwise
-    functions do) when sizes are checked.
+    By default the lifted model keeps the size of its input's last axis (as elementwise
+    functions do) when sizes are checked; say otherwise for functions that reshape.
 
     Args:
         f: the function, e.g. ``pnp.tanh``.
         name: the model's name (default: the function's name).
+        preserves_size: whether outputs have the size of inputs (last axis).
+        out_size: the output's last-axis size, where ``f`` fixes it (implies
+            ``preserves_size=False``).
 
     Returns:
         A model of kind ``"fn"``.
@@ -727,6 +736,9 @@ def fn(f: Callable[[A], B], *, name: str | None = None) -> Model[None, A, B]:
         >>> t = fn(pnp.tanh)
         >>> t, t.init(0), t.apply(None, np.zeros(2))
         (Model(tanh), None, array([0., 0.]))
+        >>> from paralens import nn
+        >>> doubled = fn(lambda x: pnp.concatenate([x, x], axis=-1), name="twice", out_size=4)
+        >>> (nn.linear(3, 2) >> doubled >> nn.linear(4, 1)).check_sizes()
     """
 
     def apply(p: None, x: A) -> B:
@@ -737,7 +749,8 @@ def fn(f: Callable[[A], B], *, name: str | None = None) -> Model[None, A, B]:
         _no_params,
         name=name or str(getattr(f, "__name__", "fn")),
         kind="fn",
-        preserves_size=True,
+        out_size=out_size,
+        preserves_size=preserves_size and out_size is None,
     )
 
 
