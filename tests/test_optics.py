@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 import paralens
 import paralens.numpy as pnp
 from paralens import optics
-from paralens.optics import lens, match, over, sequence, unsequence, view
 from paralens._core import plain_value
+from paralens.optics import lens, match, over, sequence, unsequence, view
 from paralens.testing import check_grads
 
 
