@@ -52,6 +52,15 @@ def defvjp(fun: Callable[..., Any], *rules: Rule) -> None:
 
     Raises:
         TypeError: ``fun`` is not a primitive.
+
+    Examples:
+        >>> import paralens
+        >>> @primitive
+        ... def scaled(x, k):
+        ...     return x * k
+        >>> defvjp(scaled, lambda ans, x, k: lambda g: g * k, None)  # k gets no gradient
+        >>> paralens.grad(scaled, argnums=(0, 1))(2.0, 3.0)
+        (3.0, 0.0)
     """
     prim = primitive_of(fun)
     for i, rule in enumerate(rules):
@@ -65,6 +74,18 @@ def defjvp(fun: Callable[..., Any], *rules: Rule) -> None:
         fun: a function made by ``primitive``.
         *rules: ``rules[i](tangent, ans, *args, **kwargs)`` returns the tangent of the
             answer caused by ``tangent`` in ``args[i]``; ``None`` means zero.
+
+    Raises:
+        TypeError: ``fun`` is not a primitive.
+
+    Examples:
+        >>> import paralens
+        >>> @primitive
+        ... def scaled(x, k):
+        ...     return x * k
+        >>> defjvp(scaled, lambda t, ans, x, k: t * k, lambda t, ans, x, k: x * t)
+        >>> paralens.jvp(scaled, (2.0, 3.0), (1.0, 1.0))
+        (6.0, 5.0)
     """
     prim = primitive_of(fun)
     for i, rule in enumerate(rules):
@@ -75,12 +96,31 @@ def defvjp_argnum(fun: Callable[..., Any], rule: Callable[..., Any]) -> None:
     """One reverse rule for every argument: ``rule(argnum, ans, args, kwargs) -> (g -> ct)``.
 
     For primitives with a variable number of arguments (``stack``, ``concatenate``).
+
+    Examples:
+        >>> import paralens
+        >>> @primitive
+        ... def total(*xs):
+        ...     return sum(xs)
+        >>> defvjp_argnum(total, lambda argnum, ans, args, kwargs: lambda g: g)
+        >>> paralens.grad(lambda x: total(x, x, 1.0, x))(5.0)
+        3.0
     """
     primitive_of(fun).vjp_argnum = rule
 
 
 def defjvp_argnum(fun: Callable[..., Any], rule: Callable[..., Any]) -> None:
-    """One forward rule for every argument: ``rule(argnum, t, ans, args, kwargs) -> tangent``."""
+    """One forward rule for every argument: ``rule(argnum, t, ans, args, kwargs) -> tangent``.
+
+    Examples:
+        >>> import paralens
+        >>> @primitive
+        ... def total(*xs):
+        ...     return sum(xs)
+        >>> defjvp_argnum(total, lambda argnum, t, ans, args, kwargs: t)
+        >>> paralens.jvp(lambda x: total(x, 2.0, x), (1.0,), (1.0,))
+        (4.0, 2.0)
+    """
     primitive_of(fun).jvp_argnum = rule
 
 
@@ -88,6 +128,13 @@ def nondifferentiable(fun: F) -> F:
     """Make ``fun`` a primitive whose result is a plain value (``argmax``, ``shape``...).
 
     Traced arguments are replaced by their values, at every level of nesting.
+
+    Examples:
+        >>> import paralens
+        >>> import numpy as np
+        >>> first_max = nondifferentiable(np.argmax)
+        >>> paralens.grad(lambda x: x[first_max(x)] * 2.0)(np.array([1.0, 3.0, 2.0]))
+        array([0., 2., 0.])
     """
     wrapped = primitive(fun)
     primitive_of(wrapped).nondiff = True

@@ -122,6 +122,17 @@ def check_grads(
     Raises:
         AssertionError: the derivatives disagree; the message has the numbers.
         ValueError: an unknown mode.
+
+    Examples:
+        >>> import paralens.numpy as pnp
+        >>> check_grads(lambda p: p["w"] * pnp.exp(p["b"]), ({"w": 2.0, "b": 0.5},))
+        >>> from paralens.extend import primitive, defvjp, defjvp
+        >>> wrong = primitive(np.sin)
+        >>> defvjp(wrong, lambda ans, x: lambda g: g * pnp.sin(x))  # should be cos
+        >>> defjvp(wrong, lambda t, ans, x: t * pnp.cos(x))
+        >>> check_grads(wrong, (0.3,), modes=("rev",))  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        AssertionError: reverse mode (vjp) of sin: <Jᵀu, v> vs <u, J v>: leaf 0 disagrees ...
     """
     for mode in modes:
         if mode not in MODES:

@@ -68,6 +68,13 @@ class TreeDef:
 
     Two values have equal ``TreeDef``s when they have the same containers (types, keys,
     field names) in the same places.
+
+    Examples:
+        >>> treedef = tree_structure({"w": 1.0, "b": (2.0, None)})
+        >>> treedef, treedef.num_leaves
+        (dict(*, tuple(*, NoneType())), 2)
+        >>> treedef.unflatten([10.0, 20.0])
+        {'w': 10.0, 'b': (20.0, None)}
     """
 
     __slots__ = ("_aux", "_children", "_hash", "_kind")
@@ -176,12 +183,26 @@ _LEAF = TreeDef(None, None, ())
 
 
 def tree_unflatten(treedef: TreeDef, leaves: list[Any]) -> Any:
-    """Rebuild a value from its ``TreeDef`` and leaves (the inverse of ``tree_flatten``)."""
+    """Rebuild a value from its ``TreeDef`` and leaves (the inverse of ``tree_flatten``).
+
+    Raises:
+        ValueError: there are too many or too few leaves for the structure.
+
+    Examples:
+        >>> leaves, treedef = tree_flatten([1.0, (2.0, 3.0)])
+        >>> tree_unflatten(treedef, [x * 10 for x in leaves])
+        [10.0, (20.0, 30.0)]
+    """
     return treedef.unflatten(leaves)
 
 
 def tree_leaves(x: Any, is_leaf: Callable[[Any], bool] | None = None) -> list[Any]:
-    """The leaves of ``x``, left to right (see ``tree_flatten``)."""
+    """The leaves of ``x``, left to right (see ``tree_flatten``).
+
+    Examples:
+        >>> tree_leaves({"a": [1.0, 2.0], "b": None, "c": 3})
+        [1.0, 2.0, 3]
+    """
     return tree_flatten(x, is_leaf)[0]
 
 
