@@ -9,6 +9,7 @@ Examples:
 
 from paralens import cat as cat
 from paralens import data as data
+from paralens import learn as learn
 from paralens import nn as nn
 from paralens import numpy as numpy
 from paralens import optim as optim
@@ -51,6 +52,7 @@ __all__ = [
     "jacobian",
     "jacrev",
     "jvp",
+    "learn",
     "lens",
     "match",
     "nn",

@@ -1,0 +1,54 @@
+"""Learning: losses, learners (*Backprop as Functor*), a pure training step, and ``fit``.
+
+Examples:
+    >>> import paralens.numpy as pnp
+    >>> from paralens import data, nn, optim
+    >>> from paralens.learn import accuracy, binary_cross_entropy, fit
+    >>> x, y = data.circle_data(512, key=0)
+    >>> model = nn.mlp([2, 16, 1]) >> nn.fn(lambda z: pnp.logistic(z[..., 0]))
+    >>> params, history = fit(model, binary_cross_entropy, optim.adam(0.05), (x, y), epochs=30,
+    ...                       eval_data=(x, y), metrics={"accuracy": accuracy})
+    >>> [record["epoch"] for record in history[:3]], history[-1]["eval_accuracy"] > 0.9
+    ([1, 2, 3], True)
+"""
+
+from paralens.learn._checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from paralens.learn._learner import (
+    Error,
+    Learner,
+    Trainable,
+    binary_cross_entropy_error,
+    gradient_learner,
+    quadratic_error,
+)
+from paralens.learn._losses import (
+    accuracy,
+    binary_cross_entropy,
+    cross_entropy,
+    softmax_cross_entropy,
+    squared_error,
+)
+from paralens.learn._train import Callback, Metrics, Step, evaluate, fit, make_step
+
+__all__ = [
+    "Callback",
+    "CheckpointError",
+    "Error",
+    "Learner",
+    "Metrics",
+    "Step",
+    "Trainable",
+    "accuracy",
+    "binary_cross_entropy",
+    "binary_cross_entropy_error",
+    "cross_entropy",
+    "evaluate",
+    "fit",
+    "gradient_learner",
+    "load_checkpoint",
+    "make_step",
+    "quadratic_error",
+    "save_checkpoint",
+    "softmax_cross_entropy",
+    "squared_error",
+]

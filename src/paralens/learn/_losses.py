@@ -1,0 +1,157 @@
+"""Losses ``loss(prediction, target) -> scalar``, averaged over the examples of a batch.
+
+The first axis of a prediction is the example; what a loss adds up over the other axes is
+one example's loss. Classification targets are integer labels or one-hot (probability)
+rows of the prediction's shape.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+import paralens.numpy as pnp
+from paralens._core import Var
+
+__all__ = [
+    "accuracy",
+    "binary_cross_entropy",
+    "cross_entropy",
+    "softmax_cross_entropy",
+    "squared_error",
+]
+
+# Probabilities are kept this far from 0 and 1 before taking logs, so that a confident
+# wrong prediction costs a large finite loss rather than inf (and a nan gradient).
+_TINY = 1e-12
+
+
+def _plain(x: Any) -> Any:
+    return x.value if isinstance(x, Var) else x
+
+
+def _examples(prediction: Any) -> int:
+    shape = np.shape(_plain(prediction))
+    return int(shape[0]) if shape else 1
+
+
+def _check_same_shape(name: str, prediction: Any, target: Any) -> None:
+    p_shape, t_shape = np.shape(_plain(prediction)), np.shape(_plain(target))
+    if p_shape != t_shape:
+        raise ValueError(
+            f"{name}: prediction of shape {p_shape} and target of shape {t_shape} differ; "
+            f"reshape one of them (e.g. target.reshape(prediction.shape))"
+        )
+
+
+def _as_one_hot(name: str, prediction: Any, target: Any) -> Any:
+    """``target`` as rows like ``prediction``: one-hot from integer labels, else as given."""
+    target = _plain(target)
+    p_shape = np.shape(_plain(prediction))
+    t = np.asarray(target)
+    if t.dtype.kind in "biu" and t.shape == p_shape[:-1]:
+        if t.size and (t.min() < 0 or t.max() >= p_shape[-1]):
+            raise ValueError(
+                f"{name}: labels must lie in [0, {p_shape[-1]}) for predictions of "
+                f"{p_shape[-1]} classes; got labels from {t.min()} to {t.max()}"
+            )
+        dtype = _plain(prediction).dtype if hasattr(_plain(prediction), "dtype") else float
+        return (t[..., None] == np.arange(p_shape[-1])).astype(dtype)
+    if t.shape != p_shape:
+        raise ValueError(
+            f"{name}: targets must be integer labels of shape {p_shape[:-1]} or rows of "
+            f"shape {p_shape} (one-hot or probabilities); got {t.dtype} of shape {t.shape}"
+        )
+    return target
+
+
+def squared_error(prediction: Any, target: Any) -> Any:
+    """The squared distance between prediction and target, averaged over the examples.
+
+    Examples:
+        >>> import numpy as np
+        >>> squared_error(np.array([[1.0, 2.0], [0.0, 0.0]]), np.array([[1.0, 0.0], [1.0, 0.0]]))
+        np.float64(2.5)
+    """
+    _check_same_shape("squared_error", prediction, target)
+    difference = prediction - target
+    return pnp.sum(difference * difference) / _examples(prediction)
+
+
+def cross_entropy(probabilities: Any, target: Any) -> Any:
+    """``-sum(target * log(probabilities))`` per example, averaged over the examples.
+
+    Args:
+        probabilities: predicted class probabilities, shape ``(n, classes)`` (e.g. the
+            output of a softmax layer).
+        target: integer labels of shape ``(n,)``, or rows of shape ``(n, classes)``.
+
+    Examples:
+        >>> import numpy as np
+        >>> round(float(cross_entropy(np.array([[0.5, 0.5], [0.9, 0.1]]), np.array([0, 0]))), 4)
+        0.3993
+    """
+    rows = _as_one_hot("cross_entropy", probabilities, target)
+    log_p = pnp.log(pnp.clip(probabilities, _TINY, 1.0))
+    return -pnp.sum(rows * log_p) / _examples(probabilities)
+
+
+def softmax_cross_entropy(logits: Any, target: Any) -> Any:
+    """The cross entropy of ``softmax(logits)``, computed stably from the logits.
+
+    Args:
+        logits: unnormalised log-probabilities, shape ``(n, classes)``.
+        target: integer labels of shape ``(n,)``, or rows of shape ``(n, classes)``.
+
+    Examples:
+        >>> import numpy as np
+        >>> float(softmax_cross_entropy(np.array([[0.0, 0.0]]), np.array([1])))  # log 2
+        0.6931471805599453
+        >>> float(softmax_cross_entropy(np.array([[1000.0, 0.0]]), np.array([0])))
+        0.0
+    """
+    rows = _as_one_hot("softmax_cross_entropy", logits, target)
+    return -pnp.sum(rows * pnp.log_softmax(logits, axis=-1)) / _examples(logits)
+
+
+def binary_cross_entropy(probabilities: Any, target: Any) -> Any:
+    """``-(t log p + (1 - t) log(1 - p))`` summed per example, averaged over the examples.
+
+    Examples:
+        >>> import numpy as np
+        >>> round(float(binary_cross_entropy(np.array([0.9, 0.2]), np.array([1.0, 0.0]))), 4)
+        0.1643
+    """
+    _check_same_shape("binary_cross_entropy", probabilities, target)
+    p = pnp.clip(probabilities, _TINY, 1.0 - _TINY)
+    total = pnp.sum(target * pnp.log(p) + (1.0 - target) * pnp.log(1.0 - p))
+    return -total / _examples(probabilities)
+
+
+def accuracy(prediction: Any, target: Any) -> float:
+    """The fraction of examples classified correctly.
+
+    A prediction with a class axis (scores, probabilities or logits) picks its largest
+    entry; a prediction without one (a probability per example) means class 1 above 0.5.
+    Targets are labels, or rows whose largest entry is the class.
+
+    Examples:
+        >>> import numpy as np
+        >>> accuracy(np.array([[0.1, 0.9], [0.8, 0.2], [0.3, 0.7]]), np.array([1, 0, 0]))
+        0.6666666666666666
+        >>> accuracy(np.array([0.9, 0.4]), np.array([1.0, 0.0]))
+        1.0
+    """
+    p, t = np.asarray(_plain(prediction)), np.asarray(_plain(target))
+    if p.ndim >= 1 and t.shape == p.shape[:-1] and p.ndim > t.ndim:
+        predicted = p.argmax(axis=-1)
+    elif t.shape == p.shape and p.ndim >= 2:
+        predicted, t = p.argmax(axis=-1), t.argmax(axis=-1)
+    elif t.shape == p.shape:
+        predicted, t = (p > 0.5).astype(np.int64), (t > 0.5).astype(np.int64)
+    else:
+        raise ValueError(
+            f"accuracy: prediction of shape {p.shape} does not fit target of shape {t.shape}"
+        )
+    return float(np.mean(predicted == t))
