@@ -1,29 +1,54 @@
-"""Timing helpers shared by the benchmarks: interleaved repeats, median of minimums."""
+"""Timing helpers shared by the benchmarks: interleaved repeats, median of rounds.
+
+Times are CPU seconds of this process (``time.process_time``) unless ``wall=True``: on a
+machine shared with other work, CPU time counts only what the code itself spent, so the
+ratios between contenders stay steady while wall-clock figures swing with the load. Run
+the array benchmarks with single-threaded BLAS (they default to it) for CPU time to equal
+the work done.
+"""
 
 from __future__ import annotations
 
+import os
 import statistics
+import sys
 import time
 from collections.abc import Callable
 from typing import Any
 
 
-def time_per_call(fn: Callable[[], Any], min_time: float = 0.05) -> float:
+def set_blas_threads(argv: list[str], default: int = 1) -> int:
+    """Read ``--blas-threads N`` from ``argv`` and pin BLAS to N threads.
+
+    Must run before NumPy is imported: OpenBLAS and MKL read these variables once.
+    """
+    threads = default
+    if "--blas-threads" in argv:
+        threads = int(argv[argv.index("--blas-threads") + 1])
+    if "numpy" in sys.modules:
+        raise RuntimeError("set_blas_threads must run before numpy is imported")
+    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[name] = str(threads)
+    return threads
+
+
+def time_per_call(fn: Callable[[], Any], min_time: float = 0.05, wall: bool = False) -> float:
     """Seconds per call of ``fn``, from a loop long enough to last ``min_time``."""
+    clock = time.perf_counter if wall else time.process_time
     fn()
     n = 1
     while True:
-        start = time.perf_counter()
+        start = clock()
         for _ in range(n):
             fn()
-        elapsed = time.perf_counter() - start
+        elapsed = clock() - start
         if elapsed >= min_time:
             return elapsed / n
         n *= 2
 
 
 def compare(
-    fns: dict[str, Callable[[], Any]], rounds: int = 7, min_time: float = 0.05
+    fns: dict[str, Callable[[], Any]], rounds: int = 7, min_time: float = 0.05, wall: bool = False
 ) -> dict[str, float]:
     """Median over ``rounds`` of each function's time per call, the functions interleaved.
 
@@ -33,5 +58,5 @@ def compare(
     samples: dict[str, list[float]] = {name: [] for name in fns}
     for _ in range(rounds):
         for name, fn in fns.items():
-            samples[name].append(time_per_call(fn, min_time))
+            samples[name].append(time_per_call(fn, min_time, wall))
     return {name: statistics.median(times) for name, times in samples.items()}

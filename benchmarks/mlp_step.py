@@ -5,20 +5,27 @@ with logistic hidden units. Both versions run in this process, interleaved, on t
 data; the ratio paralens / hand-written is printed for each batch size and dtype. If HIPS
 autograd is importable, its figures are printed beside ours.
 
-Run: python benchmarks/mlp_step.py [--rounds 7]
+Run: python benchmarks/mlp_step.py [--rounds 7] [--blas-threads 1] [--wall]
+
+BLAS runs single-threaded unless ``--blas-threads`` says otherwise, and times are CPU
+time unless ``--wall`` (see ``_timing.py``).
 """
 
 from __future__ import annotations
 
 import argparse
 import itertools
+import sys
 from typing import Any
 
-import numpy as np
-from _timing import compare
+from _timing import compare, set_blas_threads
 
-import paralens
-import paralens.numpy as pnp
+BLAS_THREADS = set_blas_threads(sys.argv)
+
+import numpy as np  # noqa: E402
+
+import paralens  # noqa: E402
+import paralens.numpy as pnp  # noqa: E402
 
 SIZES = (784, 300, 100, 10)
 LR = 0.1
@@ -120,7 +127,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--batches", type=int, nargs="*", default=[1, 32, 256])
+    parser.add_argument("--blas-threads", type=int, default=1)
+    parser.add_argument("--wall", action="store_true", help="wall-clock instead of CPU time")
     args = parser.parse_args()
+    clock = "wall-clock" if args.wall else "CPU"
+    print(f"MLP 784-300-100-10 SGD step; BLAS threads: {BLAS_THREADS}; {clock} time per step")
     rng = np.random.default_rng(0)
     autograd_step = autograd_step_fn()
     header = f"{'dtype':8} {'batch':>5} {'hand-written':>13} {'paralens':>10} {'ratio':>6}"
@@ -140,7 +151,7 @@ def main() -> None:
             }
             if autograd_step is not None:
                 contenders["autograd"] = lambda a=batch_args: autograd_step(*a)
-            times = compare(contenders, rounds=args.rounds)
+            times = compare(contenders, rounds=args.rounds, wall=args.wall)
             line = (
                 f"{np.dtype(dtype).name:8} {batch:5d} {times['hand'] * 1e6:11.1f}us "
                 f"{times['paralens'] * 1e6:8.1f}us {times['paralens'] / times['hand']:6.3f}"

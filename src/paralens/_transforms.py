@@ -109,7 +109,8 @@ def _leaf_cotangent(ct: Any, primal: Any) -> Any:
         and ct.dtype == primal.dtype
         and ct.shape == primal.shape
     ):
-        return ct
+        # A broadcast view (the pullback of a sum) is read-only: give the user an array.
+        return ct if ct.flags.writeable else ct.copy()
     plain = plain_value(primal)
     if ct is ZERO:
         return _vspace.zeros_like(plain)

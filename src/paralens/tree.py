@@ -335,7 +335,7 @@ def _replace_at(x: Any, path: list[int], replace: Any) -> Any:
 
 def _array_coerce(primal: Any, ct: Any) -> Any:
     if type(ct) is np.ndarray and ct.dtype == primal.dtype and ct.shape == primal.shape:
-        return ct
+        return ct if ct.flags.writeable else ct.copy()
     out = np.asarray(ct, dtype=primal.dtype)
     if out.shape != primal.shape:
         out = np.broadcast_to(out, primal.shape).copy()

@@ -117,9 +117,10 @@ def backward(tape: list[Node], out: Node, ct: Any, inputs: list[Node]) -> list[A
         n.ct = None
     out.ct = ct
     leaf_types = _vspace.LEAF_TYPES
+    add = _vspace.add
+    walked = tape[out.index :: -1] if out.index >= 0 else []
     try:
-        for i in range(out.index, -1, -1):
-            node = tape[i]
+        for node in walked:
             g = node.ct
             if g is None:
                 continue
@@ -128,19 +129,22 @@ def backward(tape: list[Node], out: Node, ct: Any, inputs: list[Node]) -> list[A
                 continue
             prim = node.prim
             assert prim is not None
-            if not prim.zero_aware and type(node.ans) not in leaf_types:
-                g = _vspace.instantiate(g, node.ans)
+            ans = node.ans
+            if not prim.zero_aware and type(ans) not in leaf_types:
+                g = _vspace.instantiate(g, ans)
             vjps = prim.vjps
+            vals = node.vals
+            kwargs = node.kwargs
             for argnum, parent in node.parents:
                 rule = vjps.get(argnum) if argnum in vjps else prim.vjp_maker(argnum)
                 if rule is None:
                     continue
-                c = rule(node.ans, *node.vals, **node.kwargs)(g)
+                c = rule(ans, *vals, **kwargs)(g) if kwargs else rule(ans, *vals)(g)
                 pc = parent.ct
-                parent.ct = c if pc is None else _vspace.add(pc, c)
+                parent.ct = c if pc is None else add(pc, c)
         return [_take(n) for n in inputs]
     finally:
-        for n in tape[: out.index + 1]:
+        for n in walked:
             n.ct = None
         for n in inputs:
             n.ct = None

@@ -36,7 +36,14 @@ from paralens.extend import (
 
 
 def shape(x: Any) -> tuple[int, ...]:
-    """``numpy.shape`` of ``x``, traced or not."""
+    """``numpy.shape`` of ``x``, traced or not: a plain tuple, never differentiated.
+
+    Examples:
+        >>> shape(np.zeros((2, 3)))
+        (2, 3)
+        >>> shape(1.5)
+        ()
+    """
     found = getattr(x, "shape", None)
     if type(found) is tuple:
         return found
@@ -44,7 +51,12 @@ def shape(x: Any) -> tuple[int, ...]:
 
 
 def ndim(x: Any) -> int:
-    """``numpy.ndim`` of ``x``, traced or not."""
+    """``numpy.ndim`` of ``x``, traced or not.
+
+    Examples:
+        >>> ndim(np.zeros((2, 3)))
+        2
+    """
     found = getattr(x, "shape", None)
     if type(found) is tuple:
         return len(found)
@@ -52,7 +64,12 @@ def ndim(x: Any) -> int:
 
 
 def size(x: Any) -> int:
-    """``numpy.size`` of ``x``, traced or not."""
+    """``numpy.size`` of ``x``, traced or not.
+
+    Examples:
+        >>> size(np.zeros((2, 3)))
+        6
+    """
     return int(np.size(plain_value(x)))
 
 
@@ -102,6 +119,12 @@ def unbroadcast(g: Any, target: Any) -> Any:
     if g_shape == target_shape:
         return g
     lead = len(g_shape) - len(target_shape)
+    if type(g) is np.ndarray and g.dtype.kind == "f":
+        # Plain floats (a first-order pass): the ufunc's reduce directly.
+        if lead > 0:
+            g = _add_reduce(g, tuple(range(lead)))
+        axes = tuple(i for i, n in enumerate(target_shape) if n == 1 and g.shape[i] != 1)
+        return _add_reduce(g, axes, None, None, True) if axes else g
     if lead > 0:
         g = sum(g, axis=tuple(range(lead)))
     axes = tuple(i for i, n in enumerate(target_shape) if n == 1 and shape(g)[i] != 1)
@@ -111,7 +134,13 @@ def unbroadcast(g: Any, target: Any) -> Any:
 
 
 def broadcast_like(t: Any, ans: Any) -> Any:
-    """Broadcast tangent ``t`` to the shape of ``ans`` (the forward twin of unbroadcast)."""
+    """Broadcast tangent ``t`` to the shape of ``ans`` (the forward twin of ``unbroadcast``).
+
+    Examples:
+        >>> broadcast_like(np.ones(1), np.zeros((2, 2)))
+        array([[1., 1.],
+               [1., 1.]])
+    """
     if _fast_shape(t) == _fast_shape(ans):
         return t
     return broadcast_to(t, shape(ans))
@@ -281,7 +310,12 @@ cosh: Callable[..., Any] = _unary(np.cosh, "cosh", lambda ans, x: sinh(x))
 
 
 def _sigmoid(x: Any) -> Any:
-    """The logistic function ``1 / (1 + exp(-x))``, computed without overflow."""
+    """The logistic function ``1 / (1 + exp(-x))``, computed without overflow.
+
+    Examples:
+        >>> sigmoid(np.array([0.0, 1000.0, -1000.0]))
+        array([0.5, 1. , 0. ])
+    """
     return 0.5 * (np.tanh(0.5 * x) + 1.0)
 
 
@@ -290,7 +324,12 @@ logistic = sigmoid
 
 
 def _relu(x: Any) -> Any:
-    """``max(x, 0)`` elementwise."""
+    """``max(x, 0)`` elementwise; its derivative at 0 is taken as 0.
+
+    Examples:
+        >>> relu(np.array([-1.0, 0.0, 2.0]))
+        array([0., 0., 2.])
+    """
     return np.maximum(x, 0.0)
 
 
@@ -298,7 +337,12 @@ relu: Callable[..., Any] = _unary(_relu, "relu", lambda ans, x: _indicator(x > 0
 
 
 def _softplus(x: Any) -> Any:
-    """``log(1 + exp(x))``, computed without overflow."""
+    """``log(1 + exp(x))``, computed without overflow; its derivative is ``sigmoid``.
+
+    Examples:
+        >>> softplus(np.array([0.0, 1000.0]))
+        array([6.93147181e-01, 1.00000000e+03])
+    """
     return np.logaddexp(0.0, x)
 
 
@@ -311,6 +355,12 @@ round: Callable[..., Any] = nondifferentiable(np.round)
 
 
 def _clip(x: Any, a_min: Any, a_max: Any) -> Any:
+    """``x`` limited to ``[a_min, a_max]``; the gradient flows to whichever is the answer.
+
+    Examples:
+        >>> clip(np.array([-2.0, 0.5, 3.0]), -1.0, 1.0)
+        array([-1. ,  0.5,  1. ])
+    """
     return np.clip(x, a_min, a_max)
 
 
@@ -351,6 +401,14 @@ def _keep_axes(g: Any, x: Any, axis: Any, keepdims: bool) -> Any:
 
 
 def _sum(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """``numpy.sum``: the sum over ``axis`` (all axes by default).
+
+    Examples:
+        >>> sum(np.array([[1.0, 2.0], [3.0, 4.0]]), axis=0)
+        array([4., 6.])
+        >>> float(sum(np.ones(3)))
+        3.0
+    """
     if type(x) is np.ndarray and x.dtype.kind == "f":
         # The ufunc's own reduce: what numpy.sum calls for floats, without its dispatch.
         return _add_reduce(x, axis, None, None, keepdims)
@@ -364,7 +422,26 @@ sum = primitive(_sum, "sum")
 
 
 def _sum_vjp(ans: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Callable[[Any], Any]:
-    return lambda g: broadcast_to(_keep_axes(g, x, axis, keepdims), shape(x))
+    def pullback(g: Any) -> Any:
+        if type(x) is np.ndarray and type(g) in _PLAIN_FLOATS:
+            # First order on plain arrays: one reshape and a broadcast view, straight in
+            # NumPy; the line below is the same rule in pnp, for higher orders.
+            kept = g if keepdims else np.reshape(g, _kept_shape(x.shape, axis))
+            return np.broadcast_to(kept, x.shape)
+        return broadcast_to(_keep_axes(g, x, axis, keepdims), shape(x))
+
+    return pullback
+
+
+_PLAIN_FLOATS = (np.ndarray, np.float64, np.float32, float)
+
+
+def _kept_shape(x_shape: tuple[int, ...], axis: Any) -> tuple[int, ...]:
+    """The shape of a reduction of ``x_shape`` over ``axis`` with the axes kept as 1."""
+    if axis is None:
+        return (1,) * len(x_shape)
+    axes = {a % len(x_shape) for a in ((axis,) if isinstance(axis, int) else axis)}
+    return tuple(1 if i in axes else n for i, n in enumerate(x_shape))
 
 
 defvjp(sum, _sum_vjp)
@@ -372,7 +449,12 @@ defjvp(sum, lambda t, ans, x, axis=None, keepdims=False: sum(t, axis, keepdims))
 
 
 def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
-    """The mean of ``x`` over ``axis`` (a composite: ``sum`` divided by a count)."""
+    """The mean of ``x`` over ``axis`` (a composite: ``sum`` divided by a count).
+
+    Examples:
+        >>> mean(np.array([[1.0, 2.0], [3.0, 5.0]]), axis=1)
+        array([1.5, 4. ])
+    """
     count = size(x) if axis is None else _count(shape(x), axis)
     return sum(x, axis, keepdims) / count
 
@@ -386,10 +468,22 @@ def _count(shp: tuple[int, ...], axis: Any) -> int:
 
 
 def _max(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """``numpy.max`` over ``axis``; tied maxima share the gradient equally.
+
+    Examples:
+        >>> max(np.array([[1.0, 4.0], [3.0, 2.0]]), axis=1)
+        array([4., 3.])
+    """
     return np.max(x, axis=axis, keepdims=keepdims)
 
 
 def _min(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """``numpy.min`` over ``axis``; tied minima share the gradient equally.
+
+    Examples:
+        >>> min(np.array([[1.0, 4.0], [3.0, 2.0]]), axis=0)
+        array([1., 2.])
+    """
     return np.min(x, axis=axis, keepdims=keepdims)
 
 
@@ -421,6 +515,12 @@ for _extremum in (max, min):
 
 
 def _prod(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """``numpy.prod`` over ``axis``; its gradient divides by ``x``, so keep ``x`` free of zeros.
+
+    Examples:
+        >>> float(prod(np.array([2.0, 3.0, 4.0])))
+        24.0
+    """
     return np.prod(x, axis=axis, keepdims=keepdims)
 
 
@@ -447,14 +547,26 @@ defjvp(
 
 
 def var(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Any:
-    """The variance of ``x`` (a composite of ``mean`` and ``square``)."""
+    """The variance of ``x`` over ``axis``, with ``ddof`` as in NumPy (a composite).
+
+    Examples:
+        >>> float(var(np.array([1.0, 2.0, 3.0, 4.0])))
+        1.25
+        >>> float(var(np.array([1.0, 2.0, 3.0, 4.0]), ddof=1))
+        1.6666666666666667
+    """
     centred = x - mean(x, axis, True)
     count = size(x) if axis is None else _count(shape(x), axis)
     return sum(centred * centred, axis, keepdims) / (count - ddof)
 
 
 def std(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Any:
-    """The standard deviation of ``x``."""
+    """The standard deviation of ``x`` over ``axis`` (``sqrt`` of ``var``).
+
+    Examples:
+        >>> float(std(np.array([1.0, 3.0])))
+        1.0
+    """
     return sqrt(var(x, axis, keepdims, ddof))
 
 
@@ -526,7 +638,12 @@ defjvp(
 
 
 def softmax(x: Any, axis: int = -1) -> Any:
-    """Probabilities from logits along ``axis``, stable for large inputs."""
+    """Probabilities from logits along ``axis``, stable for large inputs.
+
+    Examples:
+        >>> softmax(np.array([0.0, np.log(3.0)]))
+        array([0.25, 0.75])
+    """
     return exp(log_softmax(x, axis))
 
 
@@ -535,6 +652,12 @@ def _identity(x: Any) -> Any:
 
 
 def stop_gradient_array(x: Any) -> Any:
+    """``x`` itself, as a constant: no gradient flows through it.
+
+    Examples:
+        >>> stop_gradient_array(np.ones(2))
+        array([1., 1.])
+    """
     return _stop(x)
 
 
@@ -542,6 +665,13 @@ _stop: Callable[..., Any] = nondifferentiable(lambda x: x)
 
 
 def _cumsum(x: Any, axis: Any = None) -> Any:
+    """``numpy.cumsum``: running sums along ``axis`` (of the flattened ``x`` by default).
+
+    Examples:
+        >>> cumsum(np.array([[1.0, 2.0], [3.0, 4.0]]), axis=1)
+        array([[1., 3.],
+               [3., 7.]])
+    """
     return np.cumsum(x, axis=axis)
 
 
@@ -565,6 +695,12 @@ defjvp(cumsum, lambda t, ans, x, axis=None: cumsum(t, axis))
 
 
 def _matmul(x: Any, y: Any) -> Any:
+    """``numpy.matmul`` (the ``@`` operator), batched and broadcasting as in NumPy.
+
+    Examples:
+        >>> matmul(np.array([[1.0, 2.0]]), np.array([[3.0], [4.0]]))
+        array([[11.]])
+    """
     return np.matmul(x, y)
 
 
@@ -573,6 +709,10 @@ matmul = primitive(_matmul, "matmul")
 
 def _matmul_vjp_x(ans: Any, x: Any, y: Any) -> Callable[[Any], Any]:
     def pullback(g: Any) -> Any:
+        if type(g) is np.ndarray and type(y) is np.ndarray and g.ndim == y.ndim == ndim(x) == 2:
+            # A dense layer's first-order pass: NumPy directly (the general rule below is
+            # the same product in pnp, which higher orders differentiate).
+            return g @ y.T
         if ndim(y) == 1:
             return g * y if ndim(x) == 1 else expand_dims(g, -1) * y
         if ndim(x) == 1:
@@ -586,6 +726,8 @@ def _matmul_vjp_x(ans: Any, x: Any, y: Any) -> Callable[[Any], Any]:
 
 def _matmul_vjp_y(ans: Any, x: Any, y: Any) -> Callable[[Any], Any]:
     def pullback(g: Any) -> Any:
+        if type(g) is np.ndarray and type(x) is np.ndarray and g.ndim == x.ndim == ndim(y) == 2:
+            return x.T @ g
         if ndim(x) == 1:
             if ndim(y) == 1:
                 return g * x
@@ -604,7 +746,12 @@ defjvp(matmul, lambda t, ans, x, y: matmul(t, y), lambda t, ans, x, y: matmul(x,
 
 
 def dot(x: Any, y: Any) -> Any:
-    """``numpy.dot`` (a composite over ``matmul`` and ``tensordot`` when traced)."""
+    """``numpy.dot`` (a composite over ``matmul`` and ``tensordot`` when traced).
+
+    Examples:
+        >>> float(dot(np.array([1.0, 2.0]), np.array([3.0, 4.0])))
+        11.0
+    """
     if not (is_var(x) or is_var(y)):
         return np.dot(x, y)
     if ndim(x) == 0 or ndim(y) == 0:
@@ -615,12 +762,23 @@ def dot(x: Any, y: Any) -> Any:
 
 
 def outer(x: Any, y: Any) -> Any:
-    """The outer product of two vectors (flattened first, as in NumPy)."""
+    """The outer product of two vectors (flattened first, as in NumPy).
+
+    Examples:
+        >>> outer(np.array([1.0, 2.0]), np.array([1.0, 10.0, 100.0]))
+        array([[  1.,  10., 100.],
+               [  2.,  20., 200.]])
+    """
     return multiply(expand_dims(ravel(x), 1), expand_dims(ravel(y), 0))
 
 
 def inner(x: Any, y: Any) -> Any:
-    """The inner product over the last axes."""
+    """The inner product over the last axes.
+
+    Examples:
+        >>> float(inner(np.array([1.0, 2.0]), np.array([3.0, 4.0])))
+        11.0
+    """
     return sum(multiply(x, y), axis=-1)
 
 
@@ -632,7 +790,14 @@ _einsum_prim = primitive(_einsum, "einsum")
 
 
 def einsum(subscripts: str, *operands: Any) -> Any:
-    """``numpy.einsum`` with explicit output (``'ij,jk->ik'``) or implicit subscripts."""
+    """``numpy.einsum`` with explicit (``'ij,jk->ik'``) or implicit subscripts, no ellipsis.
+
+    Examples:
+        >>> einsum('ij,j->i', np.eye(2), np.array([5.0, 6.0]))
+        array([5., 6.])
+        >>> float(einsum('ii', np.array([[1.0, 2.0], [3.0, 4.0]])))
+        5.0
+    """
     return _einsum_prim(subscripts, *operands)
 
 
@@ -713,7 +878,12 @@ defjvp_argnum(_einsum_prim, _einsum_jvp)
 
 
 def tensordot(x: Any, y: Any, axes: Any = 2) -> Any:
-    """``numpy.tensordot`` (an ``einsum`` when traced)."""
+    """``numpy.tensordot`` (an ``einsum`` when traced).
+
+    Examples:
+        >>> tensordot(np.ones((2, 3)), np.ones((3, 4)), axes=1).shape
+        (2, 4)
+    """
     if not (is_var(x) or is_var(y)):
         return np.tensordot(x, y, axes)
     nx, ny = ndim(x), ndim(y)
@@ -740,6 +910,13 @@ def tensordot(x: Any, y: Any, axes: Any = 2) -> Any:
 
 
 def _reshape(x: Any, newshape: Any) -> Any:
+    """``numpy.reshape``: the same entries in a new shape (``-1`` infers one axis).
+
+    Examples:
+        >>> reshape(np.arange(6.0), (2, -1))
+        array([[0., 1., 2.],
+               [3., 4., 5.]])
+    """
     return np.reshape(x, newshape)
 
 
@@ -749,11 +926,29 @@ defjvp(reshape, lambda t, ans, x, newshape: reshape(t, shape(ans)), None)
 
 
 def ravel(x: Any) -> Any:
-    """``x`` flattened to one axis."""
+    """``x`` flattened to one axis.
+
+    Examples:
+        >>> ravel(np.array([[1.0, 2.0], [3.0, 4.0]]))
+        array([1., 2., 3., 4.])
+    """
     return reshape(x, (-1,))
 
 
 def _expand_dims(x: Any, axis: Any) -> Any:
+    """``numpy.expand_dims``: ``x`` with new axes of length 1 at ``axis``.
+
+    Examples:
+        >>> expand_dims(np.ones(3), 0).shape
+        (1, 3)
+    """
+    if type(x) is np.ndarray:
+        # A reshape: what numpy.expand_dims does, without its Python-level checks.
+        axes = (axis,) if isinstance(axis, int) else axis
+        n = x.ndim + len(axes)
+        axes = sorted(a % n for a in axes)
+        dims = iter(x.shape)
+        return x.reshape(tuple(1 if i in axes else next(dims) for i in range(n)))
     return np.expand_dims(x, axis)
 
 
@@ -763,6 +958,12 @@ defjvp(expand_dims, lambda t, ans, x, axis: reshape(t, shape(ans)), None)
 
 
 def _squeeze(x: Any, axis: Any = None) -> Any:
+    """``numpy.squeeze``: ``x`` without its axes of length 1 (those in ``axis``).
+
+    Examples:
+        >>> squeeze(np.ones((1, 3, 1))).shape
+        (3,)
+    """
     return np.squeeze(x, axis)
 
 
@@ -772,6 +973,13 @@ defjvp(squeeze, lambda t, ans, x, axis=None: reshape(t, shape(ans)), None)
 
 
 def _broadcast_to(x: Any, newshape: Any) -> Any:
+    """``numpy.broadcast_to``; in reverse the gradient is summed back by ``unbroadcast``.
+
+    Examples:
+        >>> broadcast_to(np.array([1.0, 2.0]), (2, 2))
+        array([[1., 2.],
+               [1., 2.]])
+    """
     return np.broadcast_to(x, newshape)
 
 
@@ -781,6 +989,12 @@ defjvp(broadcast_to, lambda t, ans, x, newshape: broadcast_to(t, newshape), None
 
 
 def _transpose(x: Any, axes: Any = None) -> Any:
+    """``numpy.transpose``: axes reversed, or permuted by ``axes``.
+
+    Examples:
+        >>> transpose(np.ones((2, 3, 4)), (1, 2, 0)).shape
+        (3, 4, 2)
+    """
     if type(x) is np.ndarray:
         return x.transpose(axes)
     return np.transpose(x, axes)
@@ -804,14 +1018,24 @@ defjvp(transpose, lambda t, ans, x, axes=None: transpose(t, axes), None)
 
 
 def swapaxes(x: Any, axis1: int, axis2: int) -> Any:
-    """``x`` with two axes exchanged (a ``transpose``)."""
+    """``x`` with two axes exchanged (a ``transpose``).
+
+    Examples:
+        >>> swapaxes(np.ones((2, 3, 4)), 0, 2).shape
+        (4, 3, 2)
+    """
     axes = list(range(ndim(x)))
     axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
     return transpose(x, tuple(axes))
 
 
 def moveaxis(x: Any, source: int, destination: int) -> Any:
-    """``x`` with axis ``source`` moved to ``destination`` (a ``transpose``)."""
+    """``x`` with axis ``source`` moved to ``destination`` (a ``transpose``).
+
+    Examples:
+        >>> moveaxis(np.ones((2, 3, 4)), 0, -1).shape
+        (3, 4, 2)
+    """
     n = ndim(x)
     axes = [i for i in range(n) if i != source % n]
     axes.insert(destination % n, source % n)
@@ -819,6 +1043,12 @@ def moveaxis(x: Any, source: int, destination: int) -> Any:
 
 
 def _flip(x: Any, axis: Any = None) -> Any:
+    """``numpy.flip``: the entries of ``x`` in reverse order along ``axis``.
+
+    Examples:
+        >>> flip(np.array([1.0, 2.0, 3.0]))
+        array([3., 2., 1.])
+    """
     return np.flip(x, axis)
 
 
@@ -835,7 +1065,12 @@ _concatenate_prim = primitive(_concatenate, "concatenate")
 
 
 def concatenate(arrays: Any, axis: int = 0) -> Any:
-    """Join a sequence of arrays along an existing axis."""
+    """Join a sequence of arrays along an existing axis.
+
+    Examples:
+        >>> concatenate([np.ones(2), np.zeros(1)])
+        array([1., 1., 0.])
+    """
     return _concatenate_prim(axis, *arrays)
 
 
@@ -864,12 +1099,23 @@ defjvp_argnum(
 
 
 def stack(arrays: Any, axis: int = 0) -> Any:
-    """Join a sequence of same-shaped arrays along a new axis."""
+    """Join a sequence of same-shaped arrays along a new axis.
+
+    Examples:
+        >>> stack([np.ones(2), np.zeros(2)], axis=1)
+        array([[1., 0.],
+               [1., 0.]])
+    """
     return concatenate([expand_dims(a, axis) for a in arrays], axis)
 
 
 def split(x: Any, indices_or_sections: Any, axis: int = 0) -> list[Any]:
-    """Split ``x`` into pieces along ``axis`` (slices of ``x``, each differentiable)."""
+    """Split ``x`` into pieces along ``axis`` (slices of ``x``, each differentiable).
+
+    Examples:
+        >>> split(np.arange(4.0), [1, 3])
+        [array([0.]), array([1., 2.]), array([3.])]
+    """
     n = shape(x)[axis]
     if isinstance(indices_or_sections, int):
         if n % indices_or_sections:
@@ -893,6 +1139,12 @@ def split(x: Any, indices_or_sections: Any, axis: int = 0) -> list[Any]:
 
 
 def _getitem(x: Any, index: Any) -> Any:
+    """``x[index]``: basic, slice, boolean and fancy indexing; repeated indices add up in reverse.
+
+    Examples:
+        >>> getitem(np.array([1.0, 2.0, 3.0]), [2, 0, 2])
+        array([3., 1., 3.])
+    """
     return x[index]
 
 
@@ -900,7 +1152,14 @@ getitem = primitive(_getitem, "getitem")
 
 
 def _index_add(shape_: tuple[int, ...], index: Any, g: Any) -> Any:
-    """Scatter-add ``g`` into zeros of ``shape_`` at ``index`` (repeats accumulate)."""
+    """Scatter-add ``g`` into zeros of ``shape_`` at ``index``: ``getitem`` in reverse.
+
+    Repeated indices accumulate, as the gradient of a gather must.
+
+    Examples:
+        >>> index_add((3,), [0, 0, 2], np.array([1.0, 2.0, 5.0]))
+        array([3., 0., 5.])
+    """
     out = np.zeros(shape_, dtype=np.result_type(g))
     if _is_basic(index):
         out[index] = g
@@ -923,7 +1182,13 @@ defjvp(getitem, lambda t, ans, x, index: getitem(t, index), None)
 
 
 def take(x: Any, indices: Any, axis: Any = None) -> Any:
-    """Elements of ``x`` at ``indices`` along ``axis`` (gather; scatter-add in reverse)."""
+    """Elements of ``x`` at ``indices`` along ``axis`` (gather; scatter-add in reverse).
+
+    Examples:
+        >>> take(np.array([[1.0, 2.0], [3.0, 4.0]]), [1, 1], axis=1)
+        array([[2., 2.],
+               [4., 4.]])
+    """
     if axis is None:
         return getitem(ravel(x), indices)
     index = [slice(None)] * ndim(x)
@@ -932,6 +1197,12 @@ def take(x: Any, indices: Any, axis: Any = None) -> Any:
 
 
 def _where(condition: Any, x: Any, y: Any) -> Any:
+    """``numpy.where``: ``x`` where ``condition`` holds, else ``y``; each gets its part.
+
+    Examples:
+        >>> where(np.array([True, False]), np.array([1.0, 2.0]), 0.0)
+        array([1., 0.])
+    """
     return np.where(condition, x, y)
 
 
@@ -954,6 +1225,13 @@ defjvp(
 
 
 def _inv(a: Any) -> Any:
+    """``numpy.linalg.inv``: the inverse of (a stack of) square matrices.
+
+    Examples:
+        >>> inv(np.array([[2.0, 0.0], [0.0, 4.0]]))
+        array([[0.5 , 0.  ],
+               [0.  , 0.25]])
+    """
     return np.linalg.inv(a)
 
 
@@ -965,6 +1243,12 @@ defjvp(inv, lambda t, ans, a: -matmul(matmul(ans, t), ans))
 
 
 def _solve(a: Any, b: Any) -> Any:
+    """``numpy.linalg.solve``: ``x`` with ``a @ x = b``, for ``b`` a vector or a matrix.
+
+    Examples:
+        >>> solve(np.array([[2.0, 0.0], [0.0, 4.0]]), np.array([1.0, 1.0]))
+        array([0.5 , 0.25])
+    """
     return np.linalg.solve(a, b)
 
 
@@ -1015,6 +1299,12 @@ defjvp(
 
 
 def _det(a: Any) -> Any:
+    """``numpy.linalg.det``: the determinant of (a stack of) square matrices.
+
+    Examples:
+        >>> float(det(np.array([[2.0, 1.0], [1.0, 3.0]])))
+        5.000000000000001
+    """
     return np.linalg.det(a)
 
 
@@ -1043,7 +1333,13 @@ defjvp(_logabsdet, lambda t, ans, a: _trace_last(matmul(inv(a), t)))
 
 
 def slogdet(a: Any) -> tuple[Any, Any]:
-    """``(sign, logabsdet)`` as NumPy's ``SlogdetResult``; only ``logabsdet`` has a gradient."""
+    """``(sign, logabsdet)`` as NumPy's ``SlogdetResult``; only ``logabsdet`` has a gradient.
+
+    Examples:
+        >>> sign, logabsdet = slogdet(np.array([[0.0, 2.0], [3.0, 0.0]]))
+        >>> float(sign), float(logabsdet) == float(np.log(6.0))
+        (-1.0, True)
+    """
     result = np.linalg.slogdet(plain_value(a))
     if not is_var(a):
         return result
@@ -1077,7 +1373,12 @@ ndarray = np.ndarray
 
 
 def astype(x: Any, dtype: Any) -> Any:
-    """``x`` converted to a floating ``dtype``; the cotangent converts back."""
+    """``x`` converted to a floating ``dtype``; the cotangent converts back.
+
+    Examples:
+        >>> astype(np.array([1.0, 2.0]), np.float32)
+        array([1., 2.], dtype=float32)
+    """
     return _astype(x, np.dtype(dtype))
 
 
