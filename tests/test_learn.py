@@ -106,6 +106,7 @@ def test_accuracy():
     assert accuracy(scores, np.array([1, 0, 0, 0])) == 0.75
     assert accuracy(scores, np.eye(2)[[1, 0, 0, 0]]) == 0.75
     assert accuracy(np.array([0.9, 0.1, 0.6]), np.array([1.0, 1.0, 1.0])) == pytest.approx(2 / 3)
+    assert accuracy(np.array([[0.9], [0.1]]), np.array([[1.0], [1.0]])) == 0.5
     with pytest.raises(ValueError, match="does not fit"):
         accuracy(scores, np.array([1, 0]))
 

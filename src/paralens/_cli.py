@@ -11,6 +11,7 @@ import numpy as np
 
 import paralens
 import paralens.numpy as pnp
+from paralens._cli_train import add_train_parser, run_train
 from paralens.testing import check_grads
 
 
@@ -57,9 +58,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("demo", help="differentiate a small heterogeneous model")
+    add_train_parser(commands)
     args = parser.parse_args(argv)
     if args.command == "demo":
         return demo()
+    if args.command == "train":
+        return run_train(args)
     parser.error(f"unknown command {args.command}")
     return 2
 

@@ -133,7 +133,8 @@ def accuracy(prediction: Any, target: Any) -> float:
     """The fraction of examples classified correctly.
 
     A prediction with a class axis (scores, probabilities or logits) picks its largest
-    entry; a prediction without one (a probability per example) means class 1 above 0.5.
+    entry; a prediction without one, or with a class axis of size 1 (a probability per
+    example), means class 1 above 0.5.
     Targets are labels, or rows whose largest entry is the class.
 
     Examples:
@@ -144,12 +145,12 @@ def accuracy(prediction: Any, target: Any) -> float:
         1.0
     """
     p, t = np.asarray(_plain(prediction)), np.asarray(_plain(target))
-    if p.ndim >= 1 and t.shape == p.shape[:-1] and p.ndim > t.ndim:
-        predicted = p.argmax(axis=-1)
-    elif t.shape == p.shape and p.ndim >= 2:
-        predicted, t = p.argmax(axis=-1), t.argmax(axis=-1)
-    elif t.shape == p.shape:
+    if t.shape == p.shape and (p.ndim < 2 or p.shape[-1] == 1):
         predicted, t = (p > 0.5).astype(np.int64), (t > 0.5).astype(np.int64)
+    elif t.shape == p.shape:
+        predicted, t = p.argmax(axis=-1), t.argmax(axis=-1)
+    elif p.ndim >= 1 and t.shape == p.shape[:-1]:
+        predicted = p.argmax(axis=-1)
     else:
         raise ValueError(
             f"accuracy: prediction of shape {p.shape} does not fit target of shape {t.shape}"
