@@ -345,7 +345,8 @@ def _complex_coerce(primal: Any, ct: Any) -> Any:
 
 
 def _int_zero(primal: Any, ct: Any) -> Any:
-    return 0
+    # The zero of the primal's own type: 0 for an int, False for a bool.
+    return type(primal)(0)
 
 
 register_leaf(
@@ -369,9 +370,9 @@ register_leaf(
 for _int_type in (int, bool):
     register_leaf(
         _int_type,
-        zeros=lambda x: 0,
+        zeros=lambda x: type(x)(0),
         add=lambda x, y: x + y,
-        ones=lambda x: 1,
+        ones=lambda x: type(x)(1),
         scale=lambda a, x: a * x,
         inner=lambda x, y: x * y,
         coerce=_int_zero,
