@@ -1,0 +1,65 @@
+"""Every example in ``examples/`` runs in fast mode (a small slice, few steps) and learns."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def _load(name: str) -> ModuleType:
+    if str(EXAMPLES) not in sys.path:
+        sys.path.insert(0, str(EXAMPLES))
+    spec = importlib.util.spec_from_file_location(f"example_{name}", EXAMPLES / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _run(name: str, out: Path | None = None) -> Any:
+    return _load(name).main(fast=True, out=out)
+
+
+def test_every_example_is_tested() -> None:
+    tested = {name[len("test_") :] for name in globals() if name.startswith("test_")}
+    examples = {p.stem for p in EXAMPLES.glob("*.py") if not p.stem.startswith("_")}
+    assert examples <= tested, f"examples without a smoke test: {sorted(examples - tested)}"
+
+
+def test_linear_regression(tmp_path: Path) -> None:
+    result = _run("linear_regression", tmp_path)
+    assert abs(result["a"] + 1.0) < 0.3 and abs(result["b"] - 2.0) < 0.3
+    assert (tmp_path / "linear_regression.png").stat().st_size > 1000
+
+
+def test_logistic_regression(tmp_path: Path) -> None:
+    result = _run("logistic_regression", tmp_path)
+    assert result["test_accuracy"] > result["true_model_accuracy"] - 0.05
+    assert (tmp_path / "logistic_regression.png").is_file()
+
+
+def test_circle(tmp_path: Path) -> None:
+    result = _run("circle", tmp_path)
+    assert result["test_accuracy"] > 0.9
+    assert (tmp_path / "circle.png").is_file()
+
+
+@pytest.mark.parametrize("name", ["linear_regression"])
+def test_examples_run_as_scripts(name: str, tmp_path: Path) -> None:
+    import subprocess
+
+    done = subprocess.run(
+        [sys.executable, str(EXAMPLES / f"{name}.py"), "--fast", "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "fitted" in done.stdout
