@@ -349,3 +349,61 @@ def test_registered_node_type_in_grad_and_jvp():
     _, t = paralens.jvp(f, (p,), (Pair(np.array([1.0, 0.0]), 0.0),))
     assert t == pytest.approx(2.0 * np.exp(1.0))
     check_grads(f, (p,))
+
+
+@dataclass(frozen=True)
+class Moments:
+    mean: np.ndarray
+    scale: float
+
+
+@primitive
+def moments(x):
+    return Moments(np.mean(x, axis=0), float(np.std(x)))
+
+
+@primitive
+def halves(x):
+    return [x[:2], x[2:], 2.0 * x]
+
+
+defvjp(
+    moments,
+    lambda ans, x: (
+        lambda g: (
+            pnp.broadcast_to(g.mean / pnp.shape(x)[0], pnp.shape(x))
+            + g.scale * (x - pnp.mean(x)) / (pnp.size(x) * ans.scale)
+        )
+    ),
+)
+defvjp(
+    halves,
+    lambda ans, x: lambda g: pnp.concatenate([g[0], g[1]]) + 2.0 * g[2],
+)
+
+
+def test_var_of_dataclass_and_of_list():
+    x = np.array([[1.0, 2.0], [3.0, 5.0], [0.0, -1.0]])
+
+    def f(x):
+        m = moments(x)
+        return pnp.sum(m.mean * np.array([1.0, 2.0])) + 3.0 * m.scale
+
+    check_grads(f, (x,), order=1, modes=("rev",))
+    assert isinstance(paralens.vjp(moments, x)[0], Moments)
+    seen = []
+    paralens.grad(lambda x: seen.append(type(moments(x))) or pnp.sum(x))(x)
+    assert seen == [paralens.Var]
+    with pytest.raises(AttributeError, match="Its fields are: mean, scale"):
+        paralens.grad(lambda x: moments(x).variance)(x)
+
+    v = np.array([1.0, 2.0, 3.0, 4.0])
+
+    def g(v):
+        parts = halves(v)
+        assert len(parts) == 3
+        first, *rest = parts
+        later = parts[1:]
+        return pnp.sum(first) + 10.0 * pnp.sum(rest[0]) + pnp.sum(later[1] * later[1])
+
+    np.testing.assert_allclose(paralens.grad(g)(v), [1.0, 1.0, 10.0, 10.0] + 8.0 * v)

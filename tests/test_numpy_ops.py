@@ -173,6 +173,7 @@ def _reductions():
         ({"axis": 0}, REDUCED),
         ({"axis": 1}, (MATRIX,)),
         ({"axis": -1, "keepdims": True}, REDUCED),
+        ({"keepdims": True}, REDUCED),
         ({"axis": (0, 2)}, (((2, 3, 2),),)),
     ]
     for name, domain in kinds.items():
@@ -317,6 +318,8 @@ def _indexing():
     for name, fun in indices.items():
         rows.append(Op(name, fun, (((2, 3),),)))
     rows.append(Op("x[[2, 2, 0]] of a vector", lambda x: x[[2, 2, 0]], (VECTOR,)))
+    rows.append(Op("rows of x by iteration", lambda x: pnp.stack(list(x)[::-1]), (MATRIX,)))
+    rows.append(Op("x[i] for np.int64 i", lambda x: x[np.int64(1)], (VECTOR, MATRIX)))
     for kwargs, shapes in [
         ({}, (VECTOR, MATRIX)),
         ({"axis": 1}, (MATRIX,)),
