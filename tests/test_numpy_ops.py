@@ -625,11 +625,19 @@ CASES = [
     for op in OPS
     for shapes in op.shapes
     for dtype in DTYPES
+] + [
+    # Python floats where every argument is a scalar.
+    pytest.param(op, shapes, float, id=f"{op.name}-{shapes}-float")
+    for op in OPS
+    for shapes in op.shapes
+    if all(s == () for s in shapes)
 ]
 
 
 def _inputs(op, shapes, dtype, seed=0):
     values = op.domain(np.random.default_rng(seed), shapes)
+    if dtype is float:
+        return tuple(float(v) for v in values)
     return tuple(
         np.dtype(dtype).type(v) if np.shape(v) == () else np.asarray(v, dtype=dtype) for v in values
     )
@@ -786,3 +794,11 @@ def test_reverse_rules_keep_float32(op, shapes, dtype):
     _, tangent = paralens.jvp(pullback, args, tangents)
     for t in paralens.tree.tree_leaves(tangent):
         assert np.result_type(t) == np.float32
+
+
+@pytest.mark.parametrize(("op", "shapes", "dtype"), [c for c in CASES if c.values[2] is float])
+def test_python_float_arguments_get_python_float_gradients(op, shapes, dtype):
+    args = _inputs(op, shapes, dtype)
+    ans, pullback = paralens.vjp(op.fun, *args)
+    cotangents = pullback(paralens.testing.random_like(ans, np.random.default_rng(0)))
+    assert [type(c) for c in cotangents] == [float] * len(args)
