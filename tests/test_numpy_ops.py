@@ -802,3 +802,26 @@ def test_python_float_arguments_get_python_float_gradients(op, shapes, dtype):
     ans, pullback = paralens.vjp(op.fun, *args)
     cotangents = pullback(paralens.testing.random_like(ans, np.random.default_rng(0)))
     assert [type(c) for c in cotangents] == [float] * len(args)
+
+
+def test_derivatives_at_the_edges_of_domains():
+    # x ** 2 at 0, and d/dy 0 ** y, are 0, not nan (log 0 is masked).
+    assert paralens.grad(lambda x: x**2)(0.0) == 0.0
+    assert paralens.grad(lambda x: pnp.power(x, 2.0))(np.float64(0.0)) == 0.0
+    assert paralens.grad(lambda y: pnp.power(0.0, y))(2.0) == 0.0
+    assert paralens.grad(lambda x: x**0.0)(0.0) == 0.0
+    # Kinks take the derivative 0 (a subgradient), never nan.
+    assert paralens.grad(pnp.relu)(0.0) == 0.0
+    assert paralens.grad(pnp.abs)(0.0) == 0.0
+    # Large logits: no overflow in the value or the gradient.
+    logits = np.array([1000.0, 0.0, -1000.0])
+    g = paralens.grad(lambda x: pnp.log_softmax(x)[1])(logits)
+    np.testing.assert_allclose(g, [-1.0, 1.0, 0.0])
+    g = paralens.grad(lambda x: pnp.logsumexp(x))(logits)
+    np.testing.assert_allclose(g, [1.0, 0.0, 0.0])
+    np.testing.assert_allclose(
+        paralens.grad(lambda x: pnp.sum(pnp.sigmoid(x)))(np.array([800.0, -800.0])), [0.0, 0.0]
+    )
+    np.testing.assert_allclose(
+        paralens.grad(lambda x: pnp.sum(pnp.softplus(x)))(np.array([800.0, -800.0])), [1.0, 0.0]
+    )
