@@ -235,6 +235,19 @@ def grad(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
     The gradient has the structure and leaf types of the argument: a dataclass's gradient
     is that dataclass, a float's is a float.
 
+    Args:
+        f: a function returning a scalar (a float, a NumPy scalar or a 0-d array).
+        argnums: which positional argument(s) to differentiate; an int gives one
+            gradient, a sequence gives a tuple of them.
+
+    Returns:
+        A function of ``f``'s arguments returning the gradient(s).
+
+    Raises:
+        TypeError: ``f`` returned a non-scalar, a differentiated argument holds only
+            integers, or ``argnums`` is not an int or a sequence of ints.
+        ValueError: ``argnums`` names an argument that was not passed.
+
     Examples:
         >>> import paralens.numpy as pnp
         >>> grad(pnp.sin)(0.0)
@@ -256,6 +269,16 @@ def grad(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
 def backprop(f: Callable[..., Any], *args: Any) -> tuple[Any, tuple[Any, ...]]:
     """Run ``f(*args)`` and return its value with the gradient of every argument.
 
+    Args:
+        f: a function returning a scalar.
+        *args: the arguments; each gets a gradient of its own structure and types.
+
+    Returns:
+        ``(value, grads)`` with one gradient per argument in ``grads``.
+
+    Raises:
+        TypeError: ``f`` returned a non-scalar, or an argument holds only integers.
+
     Examples:
         >>> backprop(lambda x, y: x * y + y, 3.0, 4.0)
         (16.0, (4.0, 4.0))
@@ -274,6 +297,9 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) 
 
     Returns:
         ``(ans, tangent_out)`` with ``tangent_out`` shaped like ``ans``.
+
+    Raises:
+        ValueError: the tangents do not match the primals in number, structure or shapes.
 
     Examples:
         >>> import paralens.numpy as pnp
@@ -365,7 +391,13 @@ def _stack_columns(
 def jacfwd(f: Callable[..., Any], argnums: int = 0) -> Callable[..., Any]:
     """The Jacobian of ``f`` in forward mode: one ``jvp`` per input coordinate.
 
-    The result has shape ``ans.shape + x.shape``.
+    Args:
+        f: a function of arrays or floats returning an array or a float.
+        argnums: the position of the argument to differentiate.
+
+    Returns:
+        A function of ``f``'s arguments returning the Jacobian, of shape
+        ``ans.shape + x.shape``.
 
     Examples:
         >>> import numpy as np
@@ -395,6 +427,14 @@ def jacfwd(f: Callable[..., Any], argnums: int = 0) -> Callable[..., Any]:
 
 def jacrev(f: Callable[..., Any], argnums: int = 0) -> Callable[..., Any]:
     """The Jacobian of ``f`` in reverse mode: one pullback per output coordinate.
+
+    Args:
+        f: a function of arrays or floats returning an array or a float.
+        argnums: the position of the argument to differentiate.
+
+    Returns:
+        A function of ``f``'s arguments returning the Jacobian, of shape
+        ``ans.shape + x.shape``.
 
     Examples:
         >>> import numpy as np
@@ -429,6 +469,14 @@ jacobian = jacrev
 def hessian(f: Callable[..., Any], argnums: int = 0) -> Callable[..., Any]:
     """The Hessian of a scalar ``f``: forward mode over reverse mode.
 
+    Args:
+        f: a function returning a scalar.
+        argnums: the position of the argument to differentiate twice.
+
+    Returns:
+        A function of ``f``'s arguments returning the Hessian, of shape
+        ``x.shape + x.shape``.
+
     Examples:
         >>> import numpy as np
         >>> import paralens.numpy as pnp
@@ -442,7 +490,14 @@ def hessian(f: Callable[..., Any], argnums: int = 0) -> Callable[..., Any]:
 def hvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) -> Any:
     """The Hessian of scalar ``f`` at ``primals`` applied to ``tangents``, without forming it.
 
-    Returns one result per primal (a tuple) when ``f`` has several arguments, else one.
+    Args:
+        f: a function returning a scalar.
+        primals: the point.
+        tangents: one direction per primal, each with its primal's structure.
+
+    Returns:
+        The Hessian-vector product: one result per primal (a tuple) when ``f`` has several
+        arguments, else one.
 
     Examples:
         >>> hvp(lambda x: x ** 3, (2.0,), (1.0,))
@@ -464,6 +519,12 @@ primitive_of(_stop).nondiff = True
 
 def stop_gradient(x: Any) -> Any:
     """``x`` as a constant: no gradient flows through it, at any level of nesting.
+
+    Args:
+        x: a value, traced or not, of any registered structure.
+
+    Returns:
+        ``x``'s value, untraced for every transform that is open.
 
     Examples:
         >>> grad(lambda x: x * stop_gradient(x))(3.0)
