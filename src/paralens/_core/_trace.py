@@ -71,6 +71,36 @@ class Node:
         self.ct: Any = None
 
 
+class ShapeOnly:
+    """What the tape keeps of a value its reverse rule does not read: shape and dtype."""
+
+    __slots__ = ("dtype", "shape")
+
+    def __init__(self, shape: tuple[int, ...], dtype: Any) -> None:
+        self.shape = shape
+        self.dtype = dtype
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    def __getattr__(self, name: str) -> Any:
+        raise AttributeError(
+            f"a reverse rule read '{name}' of a value its primitive does not save; add the "
+            f"argument to the primitive's saves_args (or set saves_ans)"
+        )
+
+    def __repr__(self) -> str:
+        return f"ShapeOnly({self.shape}, {self.dtype})"
+
+
+def _shape_only(value: Any) -> Any:
+    shape = getattr(value, "shape", None)
+    if type(shape) is not tuple or type(value) is Var:
+        return value
+    return ShapeOnly(shape, getattr(value, "dtype", None))
+
+
 class ReverseTrace(Trace):
     """A trace that records a tape for the reverse (VJP) pass."""
 
@@ -102,7 +132,11 @@ class ReverseTrace(Trace):
         vals_ = tuple(vals)
         ans = bind(prim, vals_, kwargs) if lower else prim.fun(*vals_, **kwargs)
         tape = self.tape
-        node = Node(prim, ans, vals_, kwargs, parents, len(tape))
+        saved_ans = ans if prim.saves_ans else _shape_only(ans)
+        saves = prim.saves_args
+        if saves is not None:
+            vals_ = tuple(v if i in saves else _shape_only(v) for i, v in enumerate(vals_))
+        node = Node(prim, saved_ans, vals_, kwargs, parents, len(tape))
         tape.append(node)
         return Var(ans, self, node)
 
@@ -130,7 +164,7 @@ def backward(tape: list[Node], out: Node, ct: Any, inputs: list[Node]) -> list[A
             prim = node.prim
             assert prim is not None
             ans = node.ans
-            if not prim.zero_aware and type(ans) not in leaf_types:
+            if not prim.zero_aware and type(ans) not in leaf_types and type(ans) is not ShapeOnly:
                 g = _vspace.instantiate(g, ans)
             vjps = prim.vjps
             vals = node.vals
@@ -206,6 +240,12 @@ class Primitive:
         self.zero_aware = False
         self.nondiff = False
         self.wrapper: Callable[..., Any] = fun
+        # What the reverse rules read: the positions of the arguments whose values they
+        # use (None: all of them) and whether they use the answer. The tape keeps only
+        # the shape of the others, so intermediates are freed as soon as a hand-written
+        # backward pass would free them.
+        self.saves_args: frozenset[int] | None = None
+        self.saves_ans = True
 
     def __repr__(self) -> str:
         return f"<primitive {self.name}>"

@@ -19,6 +19,7 @@ from paralens._core._trace import (
     METHODS,
     OPERATORS,
     PROPERTIES,
+    ShapeOnly,
     is_var,
     plain_value,
     primitive_of,
@@ -423,7 +424,7 @@ sum = primitive(_sum, "sum")
 
 def _sum_vjp(ans: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Callable[[Any], Any]:
     def pullback(g: Any) -> Any:
-        if type(x) is np.ndarray and type(g) in _PLAIN_FLOATS:
+        if type(x) in _ARRAY_LIKE and type(g) in _PLAIN_FLOATS:
             # First order on plain arrays: one reshape and a broadcast view, straight in
             # NumPy; the line below is the same rule in pnp, for higher orders.
             kept = g if keepdims else np.reshape(g, _kept_shape(x.shape, axis))
@@ -434,6 +435,7 @@ def _sum_vjp(ans: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Call
 
 
 _PLAIN_FLOATS = (np.ndarray, np.float64, np.float32, float)
+_ARRAY_LIKE = (np.ndarray, ShapeOnly)
 
 
 def _kept_shape(x_shape: tuple[int, ...], axis: Any) -> tuple[int, ...]:
@@ -1392,10 +1394,53 @@ defjvp(_astype, lambda t, ans, x, dtype: _astype(t, dtype), None)
 # is a float, not a NumPy scalar), and it shares its rules with the NumPy function.
 
 
+# What each reverse rule reads, as (argument positions, whether it reads the answer); the
+# tape keeps only the shape and dtype of the rest (see Primitive.saves_args). Positions of
+# non-array arguments (axes, shapes, indices) are listed too: they are kept as they are.
+_RESIDUALS: dict[Callable[..., Any], tuple[tuple[int, ...], bool]] = {
+    add: ((), False),
+    subtract: ((), False),
+    negative: ((), False),
+    multiply: ((0, 1), False),
+    divide: ((1,), True),
+    matmul: ((0, 1), False),
+    exp: ((), True),
+    expm1: ((), True),
+    sqrt: ((), True),
+    tan: ((), True),
+    tanh: ((), True),
+    sigmoid: ((), True),
+    log: ((0,), False),
+    log1p: ((0,), False),
+    square: ((0,), False),
+    abs: ((0,), False),
+    sin: ((0,), False),
+    cos: ((0,), False),
+    arctan: ((0,), False),
+    sinh: ((0,), False),
+    cosh: ((0,), False),
+    relu: ((0,), False),
+    softplus: ((0,), False),
+    sum: ((1, 2), False),
+    log_softmax: ((1,), True),
+    reshape: ((1,), False),
+    expand_dims: ((1,), False),
+    squeeze: ((1,), False),
+    broadcast_to: ((1,), False),
+    transpose: ((1,), False),
+    getitem: ((1,), False),
+    where: ((0,), False),
+}
+for _prim, (_args, _ans) in _RESIDUALS.items():
+    primitive_of(_prim).saves_args = frozenset(_args)
+    primitive_of(_prim).saves_ans = _ans
+
+
 def _operator_twin(op: Callable[..., Any], like: Callable[..., Any]) -> Callable[..., Any]:
     twin = primitive(op, primitive_of(like).name)
     source, target = primitive_of(like), primitive_of(twin)
     target.vjps, target.jvps = source.vjps, source.jvps
+    target.saves_args, target.saves_ans = source.saves_args, source.saves_ans
     return twin
 
 
