@@ -197,6 +197,17 @@ def gradient_learner(
         ...     learner = learner.learn(a, b)
         >>> np.round(learner(a), 4)
         array([3.])
+
+        The functor law: the learner of a composite is the composite of the learners.
+
+        >>> from paralens.tree import tree_leaves
+        >>> f, g = nn.tanh_layer(2, 3), nn.linear(3, 1)
+        >>> p, q = f.init(0), g.init(1)
+        >>> whole = gradient_learner(f >> g, 0.1, params=(p, q))
+        >>> parts = gradient_learner(f, 0.1, params=p) >> gradient_learner(g, 0.1, params=q)
+        >>> new_whole, new_parts = whole.update((p, q), a, b), parts.update((p, q), a, b)
+        >>> all(np.allclose(x, y) for x, y in zip(tree_leaves(new_whole), tree_leaves(new_parts)))
+        True
     """
     if not lr > 0:
         raise ValueError(f"gradient_learner needs a positive step size lr, got {lr}")
