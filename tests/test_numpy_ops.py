@@ -575,7 +575,13 @@ OPS = [
     *_einsums(),
     *_tensordots(),
     Op("outer", pnp.outer, (((3,), (4,)), ((2, 2), (3,)), ((), (2,))), real, np.outer),
-    Op("inner", pnp.inner, (((3,), (3,)), ((2, 3), (3,))), real, np.inner),
+    Op(
+        "inner",
+        pnp.inner,
+        (((3,), (3,)), ((2, 3), (3,)), ((2, 3), (4, 3)), ((2, 3), (2, 3)), ((), (3,))),
+        real,
+        np.inner,
+    ),
     Op(
         "linalg.inv",
         pnp.linalg.inv,

@@ -775,13 +775,19 @@ def outer(x: Any, y: Any) -> Any:
 
 
 def inner(x: Any, y: Any) -> Any:
-    """The inner product over the last axes.
+    """``numpy.inner``: contracts the last axes, the shape is ``x.shape[:-1] + y.shape[:-1]``.
 
     Examples:
         >>> float(inner(np.array([1.0, 2.0]), np.array([3.0, 4.0])))
         11.0
+        >>> inner(np.ones((2, 3)), np.ones((4, 3))).shape
+        (2, 4)
     """
-    return sum(multiply(x, y), axis=-1)
+    if not (is_var(x) or is_var(y)):
+        return np.inner(x, y)
+    if ndim(x) == 0 or ndim(y) == 0:
+        return multiply(x, y)
+    return tensordot(x, y, axes=([-1], [-1]))
 
 
 def _einsum(subscripts: str, *operands: Any) -> Any:
