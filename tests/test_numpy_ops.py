@@ -414,6 +414,12 @@ def _shape_ops():
             lambda x: np.transpose(x, (1, 2, 0)),
         ),
         Op("x.T", lambda x: x.T, (MATRIX,)),
+        Op("x.transpose()", lambda x: x.transpose(), (MATRIX,)),
+        Op("x.transpose(1, 2, 0)", lambda x: x.transpose(1, 2, 0), (((2, 3, 4),),)),
+        Op("x.transpose((1, 2, 0))", lambda x: x.transpose((1, 2, 0)), (((2, 3, 4),),)),
+        Op("x.swapaxes(0, 1)", lambda x: x.swapaxes(0, 1), (MATRIX,)),
+        Op("x.take([0, 0], axis=1)", lambda x: x.take([0, 0], axis=1), (MATRIX,)),
+        Op("x[x.argmax()] via ravel", lambda x: x.ravel()[x.argmax()], (MATRIX,), distinct),
         Op(
             "swapaxes(0, 2)",
             lambda x: pnp.swapaxes(x, 0, 2),

@@ -1462,6 +1462,17 @@ OPERATORS.update(
     getitem=getitem,
 )
 PROPERTIES.update(T=lambda v: transpose(v))
+
+
+def _method_axes(axes: tuple[Any, ...]) -> Any:
+    """``x.transpose(1, 0)`` and ``x.transpose((1, 0))`` both mean the axes ``(1, 0)``."""
+    if not axes or (len(axes) == 1 and axes[0] is None):
+        return None
+    if len(axes) == 1 and not isinstance(axes[0], int):
+        return tuple(axes[0])
+    return axes
+
+
 METHODS.update(
     sum=sum,
     mean=mean,
@@ -1471,7 +1482,11 @@ METHODS.update(
     var=var,
     std=std,
     reshape=lambda v, *newshape: reshape(v, newshape[0] if len(newshape) == 1 else newshape),
-    transpose=lambda v, *axes: transpose(v, axes or None),
+    transpose=lambda v, *axes: transpose(v, _method_axes(axes)),
+    swapaxes=swapaxes,
+    take=take,
+    argmax=argmax,
+    argmin=argmin,
     ravel=ravel,
     flatten=ravel,
     dot=dot,
