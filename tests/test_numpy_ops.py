@@ -448,6 +448,20 @@ def _shape_ops():
             real,
             lambda x: np.moveaxis(x, 2, 0),
         ),
+        Op(
+            "moveaxis([0, 1], [-1, -2])",
+            lambda x: pnp.moveaxis(x, [0, 1], [-1, -2]),
+            (((2, 3, 4),),),
+            real,
+            lambda x: np.moveaxis(x, [0, 1], [-1, -2]),
+        ),
+        Op(
+            "moveaxis((2, 0), (0, 1))",
+            lambda x: pnp.moveaxis(x, (2, 0), (0, 1)),
+            (((2, 3, 4),),),
+            real,
+            lambda x: np.moveaxis(x, (2, 0), (0, 1)),
+        ),
         Op("flip(0)", lambda x: pnp.flip(x, 0), (MATRIX,), real, lambda x: np.flip(x, 0)),
     ]
     for axis, shapes in [(0, ((2, 3), (1, 3), (3, 3))), (1, ((2, 1), (2, 2))), (-1, ((3,), (2,)))]:

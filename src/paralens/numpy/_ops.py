@@ -1037,16 +1037,28 @@ def swapaxes(x: Any, axis1: int, axis2: int) -> Any:
     return transpose(x, tuple(axes))
 
 
-def moveaxis(x: Any, source: int, destination: int) -> Any:
-    """``x`` with axis ``source`` moved to ``destination`` (a ``transpose``).
+def moveaxis(x: Any, source: Any, destination: Any) -> Any:
+    """``x`` with axes ``source`` moved to ``destination`` (ints or sequences; a ``transpose``).
 
     Examples:
         >>> moveaxis(np.ones((2, 3, 4)), 0, -1).shape
         (3, 4, 2)
+        >>> moveaxis(np.ones((2, 3, 4)), [0, 1], [-1, -2]).shape
+        (4, 3, 2)
     """
     n = ndim(x)
-    axes = [i for i in range(n) if i != source % n]
-    axes.insert(destination % n, source % n)
+    sources = [source % n] if isinstance(source, int) else [s % n for s in source]
+    destinations = (
+        [destination % n] if isinstance(destination, int) else [d % n for d in destination]
+    )
+    if len(sources) != len(destinations):
+        raise ValueError(
+            f"moveaxis: source {source!r} and destination {destination!r} must name the "
+            f"same number of axes"
+        )
+    axes = [i for i in range(n) if i not in sources]
+    for d, s in sorted(zip(destinations, sources, strict=True)):
+        axes.insert(d, s)
     return transpose(x, tuple(axes))
 
 
