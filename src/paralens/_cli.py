@@ -11,6 +11,7 @@ import numpy as np
 
 import paralens
 import paralens.numpy as pnp
+from paralens._cli_diagram import add_diagram_parser, run_diagram
 from paralens._cli_train import add_train_parser, run_train
 from paralens.testing import check_grads
 
@@ -59,11 +60,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("demo", help="differentiate a small heterogeneous model")
     add_train_parser(commands)
+    add_diagram_parser(commands)
     args = parser.parse_args(argv)
     if args.command == "demo":
         return demo()
     if args.command == "train":
         return run_train(args)
+    if args.command == "diagram":
+        return run_diagram(args)
     parser.error(f"unknown command {args.command}")
     return 2
 

@@ -1,0 +1,203 @@
+"""The graph of one call as the reverse-mode tape records it: the implicit style, drawn.
+
+Calling ``f`` with its arguments wrapped as traced values (leaf by leaf, as ``vjp`` does)
+records one node per primitive application, in creation order, each pointing at the
+nodes of its traced arguments. The picture puts the inputs in the first column and every
+node one column right of its deepest parent, so edges run left to right.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+from paralens._core import Node, ReverseTrace, Var, _vspace, plain_value
+from paralens.viz._draw import Drawing, Line, Rect, Shape, Text, text_width
+
+SIZE = 12.0
+SMALL = 10.0
+NODE_H = 38.0
+HGAP = 56.0
+VGAP = 14.0
+MARGIN = 14.0
+TOP = 40.0
+
+INPUT = ("#eaf6ea", "#2e7d32")
+PRIMITIVE = ("#e8f0fe", "#3b5ba5")
+OUTPUT = "#c62828"
+
+
+def _argument_names(f: Callable[..., Any], n: int) -> list[str]:
+    try:
+        parameters = list(inspect.signature(f).parameters.values())
+    except (TypeError, ValueError):
+        parameters = []
+    names = [
+        p.name
+        for p in parameters
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL)
+    ]
+    if len(names) < n or any(p.kind == p.VAR_POSITIONAL for p in parameters):
+        return [f"arg{i}" for i in range(n)]
+    return names[:n]
+
+
+def _leaf_paths(x: Any, path: str) -> list[str]:
+    """A name for each leaf of ``x``, in the order the structure layer visits leaves."""
+    node = _vspace.node_def(x)
+    if node is None:
+        return [path]
+    children, aux = node.flatten(x)
+    if dataclasses.is_dataclass(x):
+        keys = [f".{f.name}" for f in dataclasses.fields(x)]
+    elif isinstance(x, tuple) and hasattr(x, "_fields"):
+        keys = [f".{name}" for name in x._fields]
+    elif isinstance(x, dict) and isinstance(aux, tuple) and len(aux) == len(children):
+        keys = [f"[{k!r}]" for k in aux]
+    else:
+        keys = [f"[{i}]" for i in range(len(children))]
+    if len(keys) != len(children):
+        keys = [f"[{i}]" for i in range(len(children))]
+    return [leaf for c, k in zip(children, keys, strict=True) for leaf in _leaf_paths(c, path + k)]
+
+
+def _output_nodes(out: Any, trace: ReverseTrace, found: list[Node]) -> None:
+    if type(out) is Var:
+        if out._trace is trace:
+            found.append(out._aux)
+        return
+    node = _vspace.node_def(out)
+    if node is not None:
+        for child in node.flatten(out)[0]:
+            _output_nodes(child, trace, found)
+
+
+def record(
+    f: Callable[..., Any], *args: Any
+) -> tuple[list[tuple[Node, str]], list[Node], list[Node]]:
+    """Call ``f(*args)`` under a reverse trace: its inputs (with names), tape and outputs."""
+    trace = ReverseTrace()
+    inputs: list[tuple[Node, str]] = []
+    names = _argument_names(f, len(args))
+    try:
+        traced = []
+        for name, arg in zip(names, args, strict=True):
+            paths = iter(_leaf_paths(arg, name))
+
+            def wrap(leaf: Any, paths: Any = paths, name: str = name) -> Any:
+                label = next(paths, name)
+                if _vspace.is_integer(leaf):
+                    return leaf
+                var = trace.new_input(leaf)
+                inputs.append((var._aux, label))
+                return var
+
+            traced.append(_vspace.map_structure(wrap, arg))
+        out = f(*traced)
+    finally:
+        trace.active = False
+    outputs: list[Node] = []
+    _output_nodes(out, trace, outputs)
+    return inputs, list(trace.tape), outputs
+
+
+def _describe(value: Any) -> str:
+    plain = plain_value(value)
+    shape = getattr(plain, "shape", None)
+    if shape is not None:
+        return "scalar" if shape == () else str(tuple(shape))
+    if isinstance(plain, int | float | complex):
+        return "scalar"
+    return type(plain).__name__
+
+
+def trace_drawing(f: Callable[..., Any], *args: Any) -> Drawing:
+    """The tape of ``f(*args)`` as a layered graph."""
+    inputs, tape, outputs = record(f, *args)
+    depth: dict[int, int] = {}
+    labels: dict[int, tuple[str, str]] = {}
+    order: list[Node] = []
+    for node, label in inputs:
+        depth[id(node)] = 0
+        labels[id(node)] = (label, _describe(node.ans))
+        order.append(node)
+    for node in tape:
+        parents = [depth.get(id(parent), 0) for _, parent in node.parents]
+        depth[id(node)] = 1 + max(parents, default=0)
+        name = node.prim.name if node.prim is not None else "?"
+        labels[id(node)] = (name, _describe(node.ans))
+        order.append(node)
+    # Inputs sit in a band above the primitives, each one column left of its first use,
+    # the way parameters enter a Para diagram from above; edges stay short.
+    input_ids = {id(n) for n, _ in inputs}
+    first_use: dict[int, int] = {}
+    for node in tape:
+        for _, parent in node.parents:
+            if id(parent) in input_ids:
+                used = first_use.get(id(parent), depth[id(node)])
+                first_use[id(parent)] = min(used, depth[id(node)])
+    for node, _ in inputs:
+        depth[id(node)] = max(first_use.get(id(node), 1) - 1, 0)
+    bands: tuple[dict[int, list[Node]], dict[int, list[Node]]] = ({}, {})
+    for node in order:
+        band = bands[0] if id(node) in input_ids else bands[1]
+        band.setdefault(depth[id(node)], []).append(node)
+    columns = sorted(set(bands[0]) | set(bands[1]))
+    widths = {
+        d: max(
+            max(text_width(labels[id(n)][0], SIZE), text_width(labels[id(n)][1], SMALL)) + 18
+            for band in bands
+            for n in band.get(d, [])
+        )
+        for d in columns
+    }
+    rows = [max((len(nodes) for nodes in band.values()), default=0) for band in bands]
+    band_top = (TOP, TOP + rows[0] * (NODE_H + VGAP) + (16.0 if rows[0] else 0.0))
+    height = band_top[1] + rows[1] * (NODE_H + VGAP) - VGAP - TOP
+    boxes: dict[int, tuple[float, float, float]] = {}
+    x = MARGIN
+    for d in columns:
+        for band, top in zip(bands, band_top, strict=True):
+            y = top
+            for node in band.get(d, []):
+                boxes[id(node)] = (x, y, widths[d])
+                y += NODE_H + VGAP
+        x += widths[d] + HGAP
+    shapes: list[Shape] = []
+    for node in tape:
+        cx, cy, _ = boxes[id(node)]
+        for _, parent in node.parents:
+            if id(parent) in boxes:
+                px, py, pw = boxes[id(parent)]
+                points = ((px + pw, py + NODE_H / 2), (cx, cy + NODE_H / 2))
+                shapes.append(Line(points, "#777777", arrow=True, width=1.2))
+    out_ids = {id(n) for n in outputs}
+    for node in order:
+        bx, by, bw = boxes[id(node)]
+        fill, stroke = INPUT if id(node) in input_ids else PRIMITIVE
+        thick = id(node) in out_ids
+        shapes.append(
+            Rect(
+                bx,
+                by,
+                bw,
+                NODE_H,
+                fill,
+                OUTPUT if thick else stroke,
+                radius=10.0 if id(node) in input_ids else 3.0,
+                width=3.0 if thick else 1.5,
+            )
+        )
+        title, subtitle = labels[id(node)]
+        shapes.append(Text(bx + bw / 2, by + NODE_H / 2 - 7, title, SIZE, bold=True))
+        shapes.append(Text(bx + bw / 2, by + NODE_H / 2 + 9, subtitle, SMALL, color="#555"))
+    name = getattr(f, "__name__", "f")
+    caption = (
+        f"trace of {name}: {len(inputs)} inputs (green), {len(tape)} primitive applications, "
+        f"outputs outlined in red"
+    )
+    width = max(x - HGAP + MARGIN, text_width(caption, SIZE) + 2 * MARGIN)
+    shapes.insert(0, Text(MARGIN, MARGIN + 6, caption, SIZE, anchor="start", bold=True))
+    return Drawing(width, TOP + height + MARGIN, tuple(shapes), f"trace of {name}")
