@@ -464,7 +464,12 @@ def _shape_ops():
         ),
         Op("flip(0)", lambda x: pnp.flip(x, 0), (MATRIX,), real, lambda x: np.flip(x, 0)),
     ]
-    for axis, shapes in [(0, ((2, 3), (1, 3), (3, 3))), (1, ((2, 1), (2, 2))), (-1, ((3,), (2,)))]:
+    for axis, shapes in [
+        (0, ((2, 3), (1, 3), (3, 3))),
+        (1, ((2, 1), (2, 2))),
+        (-1, ((3,), (2,))),
+        (None, ((2, 2), (3,), ())),
+    ]:
         rows.append(
             Op(
                 f"concatenate(axis={axis})",

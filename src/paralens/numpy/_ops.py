@@ -1084,13 +1084,17 @@ def _concatenate(axis: int, *arrays: Any) -> Any:
 _concatenate_prim = primitive(_concatenate, "concatenate")
 
 
-def concatenate(arrays: Any, axis: int = 0) -> Any:
-    """Join a sequence of arrays along an existing axis.
+def concatenate(arrays: Any, axis: int | None = 0) -> Any:
+    """Join a sequence of arrays along an existing axis (``None``: flattened first).
 
     Examples:
         >>> concatenate([np.ones(2), np.zeros(1)])
         array([1., 1., 0.])
+        >>> concatenate([np.ones((2, 2)), np.zeros(1)], axis=None)
+        array([1., 1., 1., 1., 0.])
     """
+    if axis is None:
+        return _concatenate_prim(0, *(ravel(a) for a in arrays))
     return _concatenate_prim(axis, *arrays)
 
 
