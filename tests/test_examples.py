@@ -8,6 +8,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import numpy as np
 import pytest
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -63,3 +64,24 @@ def test_examples_run_as_scripts(name: str, tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "fitted" in done.stdout
+
+
+def test_ar_sine(tmp_path: Path) -> None:
+    result = _run("ar_sine", tmp_path)
+    assert abs(result["phi0"] - result["exact_phi0"]) < 0.05 and abs(result["phi1"] + 1) < 0.05
+    assert result["generation_error"] < 0.2
+    assert (tmp_path / "ar_sine.png").is_file()
+
+
+def test_rnn_sine(tmp_path: Path) -> None:
+    result = _run("rnn_sine", tmp_path)
+    assert {"fcrnn_loss", "lstm_loss", "gru_loss"} <= set(result)
+    assert all(np.isfinite(v) for v in result.values())
+    assert result["gru_loss"] < 0.5  # the variance of a sine is 0.5
+    assert (tmp_path / "rnn_sine.png").stat().st_size > 1000
+
+
+def test_recurrent_vs_lagged(tmp_path: Path) -> None:
+    result = _run("recurrent_vs_lagged", tmp_path)
+    assert result["lagged_loss"] < 0.5 and result["recurrently_loss"] < 0.5
+    assert (tmp_path / "recurrent_vs_lagged.png").is_file()
