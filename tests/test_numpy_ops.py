@@ -858,3 +858,14 @@ def test_derivatives_at_the_edges_of_domains():
     np.testing.assert_allclose(
         paralens.grad(lambda x: pnp.sum(pnp.softplus(x)))(np.array([800.0, -800.0])), [1.0, 0.0]
     )
+
+
+def test_prod_gradient_with_zeros():
+    x = np.array([2.0, 0.0, 3.0])
+    np.testing.assert_array_equal(paralens.grad(pnp.prod)(x), [0.0, 6.0, 0.0])
+    np.testing.assert_array_equal(paralens.grad(pnp.prod)(np.array([0.0, 2.0, 0.0])), np.zeros(3))
+    m = np.array([[2.0, 0.0, 3.0], [1.0, 4.0, 5.0], [0.0, 0.0, 7.0]])
+    g = paralens.grad(lambda m: pnp.sum(pnp.prod(m, axis=1) * np.array([1.0, 2.0, 3.0])))(m)
+    np.testing.assert_array_equal(g, [[0.0, 6.0, 0.0], [40.0, 10.0, 8.0], [0.0, 0.0, 0.0]])
+    for axis in (None, 0, 1):
+        check_grads(lambda m, axis=axis: pnp.prod(m, axis=axis), (m,), order=2)

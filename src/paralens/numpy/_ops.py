@@ -530,8 +530,27 @@ prod = primitive(_prod, "prod")
 
 
 def _prod_others(ans: Any, x: Any, axis: Any, keepdims: bool) -> Any:
-    # The product of the other entries; the formula ans / x needs x without zeros.
-    return _keep_axes(ans, x, axis, keepdims) / x
+    """The product of the other entries of each entry's slice, also where ``x`` has zeros.
+
+    Away from zeros it is ``ans / x``. With a zero in ``x``, each entry's product is taken
+    with that entry replaced by 1 (quadratic in the slice length, but exact, and written
+    in pnp so that it differentiates again).
+    """
+    if not np.any(plain_value(x) == 0):
+        return _keep_axes(ans, x, axis, keepdims) / x
+    n_dim = ndim(x)
+    axes = tuple(range(n_dim)) if axis is None else (axis,) if isinstance(axis, int) else axis
+    reduced = tuple(sorted(a % n_dim for a in axes))
+    kept = tuple(a for a in range(n_dim) if a not in reduced)
+    full = shape(x)
+    kept_shape = tuple(full[a] for a in kept)
+    reduced_shape = tuple(full[a] for a in reduced)
+    n = int(np.prod(reduced_shape, dtype=int))
+    rows = expand_dims(reshape(transpose(x, kept + reduced), (*kept_shape, n)), -2)
+    one = np.ones((), dtype=_result_type(x))
+    others = prod(where(np.eye(n, dtype=bool), one, rows), -1)
+    others = reshape(others, kept_shape + reduced_shape)
+    return transpose(others, tuple(int(i) for i in np.argsort(kept + reduced)))
 
 
 defvjp(
