@@ -221,6 +221,7 @@ def test_var_of_namedtuple_attribute_access_and_iteration():
     assert only_r == pytest.approx(x / 5)
     _, t = paralens.jvp(f, (x, y), (1.0, 0.0))
     assert t == pytest.approx(gx)
+    check_grads(lambda x, y: to_polar(x, y).r * to_polar(x, y).theta, (x, y), order=2)
 
 
 def test_var_of_dict_indexing_and_items():
