@@ -95,10 +95,13 @@ class ShapeOnly:
 
 
 def _shape_only(value: Any) -> Any:
-    shape = getattr(value, "shape", None)
-    if type(shape) is not tuple or type(value) is Var:
+    # Small values are kept whole: the memory is not worth an object.
+    if getattr(value, "size", 0) < _DROP_FROM_SIZE or type(value) is Var:
         return value
-    return ShapeOnly(shape, getattr(value, "dtype", None))
+    return ShapeOnly(value.shape, value.dtype)
+
+
+_DROP_FROM_SIZE = 4096
 
 
 class ReverseTrace(Trace):
@@ -117,25 +120,27 @@ class ReverseTrace(Trace):
     def process(self, prim: Primitive, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Var:
         if not self.active:
             raise self.escaped()
-        vals = []
+        vals = list(args)
         parents = []
         lower = False
         for i, a in enumerate(args):
             if type(a) is Var:
                 if a._trace is self:
                     parents.append((i, a._aux))
-                    a = a._value
-                    lower = lower or type(a) is Var
+                    v = vals[i] = a._value
+                    if type(v) is Var:
+                        lower = True
                 else:
                     lower = True
-            vals.append(a)
-        vals_ = tuple(vals)
-        ans = bind(prim, vals_, kwargs) if lower else prim.fun(*vals_, **kwargs)
+        ans = bind(prim, tuple(vals), kwargs) if lower else prim.fun(*vals, **kwargs)
         tape = self.tape
         saved_ans = ans if prim.saves_ans else _shape_only(ans)
-        saves = prim.saves_args
-        if saves is not None:
-            vals_ = tuple(v if i in saves else _shape_only(v) for i, v in enumerate(vals_))
+        if prim.drops_args:
+            n = len(vals)
+            for i in prim.drops_args:
+                if i < n:
+                    vals[i] = _shape_only(vals[i])
+        vals_ = tuple(vals)
         node = Node(prim, saved_ans, vals_, kwargs, parents, len(tape))
         tape.append(node)
         return Var(ans, self, node)
@@ -170,9 +175,11 @@ def backward(tape: list[Node], out: Node, ct: Any, inputs: list[Node]) -> list[A
             vals = node.vals
             kwargs = node.kwargs
             for argnum, parent in node.parents:
-                rule = vjps.get(argnum) if argnum in vjps else prim.vjp_maker(argnum)
+                rule = vjps.get(argnum, _MISSING)
                 if rule is None:
                     continue
+                if rule is _MISSING:
+                    rule = prim.vjp_maker(argnum)
                 c = rule(ans, *vals, **kwargs)(g) if kwargs else rule(ans, *vals)(g)
                 pc = parent.ct
                 parent.ct = c if pc is None else add(pc, c)
@@ -182,6 +189,9 @@ def backward(tape: list[Node], out: Node, ct: Any, inputs: list[Node]) -> list[A
             n.ct = None
         for n in inputs:
             n.ct = None
+
+
+_MISSING: Any = object()
 
 
 def _take(node: Node) -> Any:
@@ -240,12 +250,27 @@ class Primitive:
         self.zero_aware = False
         self.nondiff = False
         self.wrapper: Callable[..., Any] = fun
+        self._saves_args: frozenset[int] | None = None
         # What the reverse rules read: the positions of the arguments whose values they
         # use (None: all of them) and whether they use the answer. The tape keeps only
         # the shape of the others, so intermediates are freed as soon as a hand-written
         # backward pass would free them.
-        self.saves_args: frozenset[int] | None = None
         self.saves_ans = True
+        self.drops_args: tuple[int, ...] = ()
+
+    @property
+    def saves_args(self) -> frozenset[int] | None:
+        """Positions of the arguments whose values the reverse rules read (None: all)."""
+        return self._saves_args
+
+    @saves_args.setter
+    def saves_args(self, positions: frozenset[int] | None) -> None:
+        self._saves_args = positions
+        # The positions to drop, up to the largest arity a rule table mentions.
+        arity = max([*self.vjps, *(positions or ()), 0]) + 1
+        self.drops_args = (
+            () if positions is None else tuple(i for i in range(arity) if i not in positions)
+        )
 
     def __repr__(self) -> str:
         return f"<primitive {self.name}>"
@@ -352,14 +377,22 @@ PROPERTIES: dict[str, Callable[[Any], Any]] = {}
 _PLAIN_ATTRIBUTES = frozenset({"shape", "ndim", "dtype", "size"})
 
 
-def _operator(name: str) -> Callable[..., Any]:
-    try:
-        return OPERATORS[name]
-    except KeyError:
+def _unregistered_operator(name: str) -> Callable[..., Any]:
+    def fail(*args: Any) -> Any:
         raise TypeError(
             f"no differentiable '{name}' is registered for traced values; import "
             f"paralens.numpy, or register one in paralens._core.OPERATORS"
-        ) from None
+        )
+
+    return fail
+
+
+OPERATORS.update(
+    (name, _unregistered_operator(name))
+    for name in (
+        ["add", "subtract", "multiply", "divide", "power", "matmul", "negative", "abs", "getitem"]
+    )
+)
 
 
 class Var:
@@ -389,49 +422,49 @@ class Var:
 
     # arithmetic
     def __add__(self, other: Any) -> Any:
-        return _operator("add")(self, other)
+        return OPERATORS["add"](self, other)
 
     def __radd__(self, other: Any) -> Any:
-        return _operator("add")(other, self)
+        return OPERATORS["add"](other, self)
 
     def __sub__(self, other: Any) -> Any:
-        return _operator("subtract")(self, other)
+        return OPERATORS["subtract"](self, other)
 
     def __rsub__(self, other: Any) -> Any:
-        return _operator("subtract")(other, self)
+        return OPERATORS["subtract"](other, self)
 
     def __mul__(self, other: Any) -> Any:
-        return _operator("multiply")(self, other)
+        return OPERATORS["multiply"](self, other)
 
     def __rmul__(self, other: Any) -> Any:
-        return _operator("multiply")(other, self)
+        return OPERATORS["multiply"](other, self)
 
     def __truediv__(self, other: Any) -> Any:
-        return _operator("divide")(self, other)
+        return OPERATORS["divide"](self, other)
 
     def __rtruediv__(self, other: Any) -> Any:
-        return _operator("divide")(other, self)
+        return OPERATORS["divide"](other, self)
 
     def __pow__(self, other: Any) -> Any:
-        return _operator("power")(self, other)
+        return OPERATORS["power"](self, other)
 
     def __rpow__(self, other: Any) -> Any:
-        return _operator("power")(other, self)
+        return OPERATORS["power"](other, self)
 
     def __matmul__(self, other: Any) -> Any:
-        return _operator("matmul")(self, other)
+        return OPERATORS["matmul"](self, other)
 
     def __rmatmul__(self, other: Any) -> Any:
-        return _operator("matmul")(other, self)
+        return OPERATORS["matmul"](other, self)
 
     def __neg__(self) -> Any:
-        return _operator("negative")(self)
+        return OPERATORS["negative"](self)
 
     def __pos__(self) -> Var:
         return self
 
     def __abs__(self) -> Any:
-        return _operator("abs")(self)
+        return OPERATORS["abs"](self)
 
     # comparisons give plain values
     def __lt__(self, other: Any) -> Any:
@@ -476,7 +509,7 @@ class Var:
     def __getitem__(self, key: Any) -> Any:
         if _vspace.is_node(plain_value(self._value)):
             return getitem_node(self, key)
-        return _operator("getitem")(self, key)
+        return OPERATORS["getitem"](self, key)
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):

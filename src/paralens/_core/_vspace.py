@@ -188,10 +188,13 @@ def is_node(x: Any) -> bool:
 
 def is_integer(x: Any) -> bool:
     """Whether ``x`` is a leaf of integer (or boolean) type, which gets no gradient."""
-    if type(x) is float:
+    cls = type(x)
+    if cls is float:
         return False
-    space = leaf_space(x)
-    return space is not None and space.is_integer(x)
+    space = _LOOKUP.get(cls) if cls in LEAF_TYPES else leaf_space(x)
+    if not isinstance(space, LeafSpace):
+        return False
+    return space.is_integer(x)
 
 
 def unregistered(x: Any) -> TypeError:
@@ -298,6 +301,12 @@ def instantiate(ct: Any, primal: Any) -> Any:
     """Replace every ``ZERO`` in ``ct`` by zeros shaped like the matching part of ``primal``."""
     if ct is ZERO:
         return zeros_like(primal)
+    if type(ct) in TRACED_TYPES:
+        return ct
+    # Under nested transforms the primal may be a traced container (a Var of a tuple);
+    # its structure is that of its value.
+    while type(primal) in TRACED_TYPES:
+        primal = primal.value
     found = lookup(type(primal))
     if not isinstance(found, NodeDef):
         return ct

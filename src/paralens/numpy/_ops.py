@@ -428,13 +428,28 @@ def _sum_vjp(ans: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Call
             # First order on plain arrays: one reshape and a broadcast view, straight in
             # NumPy; the line below is the same rule in pnp, for higher orders.
             kept = g if keepdims else np.reshape(g, _kept_shape(x.shape, axis))
-            return np.broadcast_to(kept, x.shape)
+            if _product(x.shape) >= _BROADCAST_FROM_SIZE:
+                return np.broadcast_to(kept, x.shape)
+            # Small: filling a new array costs less than numpy.broadcast_to's Python.
+            out = np.empty(x.shape, np.result_type(kept))
+            out[...] = kept
+            return out
         return broadcast_to(_keep_axes(g, x, axis, keepdims), shape(x))
 
     return pullback
 
 
 _PLAIN_FLOATS = (np.ndarray, np.float64, np.float32, float)
+_BROADCAST_FROM_SIZE = 4096
+
+
+def _product(dims: tuple[int, ...]) -> int:
+    n = 1
+    for d in dims:
+        n *= d
+    return n
+
+
 _ARRAY_LIKE = (np.ndarray, ShapeOnly)
 
 
