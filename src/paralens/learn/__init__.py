@@ -28,12 +28,14 @@ from paralens.learn._losses import (
     softmax_cross_entropy,
     squared_error,
 )
+from paralens.learn._meta import HypergradientState, hypergradient, step_size_gradient
 from paralens.learn._train import Callback, Metrics, Step, evaluate, fit, make_step
 
 __all__ = [
     "Callback",
     "CheckpointError",
     "Error",
+    "HypergradientState",
     "Learner",
     "Metrics",
     "Step",
@@ -45,10 +47,12 @@ __all__ = [
     "evaluate",
     "fit",
     "gradient_learner",
+    "hypergradient",
     "load_checkpoint",
     "make_step",
     "quadratic_error",
     "save_checkpoint",
     "softmax_cross_entropy",
     "squared_error",
+    "step_size_gradient",
 ]
