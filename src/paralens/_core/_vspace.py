@@ -161,7 +161,9 @@ def lookup(cls: type) -> LeafSpace | NodeDef | None:
                     found = _LEAVES[base]
                     break
     _LOOKUP[cls] = found
-    if isinstance(found, LeafSpace):
+    # A Var is a leaf to the vector space, but its value may be a container: it is kept
+    # out of the fast paths that treat a leaf as having no parts.
+    if isinstance(found, LeafSpace) and cls not in TRACED_TYPES:
         LEAF_TYPES.add(cls)
     return found
 
