@@ -180,3 +180,10 @@ def test_integer_argument_says_to_pass_a_float():
     with pytest.raises(TypeError) as info:
         paralens.grad(lambda x: x * x)(3)
     assert "only integers" in str(info.value) and "3.0" in str(info.value)
+
+
+def test_einsum_with_an_ellipsis_says_to_name_the_axes():
+    x = np.ones((2, 3))
+    np.testing.assert_array_equal(pnp.einsum("...j->...", x), np.einsum("...j->...", x))
+    with pytest.raises(NotImplementedError, match="name the axes"):
+        paralens.grad(lambda x: pnp.sum(pnp.einsum("...j->...", x)))(x)
