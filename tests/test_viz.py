@@ -225,3 +225,14 @@ def test_diagram_command_reports_a_bad_file_name(
 ) -> None:
     assert main(["diagram", "mnist", "-o", str(tmp_path / "m.txt")]) == 1
     assert ".svg or .png" in capsys.readouterr().err
+
+
+def test_long_traces_wrap_and_route_edges_between_lines() -> None:
+    params, x = mnist_small.init(0), np.ones((2, 6))
+    one_line = parse(viz.trace_graph(loss, params, x, per_line=100))
+    wrapped = parse(viz.trace_graph(loss, params, x, per_line=3))
+    assert float(wrapped.get("width", 0)) < 0.5 * float(one_line.get("width", 0))
+    assert float(wrapped.get("height", 0)) > 2 * float(one_line.get("height", 0))
+    assert sorted(texts(wrapped)) == sorted(texts(one_line))
+    lengths = [len(e.get("points", "").split()) for e in wrapped.iter(f"{SVG}polyline")]
+    assert 6 in lengths  # an edge into the next line goes around

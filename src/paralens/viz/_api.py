@@ -93,7 +93,10 @@ def save(thing: Any, path: str | os.PathLike[str], *, per_line: int = 5) -> Path
 
 
 def trace_graph(
-    f: Callable[..., Any], *args: Any, path: str | os.PathLike[str] | None = None
+    f: Callable[..., Any],
+    *args: Any,
+    path: str | os.PathLike[str] | None = None,
+    per_line: int = 12,
 ) -> str:
     """The computational graph that reverse mode records for one call ``f(*args)``, as SVG.
 
@@ -106,6 +109,7 @@ def trace_graph(
         f: the function, written with ``paralens.numpy`` as for ``grad``.
         *args: the arguments of the call to record; every float leaf is traced.
         path: also write the picture there (``.svg``, or ``.png`` through matplotlib).
+        per_line: the most columns of nodes on one line; a longer graph wraps.
 
     Returns:
         A standalone SVG document.
@@ -118,7 +122,7 @@ def trace_graph(
         >>> [name in svg for name in ("matmul", "tanh", "sum")]
         [True, True, True]
     """
-    drawing = trace_drawing(f, *args)
+    drawing = trace_drawing(f, *args, per_line=max(per_line, 1))
     if path is not None:
         target = Path(path)
         if target.suffix.lower() == ".png":

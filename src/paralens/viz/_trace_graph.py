@@ -113,8 +113,8 @@ def _describe(value: Any) -> str:
     return type(plain).__name__
 
 
-def trace_drawing(f: Callable[..., Any], *args: Any) -> Drawing:
-    """The tape of ``f(*args)`` as a layered graph."""
+def trace_drawing(f: Callable[..., Any], *args: Any, per_line: int = 12) -> Drawing:
+    """The tape of ``f(*args)`` as a layered graph, ``per_line`` columns to a line."""
     inputs, tape, outputs = record(f, *args)
     depth: dict[int, int] = {}
     labels: dict[int, tuple[str, str]] = {}
@@ -153,26 +153,69 @@ def trace_drawing(f: Callable[..., Any], *args: Any) -> Drawing:
         )
         for d in columns
     }
-    rows = [max((len(nodes) for nodes in band.values()), default=0) for band in bands]
-    band_top = (TOP, TOP + rows[0] * (NODE_H + VGAP) + (16.0 if rows[0] else 0.0))
-    height = band_top[1] + rows[1] * (NODE_H + VGAP) - VGAP - TOP
+    # Long traces wrap: groups of columns, one under the other; an edge into the next
+    # group runs down the gap after its parent, along the space between the groups, and
+    # down the gap before its child.
+    groups = [columns[i : i + per_line] for i in range(0, len(columns), per_line)]
+    group_of = {d: g for g, group in enumerate(groups) for d in group}
+    crossing = [0] * len(groups)
+    for node in tape:
+        for _, parent in node.parents:
+            if group_of[depth[id(parent)]] != group_of[depth[id(node)]]:
+                crossing[group_of[depth[id(parent)]]] += 1
     boxes: dict[int, tuple[float, float, float]] = {}
-    x = MARGIN
-    for d in columns:
-        for band, top in zip(bands, band_top, strict=True):
-            y = top
-            for node in band.get(d, []):
-                boxes[id(node)] = (x, y, widths[d])
-                y += NODE_H + VGAP
-        x += widths[d] + HGAP
+    left = MARGIN + (HGAP / 2 if len(groups) > 1 else 0.0)
+    gap_y: list[float] = []
+    y = TOP
+    width = 0.0
+    for g, group in enumerate(groups):
+        rows = [max((len(band.get(d, [])) for d in group), default=0) for band in bands]
+        band_top = (y, y + rows[0] * (NODE_H + VGAP) + (16.0 if rows[0] else 0.0))
+        x = left
+        for d in group:
+            for band, top in zip(bands, band_top, strict=True):
+                row_y = top
+                for node in band.get(d, []):
+                    boxes[id(node)] = (x, row_y, widths[d])
+                    row_y += NODE_H + VGAP
+            x += widths[d] + HGAP
+        width = max(width, x - (HGAP / 2 if len(groups) > 1 else HGAP))
+        bottom = band_top[1] + rows[1] * (NODE_H + VGAP) - VGAP
+        gap_y.append(bottom + 14.0)
+        y = bottom + 28.0 + 6.0 * crossing[g]
+    height = y - 28.0 - TOP
     shapes: list[Shape] = []
+    lanes_used = [0] * len(groups)
     for node in tape:
         cx, cy, _ = boxes[id(node)]
         for _, parent in node.parents:
-            if id(parent) in boxes:
-                px, py, pw = boxes[id(parent)]
-                points = ((px + pw, py + NODE_H / 2), (cx, cy + NODE_H / 2))
-                shapes.append(Line(points, "#777777", arrow=True, width=1.2))
+            px, py, pw = boxes[id(parent)]
+            start, end = (px + pw, py + NODE_H / 2), (cx, cy + NODE_H / 2)
+            g = group_of[depth[id(parent)]]
+            if g == group_of[depth[id(node)]] and depth[id(node)] - depth[id(parent)] > 1:
+                # over the boxes of the columns it skips, not through them
+                over = min(py, cy) - VGAP / 2
+                points: tuple[tuple[float, float], ...] = (
+                    start,
+                    (start[0] + HGAP / 3, over),
+                    (end[0] - HGAP / 3, over),
+                    end,
+                )
+            elif g == group_of[depth[id(node)]]:
+                points = (start, end)
+            else:
+                lane = gap_y[g] + 6.0 * lanes_used[g]
+                lanes_used[g] += 1
+                out_x, in_x = start[0] + HGAP / 2, end[0] - HGAP / 2
+                points = (
+                    start,
+                    (out_x, start[1]),
+                    (out_x, lane),
+                    (in_x, lane),
+                    (in_x, end[1]),
+                    end,
+                )
+            shapes.append(Line(points, "#777777", arrow=True, width=1.2))
     out_ids = {id(n) for n in outputs}
     for node in order:
         bx, by, bw = boxes[id(node)]
@@ -198,6 +241,6 @@ def trace_drawing(f: Callable[..., Any], *args: Any) -> Drawing:
         f"trace of {name}: {len(inputs)} inputs (green), {len(tape)} primitive applications, "
         f"outputs outlined in red"
     )
-    width = max(x - HGAP + MARGIN, text_width(caption, SIZE) + 2 * MARGIN)
+    width = max(width + MARGIN, text_width(caption, SIZE) + 2 * MARGIN)
     shapes.insert(0, Text(MARGIN, MARGIN + 6, caption, SIZE, anchor="start", bold=True))
     return Drawing(width, TOP + height + MARGIN, tuple(shapes), f"trace of {name}")
