@@ -12,6 +12,7 @@ Examples:
     ([1, 2, 3], True)
 """
 
+from paralens.learn._adversarial import adversarial, discriminator_error, train_adversarial
 from paralens.learn._checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from paralens.learn._learner import (
     Error,
@@ -41,9 +42,11 @@ __all__ = [
     "Step",
     "Trainable",
     "accuracy",
+    "adversarial",
     "binary_cross_entropy",
     "binary_cross_entropy_error",
     "cross_entropy",
+    "discriminator_error",
     "evaluate",
     "fit",
     "gradient_learner",
@@ -55,4 +58,5 @@ __all__ = [
     "softmax_cross_entropy",
     "squared_error",
     "step_size_gradient",
+    "train_adversarial",
 ]
