@@ -236,3 +236,17 @@ def test_long_traces_wrap_and_route_edges_between_lines() -> None:
     assert sorted(texts(wrapped)) == sorted(texts(one_line))
     lengths = [len(e.get("points", "").split()) for e in wrapped.iter(f"{SVG}polyline")]
     assert 6 in lengths  # an edge into the next line goes around
+
+
+def test_adversarial_learners_frame_generator_and_discriminator() -> None:
+    from paralens.learn import adversarial, discriminator_error
+
+    generator = gradient_learner(nn.linear(2, 1), lr=0.1)
+    discriminator = gradient_learner(nn.logistic_layer(1, 1), 0.1, discriminator_error)
+    first = gradient_learner(nn.linear(1, 2), lr=0.1)
+    root = parse(viz.diagram(first >> adversarial(generator, discriminator)))
+    shown = texts(root)
+    assert {"linear(1, 2)", "linear(2, 1)", "logistic_layer(1, 1)", "p1", "p2", "p3"} <= set(shown)
+    assert any(text.startswith("adversarial") for text in shown)
+    requests = [w for w in root.iter(f"{SVG}polyline") if w.get("stroke") == "#c62828"]
+    assert len(requests) == 6  # ends, between the parts, and through the frame's sides

@@ -14,6 +14,7 @@ from paralens import nn as nn
 from paralens import numpy as numpy
 from paralens import optim as optim
 from paralens import tree as tree
+from paralens import viz as viz
 from paralens._core import Var
 from paralens._transforms import (
     backprop,
@@ -66,5 +67,6 @@ __all__ = [
     "unsequence",
     "value_and_grad",
     "view",
+    "viz",
     "vjp",
 ]

@@ -14,7 +14,12 @@ from typing import Any
 
 import paralens.numpy as pnp
 from paralens import cat, nn, viz
-from paralens.learn import binary_cross_entropy_error, gradient_learner
+from paralens.learn import (
+    adversarial,
+    binary_cross_entropy_error,
+    discriminator_error,
+    gradient_learner,
+)
 
 __all__ = ["EXAMPLES", "add_diagram_parser", "run_diagram"]
 
@@ -27,6 +32,14 @@ def _circle_learner() -> Any:
     hidden = gradient_learner(nn.tanh_layer(2, 16), lr=0.1)
     output = gradient_learner(nn.logistic_layer(16, 1), lr=0.1, error=binary_cross_entropy_error)
     return hidden >> output
+
+
+def _gan() -> Any:
+    generator = gradient_learner(nn.tanh_layer(1, 16) >> nn.linear(16, 1), lr=0.05)
+    discriminator = gradient_learner(
+        nn.tanh_layer(1, 16) >> nn.logistic_layer(16, 1), lr=0.05, error=discriminator_error
+    )
+    return adversarial(generator, discriminator)
 
 
 EXAMPLES: dict[str, tuple[str, Callable[[], Any]]] = {
@@ -47,6 +60,7 @@ EXAMPLES: dict[str, tuple[str, Callable[[], Any]]] = {
         lambda: nn.mlp([32] * 10 + [10], activation=pnp.relu),
     ),
     "learner": ("the circle classifier as two composed gradient learners", _circle_learner),
+    "gan": ("a generator and a discriminator composed adversarially", _gan),
     "arrow": (
         "the arrow sin >> (id & cos) >> mul",
         lambda: cat.sin >> (cat.id & cat.cos) >> cat.mul,

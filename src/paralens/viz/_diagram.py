@@ -237,6 +237,7 @@ class Frame(Block):
         self.frame_h = self.TOP + part.h + self.LABEL
         self.h = self.frame_h + (Box.LOOP if loop else 0.0)
         self.port_y = self.TOP + part.port_y
+        self.back_y = None if part.back_y is None else self.TOP + part.back_y
 
     def draw(self, x: float, y: float, shapes: list[Shape], params: list[ParamWire]) -> None:
         stroke = STATE if self.loop else "#555555"
@@ -252,6 +253,10 @@ class Frame(Block):
         right = left + self.part.w
         shapes.append(Line(((right, wire_y), (x + self.w, wire_y)), WIRE))
         self.part.draw(left, y + self.TOP, shapes, params)
+        if self.back_y is not None:
+            back = y + self.back_y
+            shapes.append(Line(((left, back), (x, back)), REQUEST, arrow=True))
+            shapes.append(Line(((x + self.w, back), (right, back)), REQUEST, arrow=True))
         if self.loop is not None:
             _loop(x, y + self.frame_h, self.w, self.loop, shapes)
 
@@ -344,19 +349,34 @@ def split_top(name: str, sep: str = " >> ") -> list[str]:
 
 
 _GRADIENT_LEARNER = re.compile(r"gradient_learner\((.*)\)")
+_ADVERSARIAL = re.compile(r"adversarial\((.*)\)")
+ADVERSARIAL_LABEL = "adversarial: the request is reflected, so the generator ascends"
 
 
 def _learner_parts(learner: Learner[Any, Any, Any]) -> list[Block]:
-    # A composite learner keeps its parts only in its name ("a >> b"); composition is
-    # associative, so the flat list of parts is the whole structure.
+    # A composite learner keeps its parts only in its name ("a >> b", "adversarial(g, d)");
+    # composition is associative, so the flat list of parts is the whole structure.
     names = split_top(learner.name)
-    blocks: list[Block] = []
-    for i, part in enumerate(names):
-        found = _GRADIENT_LEARNER.fullmatch(part)
-        title, kind = (found.group(1), "gradient learner") if found else (part, "learner")
-        param = "p" if len(names) == 1 else f"p{i + 1}"
-        blocks.append(Box(title, kind, style="learner", param=param))
-    return blocks
+    counter = [0]
+    single = len(names) == 1 and _ADVERSARIAL.fullmatch(names[0]) is None
+    return [_learner_block(name, counter, single) for name in names]
+
+
+def _learner_block(name: str, counter: list[int], single: bool) -> Block:
+    adversarial = _ADVERSARIAL.fullmatch(name)
+    if adversarial is not None:
+        players = split_top(adversarial.group(1), ", ")
+        if len(players) == 2:
+            blocks = [_learner_block(player, counter, False) for player in players]
+            return Frame(ADVERSARIAL_LABEL, Row(blocks, ["", ""]))
+    parts = split_top(name)
+    if len(parts) > 1:
+        return Row([_learner_block(part, counter, False) for part in parts], [""] * len(parts))
+    found = _GRADIENT_LEARNER.fullmatch(name)
+    title, kind = (found.group(1), "gradient learner") if found else (name, "learner")
+    counter[0] += 1
+    param = "p" if single else f"p{counter[0]}"
+    return Box(title, kind, style="learner", param=param)
 
 
 # ---- arrows ------------------------------------------------------------------------------
