@@ -85,3 +85,16 @@ def test_recurrent_vs_lagged(tmp_path: Path) -> None:
     result = _run("recurrent_vs_lagged", tmp_path)
     assert result["lagged_loss"] < 0.5 and result["recurrently_loss"] < 0.5
     assert (tmp_path / "recurrent_vs_lagged.png").is_file()
+
+
+def test_meta_learning(tmp_path: Path) -> None:
+    result = _run("meta_learning", tmp_path)
+    assert result["circle learned, from 0.001: loss"] < result["circle fixed 0.001: loss"]
+    assert result["quadratic learned from 0.25"] < 1e-6 < result["quadratic fixed 0.25"]
+    assert (tmp_path / "meta_learning.png").is_file()
+
+
+def test_gan(tmp_path: Path) -> None:
+    result = _run("gan", tmp_path)
+    assert abs(result["mean"] - result["target_mean"]) < 1.0
+    assert (tmp_path / "gan.png").stat().st_size > 1000
