@@ -101,15 +101,30 @@ def to_svg(drawing: Drawing) -> str:
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" '
         f'viewBox="0 0 {w} {h}" font-family="{FONT}, Menlo, Consolas, monospace">',
         f"<title>{escape(drawing.title)}</title>",
-        '<defs><marker id="head" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
-        'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" '
-        'fill="context-stroke"/></marker></defs>',
+        _markers(drawing),
         f'<rect x="0" y="0" width="{w}" height="{h}" fill="#ffffff"/>',
     ]
     for s in drawing.shapes:
         out.append(_svg_shape(s))
     out.append("</svg>")
     return "\n".join(out) + "\n"
+
+
+def _marker_id(colour: str) -> str:
+    return "head-" + "".join(ch for ch in colour if ch.isalnum())
+
+
+def _markers(drawing: Drawing) -> str:
+    """One arrowhead per colour of arrow used (markers cannot take their line's colour
+    in every viewer)."""
+    colours = sorted({s.stroke for s in drawing.shapes if isinstance(s, Line) and s.arrow})
+    heads = "".join(
+        f'<marker id="{_marker_id(c)}" viewBox="0 0 10 10" refX="9" refY="5" '
+        f'markerWidth="7" markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" '
+        f'fill="{c}"/></marker>'
+        for c in colours
+    )
+    return f"<defs>{heads}</defs>"
 
 
 def _svg_shape(s: Shape) -> str:
@@ -123,9 +138,7 @@ def _svg_shape(s: Shape) -> str:
     if isinstance(s, Line):
         points = " ".join(f"{_num(x)},{_num(y)}" for x, y in s.points)
         dash = ' stroke-dasharray="5 3"' if s.dashed else ""
-        head = ' marker-end="url(#head)"' if s.arrow else ""
-        # A marker takes the colour of the line it ends (context-stroke); older viewers
-        # that lack it draw a black head, which is still an arrow.
+        head = f' marker-end="url(#{_marker_id(s.stroke)})"' if s.arrow else ""
         return (
             f'<polyline points="{points}" fill="none" stroke="{s.stroke}" '
             f'stroke-width="{_num(s.width)}"{dash}{head}/>'
