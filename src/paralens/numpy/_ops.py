@@ -115,6 +115,9 @@ def unbroadcast(g: Any, target: Any) -> Any:
         array([[3.],
                [3.]])
     """
+    g_shape = getattr(g, "shape", None)
+    if g_shape is not None and g_shape == getattr(target, "shape", None):
+        return g  # the common case, settled without a Python call
     target_shape = _fast_shape(target)
     g_shape = _fast_shape(g)
     if g_shape == target_shape:
