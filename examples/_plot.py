@@ -28,3 +28,12 @@ def save(fig: Any, path: Path) -> None:
     fig.savefig(path, dpi=100)
     pyplot().close(fig)
     print(f"wrote {path}")
+
+
+def diagram(thing: Any, path: Path) -> None:
+    """Write the string diagram of a model or learner (``paralens.viz``) to ``path``."""
+    from paralens import viz
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    viz.save(thing, path)
+    print(f"wrote {path}")

@@ -56,6 +56,7 @@ def main(fast: bool = False, out: Path | None = None) -> dict[str, float]:
     )
     if out is not None:
         plot(wave, generated, out / "ar_sine.png")
+        _plot.diagram(model, out / "ar_sine_diagram.svg")
     return result
 
 

@@ -56,6 +56,7 @@ def main(fast: bool = False, out: Path | None = None) -> dict[str, float]:
     )
     if out is not None:
         plot(model, params, x_test, y_test, out / "circle.png")
+        _plot.diagram(model, out / "circle_diagram.svg")
     return result
 
 

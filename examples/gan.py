@@ -88,6 +88,7 @@ def main(fast: bool = False, out: Path | None = None) -> dict[str, float]:
     )
     if out is not None:
         plot(samples, progress, out / "gan.png")
+        _plot.diagram(adversarial(g, d), out / "gan_diagram.svg")
     return result
 
 

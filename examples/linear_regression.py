@@ -41,6 +41,7 @@ def main(fast: bool = False, out: Path | None = None) -> dict[str, float]:
     print(f"mean squared error {result['loss']:.4f} (noise variance 0.09)")
     if out is not None:
         plot(x, y, params, out / "linear_regression.png")
+        _plot.diagram(model, out / "linear_regression_diagram.svg")
     return result
 
 

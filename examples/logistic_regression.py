@@ -58,6 +58,7 @@ def main(fast: bool = False, out: Path | None = None) -> dict[str, float]:
     print(f"test accuracy {result['test_accuracy']:.4f} (the true model scores {best:.4f})")
     if out is not None:
         plot(x, y, params, out / "logistic_regression.png")
+        _plot.diagram(model, out / "logistic_regression_diagram.svg")
     return result
 
 

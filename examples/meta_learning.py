@@ -90,6 +90,7 @@ def main(fast: bool = False, out: Path | None = None) -> dict[str, float]:
         print(f"quadratic, 200 steps from lr {lr:g}: fixed {fixed:.3g}, learned {learned:.3g}")
     if out is not None:
         plot(curves, out / "meta_learning.png")
+        _plot.diagram(circle_model(), out / "meta_learning_diagram.svg")
     return result
 
 

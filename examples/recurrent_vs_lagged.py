@@ -85,6 +85,8 @@ def main(fast: bool = False, out: Path | None = None) -> dict[str, float]:
         )
     if out is not None:
         plot(series, generated, out / "recurrent_vs_lagged.png")
+        for name, cell in [("lagged", lagged_model()), ("recurrently", recurrent_model())]:
+            _plot.diagram(cell, out / f"recurrent_vs_lagged_{name}_diagram.svg")
     return result
 
 

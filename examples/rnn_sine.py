@@ -89,6 +89,9 @@ def main(fast: bool = False, out: Path | None = None) -> dict[str, float]:
         )
     if out is not None:
         plot(wave, generated, out / "rnn_sine.png")
+        for name, cell in cells(hidden).items():
+            model = time_major() >> nn.train_state(nn.unroll_last(cell))
+            _plot.diagram(model, out / f"rnn_sine_{name}_diagram.svg")
     return result
 
 
