@@ -430,7 +430,7 @@ def _sum_vjp(ans: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Call
         if type(x) in _ARRAY_LIKE and type(g) in _PLAIN_FLOATS:
             # First order on plain arrays: one reshape and a broadcast view, straight in
             # NumPy; the line below is the same rule in pnp, for higher orders.
-            kept = g if keepdims else np.reshape(g, _kept_shape(x.shape, axis))
+            kept = g if keepdims else g.reshape(_kept_shape(x.shape, axis))
             if _product(x.shape) >= _BROADCAST_FROM_SIZE:
                 return np.broadcast_to(kept, x.shape)
             # Small: filling a new array costs less than numpy.broadcast_to's Python.
@@ -442,7 +442,7 @@ def _sum_vjp(ans: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Call
     return pullback
 
 
-_PLAIN_FLOATS = (np.ndarray, np.float64, np.float32, float)
+_PLAIN_FLOATS = (np.ndarray, np.float64, np.float32)
 _BROADCAST_FROM_SIZE = 4096
 
 
@@ -666,10 +666,17 @@ log_softmax.__doc__ = """``x - logsumexp(x)`` along ``axis``: log-probabilities 
         >>> np.round(np.exp(log_softmax(np.array([0.0, np.log(3.0)]))), 3)
         array([0.25, 0.75])
     """
-defvjp(
-    log_softmax,
-    lambda ans, x, axis=-1: lambda g: g - exp(ans) * sum(g, axis, True),
-)
+def _log_softmax_vjp(ans: Any, x: Any, axis: int = -1) -> Callable[[Any], Any]:
+    def pullback(g: Any) -> Any:
+        if type(g) is np.ndarray and type(ans) is np.ndarray:
+            # First order on plain arrays: NumPy directly; the pnp form below is the same.
+            return g - np.exp(ans) * _add_reduce(g, axis, None, None, True)
+        return g - exp(ans) * sum(g, axis, True)
+
+    return pullback
+
+
+defvjp(log_softmax, _log_softmax_vjp)
 defjvp(
     log_softmax,
     lambda t, ans, x, axis=-1: t - sum(exp(ans) * t, axis, True),
