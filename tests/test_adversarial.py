@@ -127,6 +127,13 @@ def test_train_adversarial_is_deterministic_and_calls_back() -> None:
         np.testing.assert_array_equal(a, b)
 
 
+def test_a_saturated_verdict_costs_a_finite_error() -> None:
+    verdicts, labels = np.array([[1.0], [0.0], [0.5]]), np.array([[0.0], [1.0], [1.0]])
+    errors = np.asarray(discriminator_error.value(verdicts, labels))
+    assert np.all(np.isfinite(errors)) and errors[0, 0] > 20.0
+    assert errors[2, 0] == pytest.approx(np.log(2.0))
+
+
 def test_errors_name_the_mistake() -> None:
     g, d = _learners()
     with pytest.raises(TypeError, match="the discriminator must be a Learner"):

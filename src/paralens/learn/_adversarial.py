@@ -35,6 +35,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+import paralens.numpy as pnp
 from paralens.data import Key, as_generator
 from paralens.learn._learner import (
     Error,
@@ -52,10 +53,16 @@ Z = TypeVar("Z")
 X = TypeVar("X")
 Y = TypeVar("Y")
 
-discriminator_error = Error(
-    value=binary_cross_entropy_error.value,
-    request=quadratic_error.request,
-)
+# Verdicts are kept this far from 0 and 1 before taking logs: a discriminator whose
+# logistic output rounds to exactly 0 or 1 costs a large finite error, not inf and nan.
+_TINY = 1e-12
+
+
+def _verdict_error(x: Any, y: Any) -> Any:
+    return binary_cross_entropy_error.value(pnp.clip(x, _TINY, 1.0 - _TINY), y)
+
+
+discriminator_error = Error(value=_verdict_error, request=quadratic_error.request)
 """The error of a discriminator for ``gradient_learner``: the binary cross entropy of its
 verdicts (probabilities in (0, 1)), and the quadratic error's request, ``a - dE/da``, for
 the samples it is shown, which are what a generator trained on the quadratic error makes."""
