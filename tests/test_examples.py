@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -32,6 +33,36 @@ def test_every_example_is_tested() -> None:
     tested = {name[len("test_") :] for name in globals() if name.startswith("test_")}
     examples = {p.stem for p in EXAMPLES.glob("*.py") if not p.stem.startswith("_")}
     assert examples <= tested, f"examples without a smoke test: {sorted(examples - tested)}"
+
+
+DOCS = EXAMPLES.parent / "docs" / "examples"
+FENCE = re.compile(r"^```python\n(.*?)^```$", re.MULTILINE | re.DOTALL)
+PICTURE = re.compile(r"!\[[^\]]*\]\(([^)]+)\)")
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize(
+    "name", sorted(p.stem for p in EXAMPLES.glob("*.py") if not p.stem.startswith("_"))
+)
+def test_every_example_has_a_docs_page_in_step_with_it(name: str) -> None:
+    """Each page shows its pictures (which exist), quotes its example's code verbatim and
+    gives the command that made its figures."""
+    page = (DOCS / f"{name}.md").read_text(encoding="utf-8")
+    pictures = PICTURE.findall(page)
+    assert f"{name}.png" in pictures and any(p.endswith("_diagram.svg") for p in pictures)
+    for picture in pictures:
+        assert (DOCS / picture).is_file(), f"{name}.md shows the missing {picture}"
+    assert f"$ python examples/{name}.py --out docs/examples" in page
+    assert f"]({name}.md)" in (DOCS / "index.md").read_text(encoding="utf-8")
+    source = _lines((EXAMPLES / f"{name}.py").read_text(encoding="utf-8"))
+    for block in FENCE.findall(page):
+        quoted = _lines(block)
+        assert any(source[i : i + len(quoted)] == quoted for i in range(len(source))), (
+            f"docs/examples/{name}.md quotes code that is not in examples/{name}.py"
+        )
 
 
 def test_linear_regression(tmp_path: Path) -> None:
