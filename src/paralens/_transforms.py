@@ -79,7 +79,7 @@ class _Inputs:
         def wrap_leaf(leaf: Any) -> Any:
             i = count[0]
             count[0] = i + 1
-            if _vspace.is_integer(leaf):
+            if not _is_float_array(leaf) and _vspace.is_integer(leaf):
                 return leaf
             var = wrap(leaf, i)
             nodes.append(var._aux)
@@ -95,11 +95,21 @@ class _Inputs:
         it = iter(cts)
 
         def leaf_gradient(leaf: Any) -> Any:
+            if _is_float_array(leaf):
+                ct = next(it)
+                if type(ct) is np.ndarray and ct.dtype == leaf.dtype and ct.shape == leaf.shape:
+                    # A broadcast view (a sum's pullback) is read-only: give the user an array.
+                    return ct if ct.flags.writeable else ct.copy()
+                return _leaf_cotangent(ct, leaf)
             if _vspace.is_integer(leaf):
                 return _vspace.zeros_like(leaf)
             return _leaf_cotangent(next(it), leaf)
 
         return _vspace.map_structure(leaf_gradient, self.primal)
+
+
+def _is_float_array(x: Any) -> bool:
+    return type(x) is np.ndarray and x.dtype.kind == "f"
 
 
 def _leaf_cotangent(ct: Any, primal: Any) -> Any:
@@ -137,7 +147,11 @@ def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[[Any], tupl
     trace = ReverseTrace()
     try:
         inputs = [
-            _Inputs(p, lambda leaf, i: trace.new_input(leaf), f"argument {n}")
+            _Inputs(
+                p,
+                lambda leaf, i: Var(leaf, trace, Node(None, leaf, (), {}, [], -1)),
+                f"argument {n}",
+            )
             for n, p in enumerate(primals)
         ]
         out = _pack_output(f(*(a.traced for a in inputs)), trace)

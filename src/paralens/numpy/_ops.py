@@ -116,10 +116,13 @@ def unbroadcast(g: Any, target: Any) -> Any:
                [3.]])
     """
     g_shape = getattr(g, "shape", None)
-    if g_shape is not None and g_shape == getattr(target, "shape", None):
+    target_shape = getattr(target, "shape", None)
+    if g_shape is not None and g_shape == target_shape:
         return g  # the common case, settled without a Python call
-    target_shape = _fast_shape(target)
-    g_shape = _fast_shape(g)
+    if type(target_shape) is not tuple:
+        target_shape = _fast_shape(target)
+    if type(g_shape) is not tuple:
+        g_shape = _fast_shape(g)
     if g_shape == target_shape:
         return g
     lead = len(g_shape) - len(target_shape)
@@ -666,6 +669,8 @@ log_softmax.__doc__ = """``x - logsumexp(x)`` along ``axis``: log-probabilities 
         >>> np.round(np.exp(log_softmax(np.array([0.0, np.log(3.0)]))), 3)
         array([0.25, 0.75])
     """
+
+
 def _log_softmax_vjp(ans: Any, x: Any, axis: int = -1) -> Callable[[Any], Any]:
     def pullback(g: Any) -> Any:
         if type(g) is np.ndarray and type(ans) is np.ndarray:
@@ -755,7 +760,11 @@ matmul = primitive(_matmul, "matmul")
 
 def _matmul_vjp_x(ans: Any, x: Any, y: Any) -> Callable[[Any], Any]:
     def pullback(g: Any) -> Any:
-        if type(g) is np.ndarray and type(y) is np.ndarray and g.ndim == y.ndim == ndim(x) == 2:
+        if (
+            type(g) is np.ndarray
+            and type(y) is np.ndarray
+            and g.ndim == y.ndim == len(x.shape) == 2
+        ):
             # A dense layer's first-order pass: NumPy directly (the general rule below is
             # the same product in pnp, which higher orders differentiate).
             return g @ y.T
@@ -772,7 +781,11 @@ def _matmul_vjp_x(ans: Any, x: Any, y: Any) -> Callable[[Any], Any]:
 
 def _matmul_vjp_y(ans: Any, x: Any, y: Any) -> Callable[[Any], Any]:
     def pullback(g: Any) -> Any:
-        if type(g) is np.ndarray and type(x) is np.ndarray and g.ndim == x.ndim == ndim(y) == 2:
+        if (
+            type(g) is np.ndarray
+            and type(x) is np.ndarray
+            and g.ndim == x.ndim == len(y.shape) == 2
+        ):
             return x.T @ g
         if ndim(x) == 1:
             if ndim(y) == 1:
