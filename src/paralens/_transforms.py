@@ -79,7 +79,9 @@ class _Inputs:
         def wrap_leaf(leaf: Any) -> Any:
             i = count[0]
             count[0] = i + 1
-            if not _is_float_array(leaf) and _vspace.is_integer(leaf):
+            if not (type(leaf) is np.ndarray and leaf.dtype.kind == "f") and _vspace.is_integer(
+                leaf
+            ):
                 return leaf
             var = wrap(leaf, i)
             nodes.append(var._aux)
@@ -95,7 +97,7 @@ class _Inputs:
         it = iter(cts)
 
         def leaf_gradient(leaf: Any) -> Any:
-            if _is_float_array(leaf):
+            if type(leaf) is np.ndarray and leaf.dtype.kind == "f":
                 ct = next(it)
                 if type(ct) is np.ndarray and ct.dtype == leaf.dtype and ct.shape == leaf.shape:
                     # A broadcast view (a sum's pullback) is read-only: give the user an array.
@@ -106,10 +108,6 @@ class _Inputs:
             return _leaf_cotangent(next(it), leaf)
 
         return _vspace.map_structure(leaf_gradient, self.primal)
-
-
-def _is_float_array(x: Any) -> bool:
-    return type(x) is np.ndarray and x.dtype.kind == "f"
 
 
 def _leaf_cotangent(ct: Any, primal: Any) -> Any:

@@ -183,7 +183,7 @@ def backward(tape: list[Node], out: Node, ct: Any, inputs: list[Node]) -> list[A
                 c = rule(ans, *vals, **kwargs)(g) if kwargs else rule(ans, *vals)(g)
                 pc = parent.ct
                 parent.ct = c if pc is None else add(pc, c)
-        return [_take(n) for n in inputs]
+        return [ZERO if n.ct is None else n.ct for n in inputs]
     finally:
         for n in walked:
             n.ct = None
@@ -192,12 +192,6 @@ def backward(tape: list[Node], out: Node, ct: Any, inputs: list[Node]) -> list[A
 
 
 _MISSING: Any = object()
-
-
-def _take(node: Node) -> Any:
-    ct = node.ct
-    node.ct = None
-    return ZERO if ct is None else ct
 
 
 class ForwardTrace(Trace):

@@ -219,14 +219,20 @@ def map_structure(fn: Callable[..., Any], x: Any, *rest: Any) -> Any:
     cls = type(x)
     if cls in LEAF_TYPES:
         return fn(x, *rest)
+    # Lists and tuples of leaves (parameters, typically) are mapped without recursing
+    # into each leaf: this runs once per training step on every parameter.
+    leaf_types = LEAF_TYPES
     if (cls is tuple or cls is list) and not rest:
-        mapped = [map_structure(fn, c) for c in x]
+        mapped = [fn(c) if type(c) in leaf_types else map_structure(fn, c) for c in x]
         return mapped if cls is list else tuple(mapped)
     if (cls is tuple or cls is list) and len(rest) == 1:
         other = rest[0]
         if type(other) is not cls or len(other) != len(x):
             raise _mismatch(x, other)
-        mapped = [map_structure(fn, c, o) for c, o in zip(x, other, strict=True)]
+        mapped = [
+            fn(c, o) if type(c) in leaf_types else map_structure(fn, c, o)
+            for c, o in zip(x, other, strict=True)
+        ]
         return mapped if cls is list else tuple(mapped)
     if cls is tuple or cls is list:
         for r in rest:
