@@ -92,8 +92,13 @@ class _Inputs:
             raise _integer_error(primal, what)
         self.nodes = nodes
 
-    def gradient(self, cts: list[Any]) -> Any:
-        """Assemble per-leaf cotangents into a value of the argument's structure and types."""
+    def gradient(self, cts: list[Any], given: set[int]) -> Any:
+        """Assemble per-leaf cotangents into a value of the argument's structure and types.
+
+        ``given`` holds the ids of the arrays already handed out by this pullback: a rule
+        may pass one cotangent to two arguments (``x + y``), and two gradients must not be
+        one array that changing either would change both.
+        """
         it = iter(cts)
 
         def leaf_gradient(leaf: Any) -> Any:
@@ -101,7 +106,10 @@ class _Inputs:
                 ct = next(it)
                 if type(ct) is np.ndarray and ct.dtype == leaf.dtype and ct.shape == leaf.shape:
                     # A broadcast view (a sum's pullback) is read-only: give the user an array.
-                    return ct if ct.flags.writeable else ct.copy()
+                    if not ct.flags.writeable or id(ct) in given:
+                        ct = ct.copy()
+                    given.add(id(ct))
+                    return ct
                 return _leaf_cotangent(ct, leaf)
             if _vspace.is_integer(leaf):
                 return _vspace.zeros_like(leaf)
@@ -166,9 +174,10 @@ def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[[Any], tupl
             cts = [ZERO] * len(input_nodes)
         grads = []
         start = 0
+        given: set[int] = set()
         for a in inputs:
             stop = start + len(a.nodes)
-            grads.append(a.gradient(cts[start:stop]))
+            grads.append(a.gradient(cts[start:stop], given))
             start = stop
         return tuple(grads)
 

@@ -65,6 +65,7 @@ def defvjp(fun: Callable[..., Any], *rules: Rule) -> None:
     prim = primitive_of(fun)
     for i, rule in enumerate(rules):
         prim.vjps[i] = rule
+        prim.pullbacks.pop(i, None)
 
 
 def defjvp(fun: Callable[..., Any], *rules: Rule) -> None:

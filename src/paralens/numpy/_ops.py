@@ -186,32 +186,40 @@ minimum = primitive(np.minimum, "minimum")
 arctan2 = primitive(np.arctan2, "arctan2")
 
 
-def _add_vjp(ans: Any, x: Any, y: Any) -> Callable[[Any], Any]:
-    return lambda g: unbroadcast(g, x)
+def _defpullback(fun: Callable[..., Any], *rules: Callable[..., Any]) -> None:
+    """Reverse rules in direct form, ``rule(g, ans, *args) -> cotangent``, one per argument.
+
+    The same derivatives ``defvjp`` takes, without building a closure per application:
+    the form used for the primitives that every training step runs.
+    """
+    prim = primitive_of(fun)
+    for i, rule in enumerate(rules):
+        prim.pullbacks[i] = rule
+        prim.vjps.pop(i, None)
 
 
-def _add_vjp_y(ans: Any, x: Any, y: Any) -> Callable[[Any], Any]:
-    return lambda g: unbroadcast(g, y)
-
-
-defvjp(add, _add_vjp, _add_vjp_y)
+_defpullback(
+    add,
+    lambda g, ans, x, y: unbroadcast(g, x),
+    lambda g, ans, x, y: unbroadcast(g, y),
+)
 defjvp(add, _bj(lambda t, ans, x, y: t), _bj(lambda t, ans, x, y: t))
-defvjp(
+_defpullback(
     subtract,
-    _add_vjp,
-    lambda ans, x, y: lambda g: unbroadcast(-g, y),
+    lambda g, ans, x, y: unbroadcast(g, x),
+    lambda g, ans, x, y: unbroadcast(-g, y),
 )
 defjvp(subtract, _bj(lambda t, ans, x, y: t), _bj(lambda t, ans, x, y: -t))
-defvjp(
+_defpullback(
     multiply,
-    lambda ans, x, y: lambda g: unbroadcast(g * y, x),
-    lambda ans, x, y: lambda g: unbroadcast(g * x, y),
+    lambda g, ans, x, y: unbroadcast(g * y, x),
+    lambda g, ans, x, y: unbroadcast(g * x, y),
 )
 defjvp(multiply, _bj(lambda t, ans, x, y: t * y), _bj(lambda t, ans, x, y: x * t))
-defvjp(
+_defpullback(
     divide,
-    lambda ans, x, y: lambda g: unbroadcast(g / y, x),
-    lambda ans, x, y: lambda g: unbroadcast(-g * ans / y, y),
+    lambda g, ans, x, y: unbroadcast(g / y, x),
+    lambda g, ans, x, y: unbroadcast(-g * ans / y, y),
 )
 defjvp(
     divide,
@@ -290,13 +298,13 @@ defjvp(
 
 def _unary(fun: Any, name: str, d: Callable[[Any, Any], Any]) -> Any:
     prim = primitive(fun, name)
-    defvjp(prim, lambda ans, x: lambda g: g * d(ans, x))
+    _defpullback(prim, lambda g, ans, x: g * d(ans, x))
     defjvp(prim, lambda t, ans, x: t * d(ans, x))
     return prim
 
 
 negative = primitive(np.negative, "negative")
-defvjp(negative, lambda ans, x: lambda g: -g)
+_defpullback(negative, lambda g, ans, x: -g)
 defjvp(negative, lambda t, ans, x: -t)
 
 exp: Callable[..., Any] = _unary(np.exp, "exp", lambda ans, x: ans)
@@ -428,21 +436,18 @@ _add_reduce: Callable[..., Any] = np.add.reduce
 sum = primitive(_sum, "sum")
 
 
-def _sum_vjp(ans: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Callable[[Any], Any]:
-    def pullback(g: Any) -> Any:
-        if type(x) in _ARRAY_LIKE and type(g) in _PLAIN_FLOATS:
-            # First order on plain arrays: one reshape and a broadcast view, straight in
-            # NumPy; the line below is the same rule in pnp, for higher orders.
-            kept = g if keepdims else g.reshape(_kept_shape(x.shape, axis))
-            if _product(x.shape) >= _BROADCAST_FROM_SIZE:
-                return np.broadcast_to(kept, x.shape)
-            # Small: filling a new array costs less than numpy.broadcast_to's Python.
-            out = np.empty(x.shape, np.result_type(kept))
-            out[...] = kept
-            return out
-        return broadcast_to(_keep_axes(g, x, axis, keepdims), shape(x))
-
-    return pullback
+def _sum_pullback(g: Any, ans: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    if type(x) in _ARRAY_LIKE and type(g) in _PLAIN_FLOATS:
+        # First order on plain arrays: one reshape and a broadcast view, straight in
+        # NumPy; the line below is the same rule in pnp, for higher orders.
+        kept = g if keepdims else g.reshape(_kept_shape(x.shape, axis))
+        if _product(x.shape) >= _BROADCAST_FROM_SIZE:
+            return np.broadcast_to(kept, x.shape)
+        # Small: filling a new array costs less than numpy.broadcast_to's Python.
+        out = np.empty(x.shape, np.result_type(kept))
+        out[...] = kept
+        return out
+    return broadcast_to(_keep_axes(g, x, axis, keepdims), shape(x))
 
 
 _PLAIN_FLOATS = (np.ndarray, np.float64, np.float32)
@@ -467,7 +472,7 @@ def _kept_shape(x_shape: tuple[int, ...], axis: Any) -> tuple[int, ...]:
     return tuple(1 if i in axes else n for i, n in enumerate(x_shape))
 
 
-defvjp(sum, _sum_vjp)
+_defpullback(sum, _sum_pullback)
 defjvp(sum, lambda t, ans, x, axis=None, keepdims=False: sum(t, axis, keepdims))
 
 
@@ -671,17 +676,14 @@ log_softmax.__doc__ = """``x - logsumexp(x)`` along ``axis``: log-probabilities 
     """
 
 
-def _log_softmax_vjp(ans: Any, x: Any, axis: int = -1) -> Callable[[Any], Any]:
-    def pullback(g: Any) -> Any:
-        if type(g) is np.ndarray and type(ans) is np.ndarray:
-            # First order on plain arrays: NumPy directly; the pnp form below is the same.
-            return g - np.exp(ans) * _add_reduce(g, axis, None, None, True)
-        return g - exp(ans) * sum(g, axis, True)
-
-    return pullback
+def _log_softmax_pullback(g: Any, ans: Any, x: Any, axis: int = -1) -> Any:
+    if type(g) is np.ndarray and type(ans) is np.ndarray:
+        # First order on plain arrays: NumPy directly; the pnp form below is the same.
+        return g - np.exp(ans) * _add_reduce(g, axis, None, None, True)
+    return g - exp(ans) * sum(g, axis, True)
 
 
-defvjp(log_softmax, _log_softmax_vjp)
+_defpullback(log_softmax, _log_softmax_pullback)
 defjvp(
     log_softmax,
     lambda t, ans, x, axis=-1: t - sum(exp(ans) * t, axis, True),
@@ -758,49 +760,35 @@ def _matmul(x: Any, y: Any) -> Any:
 matmul = primitive(_matmul, "matmul")
 
 
-def _matmul_vjp_x(ans: Any, x: Any, y: Any) -> Callable[[Any], Any]:
-    def pullback(g: Any) -> Any:
-        if (
-            type(g) is np.ndarray
-            and type(y) is np.ndarray
-            and g.ndim == y.ndim == len(x.shape) == 2
-        ):
-            # A dense layer's first-order pass: NumPy directly (the general rule below is
-            # the same product in pnp, which higher orders differentiate).
-            return g @ y.T
+def _matmul_pullback_x(g: Any, ans: Any, x: Any, y: Any) -> Any:
+    if type(g) is np.ndarray and type(y) is np.ndarray and g.ndim == y.ndim == ndim(x) == 2:
+        # A dense layer's first-order pass: NumPy directly (the general rule below is
+        # the same product in pnp, which higher orders differentiate).
+        return g @ y.T
+    if ndim(y) == 1:
+        return g * y if ndim(x) == 1 else expand_dims(g, -1) * y
+    if ndim(x) == 1:
+        return unbroadcast(squeeze(matmul(expand_dims(g, -2), swapaxes(y, -1, -2)), -2), x)
+    if ndim(y) == 2:
+        return unbroadcast(matmul(g, transpose(y)), x)
+    return unbroadcast(matmul(g, swapaxes(y, -1, -2)), x)
+
+
+def _matmul_pullback_y(g: Any, ans: Any, x: Any, y: Any) -> Any:
+    if type(g) is np.ndarray and type(x) is np.ndarray and g.ndim == x.ndim == ndim(y) == 2:
+        return x.T @ g
+    if ndim(x) == 1:
         if ndim(y) == 1:
-            return g * y if ndim(x) == 1 else expand_dims(g, -1) * y
-        if ndim(x) == 1:
-            return unbroadcast(squeeze(matmul(expand_dims(g, -2), swapaxes(y, -1, -2)), -2), x)
-        if ndim(y) == 2:
-            return unbroadcast(matmul(g, transpose(y)), x)
-        return unbroadcast(matmul(g, swapaxes(y, -1, -2)), x)
-
-    return pullback
-
-
-def _matmul_vjp_y(ans: Any, x: Any, y: Any) -> Callable[[Any], Any]:
-    def pullback(g: Any) -> Any:
-        if (
-            type(g) is np.ndarray
-            and type(x) is np.ndarray
-            and g.ndim == x.ndim == len(y.shape) == 2
-        ):
-            return x.T @ g
-        if ndim(x) == 1:
-            if ndim(y) == 1:
-                return g * x
-            return unbroadcast(expand_dims(x, -1) * expand_dims(g, -2), y)
-        if ndim(y) == 1:
-            return reshape(matmul(reshape(g, (1, -1)), reshape(x, (-1, shape(y)[0]))), shape(y))
-        if ndim(x) == 2:
-            return unbroadcast(matmul(transpose(x), g), y)
-        return unbroadcast(matmul(swapaxes(x, -1, -2), g), y)
-
-    return pullback
+            return g * x
+        return unbroadcast(expand_dims(x, -1) * expand_dims(g, -2), y)
+    if ndim(y) == 1:
+        return reshape(matmul(reshape(g, (1, -1)), reshape(x, (-1, shape(y)[0]))), shape(y))
+    if ndim(x) == 2:
+        return unbroadcast(matmul(transpose(x), g), y)
+    return unbroadcast(matmul(swapaxes(x, -1, -2), g), y)
 
 
-defvjp(matmul, _matmul_vjp_x, _matmul_vjp_y)
+_defpullback(matmul, _matmul_pullback_x, _matmul_pullback_y)
 defjvp(matmul, lambda t, ans, x, y: matmul(t, y), lambda t, ans, x, y: matmul(x, t))
 
 
@@ -1519,6 +1507,7 @@ def _operator_twin(op: Callable[..., Any], like: Callable[..., Any]) -> Callable
     twin = primitive(op, primitive_of(like).name)
     source, target = primitive_of(like), primitive_of(twin)
     target.vjps, target.jvps = source.vjps, source.jvps
+    target.pullbacks = source.pullbacks
     target.saves_args, target.saves_ans = source.saves_args, source.saves_ans
     return twin
 
