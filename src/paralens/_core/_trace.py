@@ -402,6 +402,40 @@ OPERATORS.update(
 )
 
 
+_OPERATOR_PRIMITIVES: dict[str, Primitive] = {}
+_NO_KWARGS: dict[str, Any] = {}
+
+
+def set_operators(**fns: Callable[..., Any]) -> None:
+    """Make ``fns`` (primitives, by operator name) what Var's operators compute."""
+    OPERATORS.update(fns)
+    for name, fn in fns.items():
+        prim = getattr(fn, "_primitive", None)
+        if isinstance(prim, Primitive):
+            _OPERATOR_PRIMITIVES[name] = prim
+
+
+def _binary(name: str, reflected: bool) -> Callable[[Var, Any], Any]:
+    """A binary operator of Var: the primitive bound straight to the right trace.
+
+    This skips the primitive's wrapper (which would search the arguments for the trace
+    we already hold): operators are most of what a model computes.
+    """
+
+    def method(self: Var, other: Any) -> Any:
+        prim = _OPERATOR_PRIMITIVES.get(name)
+        args = (other, self) if reflected else (self, other)
+        if prim is None:
+            return OPERATORS[name](*args)
+        trace = self._trace
+        if type(other) is Var and other._trace.level > trace.level:
+            trace = other._trace
+        return trace.process(prim, args, _NO_KWARGS)
+
+    method.__name__ = f"__r{name}__" if reflected else f"__{name}__"
+    return method
+
+
 class Var:
     """A traced value: what a differentiated function receives in place of its inputs.
 
@@ -427,42 +461,19 @@ class Var:
     def __repr__(self) -> str:
         return f"Var({self._value!r})"
 
-    # arithmetic
-    def __add__(self, other: Any) -> Any:
-        return OPERATORS["add"](self, other)
-
-    def __radd__(self, other: Any) -> Any:
-        return OPERATORS["add"](other, self)
-
-    def __sub__(self, other: Any) -> Any:
-        return OPERATORS["subtract"](self, other)
-
-    def __rsub__(self, other: Any) -> Any:
-        return OPERATORS["subtract"](other, self)
-
-    def __mul__(self, other: Any) -> Any:
-        return OPERATORS["multiply"](self, other)
-
-    def __rmul__(self, other: Any) -> Any:
-        return OPERATORS["multiply"](other, self)
-
-    def __truediv__(self, other: Any) -> Any:
-        return OPERATORS["divide"](self, other)
-
-    def __rtruediv__(self, other: Any) -> Any:
-        return OPERATORS["divide"](other, self)
-
-    def __pow__(self, other: Any) -> Any:
-        return OPERATORS["power"](self, other)
-
-    def __rpow__(self, other: Any) -> Any:
-        return OPERATORS["power"](other, self)
-
-    def __matmul__(self, other: Any) -> Any:
-        return OPERATORS["matmul"](self, other)
-
-    def __rmatmul__(self, other: Any) -> Any:
-        return OPERATORS["matmul"](other, self)
+    # arithmetic: each operator binds its primitive directly (see _binary)
+    __add__ = _binary("add", reflected=False)
+    __radd__ = _binary("add", reflected=True)
+    __sub__ = _binary("subtract", reflected=False)
+    __rsub__ = _binary("subtract", reflected=True)
+    __mul__ = _binary("multiply", reflected=False)
+    __rmul__ = _binary("multiply", reflected=True)
+    __truediv__ = _binary("divide", reflected=False)
+    __rtruediv__ = _binary("divide", reflected=True)
+    __pow__ = _binary("power", reflected=False)
+    __rpow__ = _binary("power", reflected=True)
+    __matmul__ = _binary("matmul", reflected=False)
+    __rmatmul__ = _binary("matmul", reflected=True)
 
     def __neg__(self) -> Any:
         return OPERATORS["negative"](self)

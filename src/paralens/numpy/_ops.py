@@ -17,12 +17,12 @@ import numpy as np
 
 from paralens._core._trace import (
     METHODS,
-    OPERATORS,
     PROPERTIES,
     ShapeOnly,
     is_var,
     plain_value,
     primitive_of,
+    set_operators,
 )
 from paralens.extend import (
     defjvp,
@@ -1512,7 +1512,7 @@ def _operator_twin(op: Callable[..., Any], like: Callable[..., Any]) -> Callable
     return twin
 
 
-OPERATORS.update(
+set_operators(
     add=_operator_twin(operator.add, add),
     subtract=_operator_twin(operator.sub, subtract),
     multiply=_operator_twin(operator.mul, multiply),
