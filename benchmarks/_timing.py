@@ -48,15 +48,28 @@ def time_per_call(fn: Callable[[], Any], min_time: float = 0.05, wall: bool = Fa
 
 
 def compare(
-    fns: dict[str, Callable[[], Any]], rounds: int = 7, min_time: float = 0.05, wall: bool = False
-) -> dict[str, float]:
-    """Median over ``rounds`` of each function's time per call, the functions interleaved.
+    fns: dict[str, Callable[[], Any]],
+    rounds: int = 7,
+    min_time: float = 0.05,
+    wall: bool = False,
+    baseline: str | None = None,
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Each function's time per call and its ratio to ``baseline``, the functions interleaved.
 
-    Interleaving spreads any slow period of the machine over every contender alike, so
-    the ratios between them are steadier than the absolute times.
+    Returns ``(times, ratios)``: the median over ``rounds`` of each function's time per
+    call, and the median over rounds of its time divided by the baseline's time in the
+    same round. Interleaving spreads any slow period of the machine over every contender
+    alike, and pairing each ratio within a round cancels the drifts a shared machine has.
     """
     samples: dict[str, list[float]] = {name: [] for name in fns}
     for _ in range(rounds):
         for name, fn in fns.items():
             samples[name].append(time_per_call(fn, min_time, wall))
-    return {name: statistics.median(times) for name, times in samples.items()}
+    times = {name: statistics.median(ts) for name, ts in samples.items()}
+    base = samples[baseline] if baseline is not None else None
+    ratios = {
+        name: statistics.median(t / b for t, b in zip(ts, base, strict=True))
+        for name, ts in samples.items()
+        if base is not None
+    }
+    return times, ratios

@@ -66,7 +66,7 @@ def main() -> None:
         contenders["autograd"] = lambda: theirs(x0)
     except ImportError:
         pass
-    times = compare(contenders, rounds=args.rounds, min_time=0.2)
+    times, _ = compare(contenders, rounds=args.rounds, min_time=0.2)
     print(f"gradient of a chain of {n} scalar operations (forward and backward)")
     for name, seconds in times.items():
         print(f"  {name:9} {seconds / n * 1e6:6.2f} us per operation")

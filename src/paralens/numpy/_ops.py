@@ -476,15 +476,37 @@ _defpullback(sum, _sum_pullback)
 defjvp(sum, lambda t, ans, x, axis=None, keepdims=False: sum(t, axis, keepdims))
 
 
-def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
-    """The mean of ``x`` over ``axis`` (a composite: ``sum`` divided by a count).
+def _mean(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """The mean of ``x`` over ``axis`` (all axes by default).
+
+    A primitive, like ``sum``: losses end in it, and as one operation its pullback is
+    one broadcast instead of a division and a broadcast.
 
     Examples:
         >>> mean(np.array([[1.0, 2.0], [3.0, 5.0]]), axis=1)
         array([1.5, 4. ])
     """
-    count = size(x) if axis is None else _count(shape(x), axis)
-    return sum(x, axis, keepdims) / count
+    if type(x) is np.ndarray and x.dtype.kind == "f" and x.dtype.itemsize >= 4 and x.size:
+        # What numpy.mean computes for float32 and float64: the sum, then a division by
+        # the count as an integer array scalar (so float32 divides as NumPy does).
+        total = _add_reduce(x, axis, None, None, keepdims)
+        count = np.intp(x.size if axis is None else _count(x.shape, axis))
+        if type(total) is np.ndarray:
+            return np.true_divide(total, count, out=total, casting="unsafe")
+        return total.dtype.type(total / count)
+    return np.mean(x, axis=axis, keepdims=keepdims)
+
+
+mean = primitive(_mean, "mean")
+
+
+def _mean_pullback(g: Any, ans: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    count = _product(shape(x)) if axis is None else _count(shape(x), axis)
+    return _sum_pullback(g / count, ans, x, axis, keepdims)
+
+
+_defpullback(mean, _mean_pullback)
+defjvp(mean, lambda t, ans, x, axis=None, keepdims=False: mean(t, axis, keepdims))
 
 
 def _count(shp: tuple[int, ...], axis: Any) -> int:
@@ -618,10 +640,22 @@ def std(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Any:
 
 
 def _logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
-    m = np.max(x, axis=axis, keepdims=True)
-    m = np.where(np.isfinite(m), m, 0)
-    out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
+    if type(x) is np.ndarray and x.dtype.kind == "f" and x.size:
+        # The ufuncs' own reductions (what numpy.max and numpy.sum call) without their
+        # Python dispatch: log_softmax runs this once per training step.
+        m = _max_reduce(x, axis, None, None, True)
+        if not _isfinite(m).all():
+            m = np.where(_isfinite(m), m, 0)
+        out = np.log(_add_reduce(np.exp(x - m), axis, None, None, True)) + m
+    else:
+        m = np.max(x, axis=axis, keepdims=True)
+        m = np.where(np.isfinite(m), m, 0)
+        out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
     return out if keepdims else _drop_axes(out, x, axis)
+
+
+_max_reduce: Callable[..., Any] = np.maximum.reduce
+_isfinite: Callable[..., Any] = np.isfinite
 
 
 logsumexp = primitive(_logsumexp, "logsumexp")
@@ -1489,6 +1523,7 @@ _RESIDUALS: dict[Callable[..., Any], tuple[tuple[int, ...], bool]] = {
     relu: ((0,), False),
     softplus: ((0,), False),
     sum: ((1, 2), False),
+    mean: ((1, 2), False),
     log_softmax: ((1,), True),
     reshape: ((1,), False),
     expand_dims: ((1,), False),
