@@ -95,13 +95,15 @@ class ShapeOnly:
 
 
 def _shape_only(value: Any) -> Any:
-    # Small values are kept whole: the memory is not worth an object.
-    if getattr(value, "size", 0) < _DROP_FROM_SIZE or type(value) is Var:
+    if getattr(value, "nbytes", 0) < _DROP_FROM_BYTES or type(value) is Var:
         return value
     return ShapeOnly(value.shape, value.dtype)
 
 
-_DROP_FROM_SIZE = 4096
+# Smaller values are kept whole: the allocator reuses their memory anyway, and an object
+# per value would cost more than it saves. From this size (the C library's threshold for
+# giving memory back to the system) a value kept alive means fresh pages for the next.
+_DROP_FROM_BYTES = 128 * 1024
 
 
 class ReverseTrace(Trace):
@@ -134,7 +136,11 @@ class ReverseTrace(Trace):
                     lower = True
         ans = bind(prim, tuple(vals), kwargs) if lower else prim.fun(*vals, **kwargs)
         tape = self.tape
-        saved_ans = ans if prim.saves_ans else _shape_only(ans)
+        saved_ans = (
+            ans
+            if prim.saves_ans or getattr(ans, "nbytes", 0) < _DROP_FROM_BYTES
+            else _shape_only(ans)
+        )
         if prim.drops_args:
             n = len(vals)
             for i in prim.drops_args:
