@@ -16,6 +16,7 @@ from paralens._core._trace import (
     Trace,
     Var,
     backward,
+    make_var,
     pack,
     plain_value,
     primitive,
@@ -49,14 +50,14 @@ def _integer_error(x: Any, what: str) -> TypeError:
 
 def _pack_output(out: Any, trace: Trace) -> Any:
     """Turn a structure holding Vars of ``trace`` into one Var of that structure."""
-    if type(out) is Var:
+    if isinstance(out, Var):
         return out
     node = _vspace.node_def(out)
     if node is None:
         return out
     children, aux = node.flatten(out)
     packed = [_pack_output(c, trace) for c in children]
-    if any(type(c) is Var and c._trace is trace for c in packed):
+    if any(isinstance(c, Var) and c._trace is trace for c in packed):
         return pack((node, aux), *packed)
     return node.unflatten(aux, packed)
 
@@ -155,7 +156,7 @@ def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[[Any], tupl
         inputs = [
             _Inputs(
                 p,
-                lambda leaf, i: Var(leaf, trace, Node(None, leaf, (), {}, [], -1)),
+                lambda leaf, i: make_var(leaf, trace, Node(None, leaf, (), {}, [], -1)),
                 f"argument {n}",
             )
             for n, p in enumerate(primals)
@@ -163,7 +164,7 @@ def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[[Any], tupl
         out = _pack_output(f(*(a.traced for a in inputs)), trace)
     finally:
         trace.active = False
-    is_traced = type(out) is Var and out._trace is trace
+    is_traced = isinstance(out, Var) and out._trace is trace
     ans = out._value if is_traced else out
     input_nodes = [n for a in inputs for n in a.nodes]
 
@@ -368,7 +369,7 @@ def _forward_inputs(trace: ForwardTrace, primal: Any, tangent: Any, what: str) -
 
 
 def _split_forward(out: Any, trace: Trace) -> tuple[Any, Any]:
-    if type(out) is Var and out._trace is trace:
+    if isinstance(out, Var) and out._trace is trace:
         value = out._value
         return value, _vspace.instantiate(out._aux, plain_value(value))
     node = _vspace.node_def(out)
@@ -551,8 +552,8 @@ def stop_gradient(x: Any) -> Any:
         >>> grad(lambda x: x * stop_gradient(x))(3.0)
         3.0
     """
-    if type(x) is Var:
+    if isinstance(x, Var):
         return _stop(x)
     if _vspace.node_def(x) is None:
         return x
-    return tree.tree_map(_stop, x, is_leaf=lambda v: type(v) is Var)
+    return tree.tree_map(_stop, x, is_leaf=lambda v: isinstance(v, Var))

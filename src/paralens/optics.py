@@ -182,7 +182,7 @@ def _position(value: Any, step: Step) -> int:
 def _view_step(x: Any, step: Step) -> Any:
     value = plain_value(x)
     _position(value, step)
-    if type(x) is not Var:
+    if not isinstance(x, Var):
         return getattr(x, step) if isinstance(step, str) and _fields(x) else x[step]
     if isinstance(step, str) and _fields(value):
         return getattr_node(x, step)
@@ -236,7 +236,7 @@ def _set_step(x: Any, step: Step, new: Any) -> Any:
 
 
 def _set_step_any(x: Any, step: Step, new: Any) -> Any:
-    if type(x) is Var:
+    if isinstance(x, Var):
         _position(plain_value(x), step)
         # A container of Vars placed inside a Var's value would hide them from the trace.
         return _set_step(x, step, sequence(new))
@@ -249,7 +249,7 @@ def _set_vjp_x(ans: Any, x: Any, step: Step, new: Any) -> Callable[[Any], Any]:
     def pullback(g: Any) -> Any:
         if g is ZERO:
             return ZERO
-        if type(g) is Var:
+        if isinstance(g, Var):
             return _set_step_any(g, step, _vspace.zeros_like(plain_value(new)))
         return _replace(g, step, ZERO)
 
@@ -330,14 +330,14 @@ def sequence(xs: Any) -> Any:
         >>> sequence([1.0, 2.0])
         [1.0, 2.0]
     """
-    if type(xs) is Var:
+    if isinstance(xs, Var):
         return xs
     node = _vspace.node_def(xs)
     if node is None:
         return xs
     children, aux = node.flatten(xs)
     packed = [sequence(c) for c in children]
-    if any(type(c) is Var for c in packed):
+    if any(isinstance(c, Var) for c in packed):
         return pack((node, aux), *packed)
     return node.unflatten(aux, packed)
 
@@ -365,7 +365,7 @@ def unsequence(x: Any) -> Any:
         >>> paralens.grad(f)([2.0, 5.0])
         [5.0, 2.0]
     """
-    if type(x) is not Var:
+    if not isinstance(x, Var):
         return x
     value = plain_value(x)
     node = _vspace.node_def(value)

@@ -95,7 +95,7 @@ class ShapeOnly:
 
 
 def _shape_only(value: Any) -> Any:
-    if getattr(value, "nbytes", 0) < _DROP_FROM_BYTES or type(value) is Var:
+    if getattr(value, "nbytes", 0) < _DROP_FROM_BYTES or type(value) in TRACED:
         return value
     return ShapeOnly(value.shape, value.dtype)
 
@@ -116,8 +116,7 @@ class ReverseTrace(Trace):
         self.tape: list[Node] = []
 
     def new_input(self, value: Any) -> Var:
-        node = Node(None, value, (), {}, [], -1)
-        return Var(value, self, node)
+        return make_var(value, self, Node(None, value, (), {}, [], -1))
 
     def process(self, prim: Primitive, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Var:
         if not self.active:
@@ -126,11 +125,11 @@ class ReverseTrace(Trace):
         parents = []
         lower = False
         for i, a in enumerate(args):
-            if type(a) is Var:
+            if type(a) in TRACED:
                 if a._trace is self:
                     parents.append((i, a._aux))
                     v = vals[i] = a._value
-                    if type(v) is Var:
+                    if type(v) in TRACED:
                         lower = True
                 else:
                     lower = True
@@ -149,7 +148,9 @@ class ReverseTrace(Trace):
         vals_ = tuple(vals)
         node = Node(prim, saved_ans, vals_, kwargs, parents, len(tape))
         tape.append(node)
-        return Var(ans, self, node)
+        return (
+            Var(ans, self, node) if type(ans) in _vspace.LEAF_TYPES else make_var(ans, self, node)
+        )
 
 
 def backward(tape: list[Node], out: Node, ct: Any, inputs: list[Node]) -> list[Any]:
@@ -211,7 +212,7 @@ class ForwardTrace(Trace):
     __slots__ = ()
 
     def new_input(self, value: Any, tangent: Any) -> Var:
-        return Var(value, self, tangent)
+        return make_var(value, self, tangent)
 
     def process(self, prim: Primitive, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Var:
         if not self.active:
@@ -220,11 +221,11 @@ class ForwardTrace(Trace):
         tangents = []
         lower = False
         for i, a in enumerate(args):
-            if type(a) is Var:
+            if type(a) in TRACED:
                 if a._trace is self:
                     tangents.append((i, a._aux))
                     a = a._value
-                    lower = lower or type(a) is Var
+                    lower = lower or type(a) in TRACED
                 else:
                     lower = True
             vals.append(a)
@@ -233,7 +234,7 @@ class ForwardTrace(Trace):
         tangent: Any = ZERO
         for i, t in tangents:
             tangent = _vspace.add(tangent, prim.jvp_rule(i)(t, ans, *vals_, **kwargs))
-        return Var(ans, self, tangent)
+        return make_var(ans, self, tangent)
 
 
 class Primitive:
@@ -335,7 +336,7 @@ def bind(prim: Primitive, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         return prim.fun(*[plain_value(a) for a in args], **kwargs)
     trace: Trace | None = None
     for a in args:
-        if type(a) is Var and (trace is None or a._trace.level > trace.level):
+        if type(a) in TRACED and (trace is None or a._trace.level > trace.level):
             trace = a._trace
     assert trace is not None
     return trace.process(prim, args, kwargs)
@@ -353,7 +354,7 @@ def primitive(fun: Callable[P, R], name: str | None = None) -> Callable[P, R]:
         # bind, inlined: this is the hottest path of the library.
         trace: Trace | None = None
         for a in args:
-            if type(a) is Var and (trace is None or a._trace.level > trace.level):
+            if type(a) in TRACED and (trace is None or a._trace.level > trace.level):
                 trace = a._trace
         if trace is None:
             return fun(*args, **kwargs)
@@ -387,7 +388,6 @@ def primitive_of(fun: Callable[..., Any]) -> Primitive:
 OPERATORS: dict[str, Callable[..., Any]] = {}
 METHODS: dict[str, Callable[..., Any]] = {}
 PROPERTIES: dict[str, Callable[[Any], Any]] = {}
-_PLAIN_ATTRIBUTES = frozenset({"shape", "ndim", "dtype", "size"})
 
 
 def _unregistered_operator(name: str) -> Callable[..., Any]:
@@ -434,11 +434,27 @@ def _binary(name: str, reflected: bool) -> Callable[[Var, Any], Any]:
         if prim is None:
             return OPERATORS[name](*args)
         trace = self._trace
-        if type(other) is Var and other._trace.level > trace.level:
+        if type(other) in TRACED and other._trace.level > trace.level:
             trace = other._trace
         return trace.process(prim, args, _NO_KWARGS)
 
     method.__name__ = f"__r{name}__" if reflected else f"__{name}__"
+    return method
+
+
+def _method(name: str) -> Callable[..., Any]:
+    """An array method of Var (``v.sum(axis=0)``), computed by paralens.numpy's function."""
+
+    def method(self: Var, *args: Any, **kwargs: Any) -> Any:
+        try:
+            fn = METHODS[name]
+        except KeyError:
+            raise AttributeError(
+                f"no differentiable '{name}' is registered for traced values; import paralens.numpy"
+            ) from None
+        return fn(self, *args, **kwargs)
+
+    method.__name__ = name
     return method
 
 
@@ -535,31 +551,90 @@ class Var:
             return getitem_node(self, key)
         return OPERATORS["getitem"](self, key)
 
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("__"):
-            raise AttributeError(name)
-        value = plain_value(self._value)
-        node = _vspace.node_def(value)
-        if node is not None and name in _field_names(value):
+    # the array API, from the tables paralens.numpy fills
+    @property
+    def shape(self) -> Any:
+        return plain_value(self._value).shape
+
+    @property
+    def ndim(self) -> Any:
+        return plain_value(self._value).ndim
+
+    @property
+    def dtype(self) -> Any:
+        return plain_value(self._value).dtype
+
+    @property
+    def size(self) -> Any:
+        return plain_value(self._value).size
+
+    @property
+    def T(self) -> Any:
+        return PROPERTIES["T"](self)
+
+    sum = _method("sum")
+    mean = _method("mean")
+    max = _method("max")
+    min = _method("min")
+    prod = _method("prod")
+    var = _method("var")
+    std = _method("std")
+    reshape = _method("reshape")
+    transpose = _method("transpose")
+    swapaxes = _method("swapaxes")
+    take = _method("take")
+    argmax = _method("argmax")
+    argmin = _method("argmin")
+    ravel = _method("ravel")
+    flatten = _method("flatten")
+    dot = _method("dot")
+    squeeze = _method("squeeze")
+    cumsum = _method("cumsum")
+    astype = _method("astype")
+    clip = _method("clip")
+
+
+class StructVar(Var):
+    """A traced container (a dataclass, NamedTuple, tuple, list or dict value).
+
+    Its fields are lenses: ``v.w`` is the differentiable field ``w`` of the traced value,
+    whose gradient is the cotangent at ``w`` and zero elsewhere. A separate class keeps
+    attribute access on the array Vars that most code manipulates as fast as a slot.
+    """
+
+    __slots__ = ()
+
+    def __getattribute__(self, name: str) -> Any:
+        if name in _VAR_SLOTS or name.startswith("__"):
+            return object.__getattribute__(self, name)
+        value = plain_value(object.__getattribute__(self, "_value"))
+        if name in _field_names(value):
             return getattr_node(self, name)
-        if name in _PLAIN_ATTRIBUTES and hasattr(value, name):
-            return getattr(value, name)
-        if name in PROPERTIES:
-            return PROPERTIES[name](self)
-        if name in METHODS:
-            method = METHODS[name]
-            return lambda *args, **kwargs: method(self, *args, **kwargs)
         if isinstance(value, dict) and name in ("keys", "values", "items"):
             return _dict_view(self, name)
-        fields = _field_names(value)
-        hint = f" Its fields are: {', '.join(fields)}." if fields else ""
-        raise AttributeError(
-            f"a traced {type(value).__name__} has no differentiable attribute '{name}'.{hint}"
-        )
+        try:
+            return object.__getattribute__(self, name)
+        except AttributeError:
+            fields = _field_names(value)
+            hint = f" Its fields are: {', '.join(fields)}." if fields else ""
+            raise AttributeError(
+                f"a traced {type(value).__name__} has no differentiable attribute '{name}'.{hint}"
+            ) from None
+
+
+_VAR_SLOTS = frozenset(Var.__slots__)
+TRACED = frozenset({Var, StructVar})
+
+
+def make_var(value: Any, trace: Trace, aux: Any) -> Var:
+    """A Var of ``value``: a ``StructVar`` when the (plain) value is a container."""
+    if type(value) not in _vspace.LEAF_TYPES and _vspace.is_node(plain_value(value)):
+        return StructVar(value, trace, aux)
+    return Var(value, trace, aux)
 
 
 def _plain(x: Any) -> Any:
-    return x._value if type(x) is Var else x
+    return x._value if type(x) in TRACED else x
 
 
 def _field_names(value: Any) -> tuple[str, ...]:
@@ -581,18 +656,18 @@ def _dict_view(v: Var, name: str) -> Callable[[], Any]:
 
 def value_of(x: Any) -> Any:
     """The plain value of ``x``: ``x.value`` for a Var, ``x`` itself otherwise."""
-    return x._value if type(x) is Var else x
+    return x._value if type(x) in TRACED else x
 
 
 def plain_value(x: Any) -> Any:
     """``x`` with every level of tracing removed."""
-    while type(x) is Var:
+    while type(x) in TRACED:
         x = x._value
     return x
 
 
 def is_var(x: Any) -> bool:
-    return type(x) is Var
+    return type(x) in TRACED
 
 
 # Structural primitives: reaching into, and building, traced containers.
@@ -719,16 +794,17 @@ def _var_coerce(primal: Any, ct: Any) -> Any:
     return ct
 
 
-_vspace.TRACED_TYPES.add(Var)
+_vspace.TRACED_TYPES.update(TRACED)
 # A structure may hold Vars of an enclosing trace (a tuple built from traced values and
 # passed to an inner transform); to the vector space such a Var is a leaf like its value.
-_vspace.register_leaf(
-    Var,
-    zeros=_var_zeros,
-    add=lambda x, y: x + y,
-    ones=_var_ones,
-    scale=lambda a, x: a * x,
-    inner=lambda x, y: _vspace.inner(plain_value(x), plain_value(y)),
-    coerce=_var_coerce,
-    is_integer=lambda v: _vspace.is_integer(plain_value(v)),
-)
+for _cls in TRACED:
+    _vspace.register_leaf(
+        _cls,
+        zeros=_var_zeros,
+        add=lambda x, y: x + y,
+        ones=_var_ones,
+        scale=lambda a, x: a * x,
+        inner=lambda x, y: _vspace.inner(plain_value(x), plain_value(y)),
+        coerce=_var_coerce,
+        is_integer=lambda v: _vspace.is_integer(plain_value(v)),
+    )

@@ -64,7 +64,7 @@ def _leaf_paths(x: Any, path: str) -> list[str]:
 
 
 def _output_nodes(out: Any, trace: ReverseTrace, found: list[Node]) -> None:
-    if type(out) is Var:
+    if isinstance(out, Var):
         if out._trace is trace:
             found.append(out._aux)
         return
