@@ -17,7 +17,7 @@ from paralens._core._trace import (
     Var,
     backward,
     make_var,
-    pack,
+    pack_structure,
     plain_value,
     primitive,
     primitive_of,
@@ -50,16 +50,7 @@ def _integer_error(x: Any, what: str) -> TypeError:
 
 def _pack_output(out: Any, trace: Trace) -> Any:
     """Turn a structure holding Vars of ``trace`` into one Var of that structure."""
-    if isinstance(out, Var):
-        return out
-    node = _vspace.node_def(out)
-    if node is None:
-        return out
-    children, aux = node.flatten(out)
-    packed = [_pack_output(c, trace) for c in children]
-    if any(isinstance(c, Var) and c._trace is trace for c in packed):
-        return pack((node, aux), *packed)
-    return node.unflatten(aux, packed)
+    return pack_structure(out, lambda c: isinstance(c, Var) and c._trace is trace)
 
 
 class _Inputs:

@@ -49,7 +49,7 @@ from paralens._core._trace import (
     Var,
     getattr_node,
     getitem_node,
-    pack,
+    pack_structure,
     plain_value,
     primitive,
     primitive_of,
@@ -330,16 +330,7 @@ def sequence(xs: Any) -> Any:
         >>> sequence([1.0, 2.0])
         [1.0, 2.0]
     """
-    if isinstance(xs, Var):
-        return xs
-    node = _vspace.node_def(xs)
-    if node is None:
-        return xs
-    children, aux = node.flatten(xs)
-    packed = [sequence(c) for c in children]
-    if any(isinstance(c, Var) for c in packed):
-        return pack((node, aux), *packed)
-    return node.unflatten(aux, packed)
+    return pack_structure(xs, lambda c: isinstance(c, Var))
 
 
 def unsequence(x: Any) -> Any:

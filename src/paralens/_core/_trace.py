@@ -779,6 +779,26 @@ def _pack_jvp_argnum(
 
 
 _pack_prim.vjp_argnum = _pack_vjp_argnum
+
+
+def pack_structure(xs: Any, traced: Callable[[Any], bool]) -> Any:
+    """``xs`` as one Var of its structure when a part of it is ``traced``, else ``xs``.
+
+    Containers are packed bottom up with ``pack``, so each level's gradient flows back to
+    its parts; values for which ``traced`` is false stay constants inside.
+    """
+    if type(xs) in TRACED:
+        return xs
+    node = _vspace.node_def(xs)
+    if node is None:
+        return xs
+    children, aux = node.flatten(xs)
+    packed = [pack_structure(c, traced) for c in children]
+    if any(traced(c) for c in packed):
+        return pack((node, aux), *packed)
+    return node.unflatten(aux, packed)
+
+
 _pack_prim.jvp_argnum = _pack_jvp_argnum
 
 

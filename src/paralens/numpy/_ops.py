@@ -549,19 +549,29 @@ def _extremum_mask(ans: Any, x: Any, axis: Any, keepdims: bool) -> Any:
     return hits / sum(hits, axis, True)
 
 
-for _extremum in (max, min):
+def _weighted_reduction(prim: Callable[..., Any], weights: Callable[..., Any]) -> None:
+    """Rules of a reduction whose derivative is ``weights(ans, x, axis, keepdims)``.
+
+    The pullback spreads ``g`` back over the reduced axes times the weights; the tangent
+    is the weighted sum of ``t`` over them (max, min: the arg-extremum; logsumexp: the
+    softmax).
+    """
     defvjp(
-        _extremum,
+        prim,
         lambda ans, x, axis=None, keepdims=False: (
-            lambda g: _keep_axes(g, x, axis, keepdims) * _extremum_mask(ans, x, axis, keepdims)
+            lambda g: _keep_axes(g, x, axis, keepdims) * weights(ans, x, axis, keepdims)
         ),
     )
     defjvp(
-        _extremum,
+        prim,
         lambda t, ans, x, axis=None, keepdims=False: sum(
-            t * _extremum_mask(ans, x, axis, keepdims), axis, keepdims
+            t * weights(ans, x, axis, keepdims), axis, keepdims
         ),
     )
+
+
+for _extremum in (max, min):
+    _weighted_reduction(_extremum, _extremum_mask)
 
 
 def _prod(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
@@ -674,18 +684,7 @@ def _softmax_of(ans: Any, x: Any, axis: Any, keepdims: bool) -> Any:
     return exp(x - _keep_axes(ans, x, axis, keepdims))
 
 
-defvjp(
-    logsumexp,
-    lambda ans, x, axis=None, keepdims=False: (
-        lambda g: _keep_axes(g, x, axis, keepdims) * _softmax_of(ans, x, axis, keepdims)
-    ),
-)
-defjvp(
-    logsumexp,
-    lambda t, ans, x, axis=None, keepdims=False: sum(
-        t * _softmax_of(ans, x, axis, keepdims), axis, keepdims
-    ),
-)
+_weighted_reduction(logsumexp, _softmax_of)
 
 
 def _drop_axes(out: Any, x: Any, axis: Any) -> Any:
