@@ -29,6 +29,7 @@ from paralens.learn import (
     softmax_cross_entropy,
     squared_error,
 )
+from paralens.viz._draw import require_matplotlib
 
 __all__ = ["add_train_parser", "run_train"]
 
@@ -186,16 +187,16 @@ def _report(record: Metrics, epochs: int) -> None:
     print("  ".join(parts), flush=True)
 
 
-def _plot(path: Path, history: list[Metrics], title: str) -> None:
-    try:
-        import matplotlib
+def _pyplot() -> Any:
+    """matplotlib.pyplot on the Agg backend, or an ImportError saying how to install it."""
+    require_matplotlib("--plot").use("Agg")
+    import matplotlib.pyplot as plt
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise RuntimeError(
-            "--plot needs matplotlib: pip install matplotlib (or paralens[plot])"
-        ) from None
+    return plt
+
+
+def _plot(path: Path, history: list[Metrics], title: str) -> None:
+    plt = _pyplot()
     epochs = [h["epoch"] for h in history]
     figure, axes = plt.subplots(1, 2, figsize=(10, 4))
     axes[0].plot(epochs, [h["loss"] for h in history], label="training loss")
@@ -387,15 +388,7 @@ def _sine_continuation(series: np.ndarray, t: np.ndarray) -> np.ndarray:
 
 
 def _plot_sine(path: Path, series: np.ndarray, continuation: np.ndarray, history: Any) -> None:
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise RuntimeError(
-            "--plot needs matplotlib: pip install matplotlib (or paralens[plot])"
-        ) from None
+    plt = _pyplot()
     figure, axes = plt.subplots(1, 2, figsize=(11, 4))
     axes[0].plot(np.arange(len(series)), series, label="sine wave (training data)")
     t = np.arange(len(series), len(series) + len(continuation))
