@@ -11,10 +11,10 @@ Run ``python examples/ar_sine.py [--fast] [--out DIR]``; it writes ``ar_sine.png
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import _plot
+import _run
 import numpy as np
 from _series import PERIOD, sine, time_major, windows
 
@@ -73,13 +73,5 @@ def plot(wave: np.ndarray, generated: np.ndarray, path: Path) -> None:
     _plot.save(fig, path)
 
 
-def _cli() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--fast", action="store_true", help="few epochs")
-    parser.add_argument("--out", type=Path, default=Path("."), help="where to write the PNG")
-    args = parser.parse_args()
-    main(fast=args.fast, out=args.out)
-
-
 if __name__ == "__main__":
-    _cli()
+    _run.cli(main, __doc__, fast="few epochs")

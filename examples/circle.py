@@ -10,11 +10,11 @@ Run ``python examples/circle.py [--fast] [--out DIR]``.
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 from typing import Any
 
 import _plot
+import _run
 import numpy as np
 
 import paralens.numpy as pnp
@@ -80,13 +80,5 @@ def plot(model: nn.Model[Any, Any, Any], params: Any, x: Any, y: Any, path: Path
     _plot.save(fig, path)
 
 
-def _cli() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--fast", action="store_true", help="a small slice, few epochs")
-    parser.add_argument("--out", type=Path, default=Path("."), help="where to write the PNG")
-    args = parser.parse_args()
-    main(fast=args.fast, out=args.out)
-
-
 if __name__ == "__main__":
-    _cli()
+    _run.cli(main, __doc__, fast="a small slice, few epochs")

@@ -10,10 +10,10 @@ line and writes ``linear_regression.png`` into ``DIR``.
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import _plot
+import _run
 import numpy as np
 
 from paralens import nn, optim
@@ -58,13 +58,5 @@ def plot(x: np.ndarray, y: np.ndarray, params: nn.LinReg, path: Path) -> None:
     _plot.save(fig, path)
 
 
-def _cli() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--fast", action="store_true", help="a small slice, few epochs")
-    parser.add_argument("--out", type=Path, default=Path("."), help="where to write the PNG")
-    args = parser.parse_args()
-    main(fast=args.fast, out=args.out)
-
-
 if __name__ == "__main__":
-    _cli()
+    _run.cli(main, __doc__, fast="a small slice, few epochs")

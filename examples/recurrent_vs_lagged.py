@@ -12,11 +12,11 @@ Run ``python examples/recurrent_vs_lagged.py [--fast] [--out DIR]``; it writes
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 from typing import Any
 
 import _plot
+import _run
 import numpy as np
 from _series import sine, time_major, windows
 
@@ -105,13 +105,5 @@ def plot(series: np.ndarray, generated: dict[str, np.ndarray], path: Path) -> No
     _plot.save(fig, path)
 
 
-def _cli() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--fast", action="store_true", help="a small slice, few epochs")
-    parser.add_argument("--out", type=Path, default=Path("."), help="where to write the PNG")
-    args = parser.parse_args()
-    main(fast=args.fast, out=args.out)
-
-
 if __name__ == "__main__":
-    _cli()
+    _run.cli(main, __doc__, fast="a small slice, few epochs")

@@ -13,11 +13,11 @@ Run ``python examples/rnn_sine.py [--fast] [--out DIR]``; it writes ``rnn_sine.p
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 from typing import Any
 
 import _plot
+import _run
 import numpy as np
 from _series import sine, time_major, windows
 
@@ -112,13 +112,5 @@ def plot(wave: np.ndarray, generated: dict[str, np.ndarray], path: Path) -> None
     _plot.save(fig, path)
 
 
-def _cli() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--fast", action="store_true", help="a small slice, few epochs")
-    parser.add_argument("--out", type=Path, default=Path("."), help="where to write the PNG")
-    args = parser.parse_args()
-    main(fast=args.fast, out=args.out)
-
-
 if __name__ == "__main__":
-    _cli()
+    _run.cli(main, __doc__, fast="a small slice, few epochs")
