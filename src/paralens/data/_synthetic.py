@@ -7,27 +7,11 @@ from typing import Any
 
 import numpy as np
 
+from paralens._random import Key, as_generator
+
 __all__ = ["Key", "as_generator", "batches", "circle_data", "linear_data", "sine_wave", "two_moons"]
 
-Key = int | np.random.Generator
 Data = tuple[np.ndarray, np.ndarray]
-
-
-def as_generator(key: Key) -> np.random.Generator:
-    """The generator behind ``key``: ``key`` itself, or a new one seeded with it.
-
-    Examples:
-        >>> int(as_generator(0).integers(10)) == int(as_generator(0).integers(10))
-        True
-    """
-    if isinstance(key, np.random.Generator):
-        return key
-    if isinstance(key, int | np.integer) and not isinstance(key, bool):
-        return np.random.default_rng(int(key))
-    raise TypeError(
-        f"key must be an int seed or a numpy.random.Generator, got {type(key).__name__}; "
-        f"use e.g. key=0 or key=np.random.default_rng(0)"
-    )
 
 
 def _check_n(n: int) -> None:

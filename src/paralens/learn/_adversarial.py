@@ -36,7 +36,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 import paralens.numpy as pnp
-from paralens.data import Key, as_generator
+from paralens._random import Key, as_generator
 from paralens.learn._learner import (
     Error,
     Learner,

@@ -52,6 +52,7 @@ from typing import Any, Generic, TypeVar, overload
 import numpy as np
 
 from paralens import tree
+from paralens._random import Key, as_generator
 
 __all__ = [
     "Key",
@@ -71,21 +72,6 @@ T = TypeVar("T")
 A = TypeVar("A")
 B = TypeVar("B")
 C = TypeVar("C")
-
-Key = int | np.random.Generator
-"""A source of randomness for ``init``: an int seed or a ``numpy.random.Generator``."""
-
-
-def as_generator(key: Key) -> np.random.Generator:
-    """The generator behind ``key``: ``key`` itself, or a new one seeded with it."""
-    if isinstance(key, np.random.Generator):
-        return key
-    if isinstance(key, int | np.integer) and not isinstance(key, bool):
-        return np.random.default_rng(int(key))
-    raise TypeError(
-        f"init expects an int seed or a numpy.random.Generator as key, got "
-        f"{type(key).__name__}; use e.g. model.init(0) or model.init(np.random.default_rng(0))"
-    )
 
 
 class _Base:
@@ -382,7 +368,7 @@ class Model(_Base, Generic[P, A, B]):
             >>> nn.linear(2, 1).init(0).w.shape
             (2, 1)
         """
-        rng = as_generator(key)
+        rng = as_generator(key, "model.init({})")
         _check_sizes(self)
         result: P = self._init(rng)
         return result
@@ -482,7 +468,7 @@ class ModelS(_Base, Generic[P, S, A, B]):
             >>> m.init(0)
             2.0
         """
-        rng = as_generator(key)
+        rng = as_generator(key, "model.init({})")
         _check_sizes(self)
         result: P = self._init(rng)
         return result
@@ -503,7 +489,7 @@ class ModelS(_Base, Generic[P, S, A, B]):
             >>> m.init_state(0)
             array([0., 0., 0.])
         """
-        return self._init_state(as_generator(key))
+        return self._init_state(as_generator(key, "model.init_state({})"))
 
     @overload
     def __rshift__(self, other: ModelS[Q, T, B, C]) -> ModelS[tuple[P, Q], tuple[S, T], A, C]: ...
