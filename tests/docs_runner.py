@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import sys
 import types
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,13 @@ def python_blocks(path: Path) -> list[tuple[int, str]]:
     """The ```python blocks of a markdown page, each with the line its code starts on."""
     text = path.read_text(encoding="utf-8")
     return [(text.count("\n", 0, m.start(1)) + 1, m.group(1)) for m in FENCE.finditer(text)]
+
+
+def unmentioned(path: Path, names: Iterable[str]) -> list[str]:
+    """The ``names`` that appear in none of the page's ```python blocks, in order (``[]``
+    when the page's code shows every one)."""
+    code = "\n".join(block for _, block in python_blocks(path))
+    return [name for name in names if name not in code]
 
 
 def run_markdown(path: str | Path) -> dict[str, Any]:
