@@ -74,18 +74,39 @@ B = TypeVar("B")
 C = TypeVar("C")
 
 
-class _Base:
-    """What ``Model`` and ``ModelS`` share: a name, a kind, children and declared sizes."""
+class _Base(Generic[P]):
+    """What ``Model`` and ``ModelS`` share: a name, a kind, children, declared sizes and
+    ``init``."""
 
     __slots__ = ("_init", "children", "in_size", "kind", "name", "out_size", "preserves_size")
 
     name: str
     kind: str
-    children: tuple[_Base, ...]
+    children: tuple[_Base[Any], ...]
     in_size: int | None
     out_size: int | None
     preserves_size: bool
-    _init: Callable[[np.random.Generator], Any]
+    _init: Callable[[np.random.Generator], P]
+
+    def __init__(
+        self,
+        init: Callable[[np.random.Generator], P],
+        name: str,
+        kind: str,
+        children: tuple[_Base[Any], ...],
+        in_size: int | None,
+        out_size: int | None,
+        preserves_size: bool,
+    ) -> None:
+        self._set(
+            _init=init,
+            name=name,
+            kind=kind,
+            children=children,
+            in_size=in_size,
+            out_size=out_size,
+            preserves_size=preserves_size,
+        )
 
     def _set(self, **fields: Any) -> None:
         for k, v in fields.items():
@@ -101,6 +122,32 @@ class _Base:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.name})"
+
+    def init(self, key: Key) -> P:
+        """Fresh parameters, after checking sizes through the whole composition.
+
+        Args:
+            key: an int seed or a ``numpy.random.Generator``.
+
+        Returns:
+            The parameters, structured as the model's parameter type.
+
+        Raises:
+            ValueError: two consecutive layers disagree on a size.
+            TypeError: ``key`` is neither an int nor a Generator.
+
+        Examples:
+            >>> from paralens import nn
+            >>> nn.linear(2, 1).init(0).w.shape
+            (2, 1)
+            >>> m = ModelS(lambda p, x, s: (p * x, s), lambda rng: 2.0, lambda rng: 0.0, name="m")
+            >>> m.init(0)
+            2.0
+        """
+        rng = as_generator(key, "model.init({})")
+        _check_sizes(self)
+        result: P = self._init(rng)
+        return result
 
     def check_sizes(self) -> None:
         """Check that consecutive layers agree on sizes, throughout the composition.
@@ -143,7 +190,7 @@ class _Base:
         _check_params(self, params, "params")
 
 
-def _check_params(m: _Base, p: Any, path: str) -> None:
+def _check_params(m: _Base[Any], p: Any, path: str) -> None:
     if m.kind == "then":
         if not isinstance(p, tuple) or len(p) != len(m.children):
             raise ValueError(
@@ -213,33 +260,29 @@ def _check_like(template: Any, p: Any, path: str, owner: str) -> None:
             raise ValueError(f"{where}: {owner} expects shape {np.shape(e)}, got {np.shape(a)}")
 
 
-def _in_end(m: _Base) -> tuple[int, str] | None:
+def _in_end(m: _Base[Any]) -> tuple[int, str] | None:
     """The input size the first size-declaring layer of ``m`` expects, and that layer."""
-    if m.kind == "then":
-        for c in m.children:
-            found = _in_end(c)
-            if found is not None or not c.preserves_size:
-                return found
-        return None
-    if m.in_size is not None:
-        return m.in_size, m.name
-    if m.kind in _IN_SIZE_FROM_CHILD:
-        return _in_end(m.children[0])
-    return None
+    return _end(m, output=False)
 
 
-def _out_end(m: _Base) -> tuple[int, str] | None:
+def _out_end(m: _Base[Any]) -> tuple[int, str] | None:
     """The output size the last size-declaring layer of ``m`` gives, and that layer."""
+    return _end(m, output=True)
+
+
+def _end(m: _Base[Any], output: bool) -> tuple[int, str] | None:
+    """The size at the input (output) end of ``m``, and the layer that declares it."""
     if m.kind == "then":
-        for c in reversed(m.children):
-            found = _out_end(c)
+        for c in reversed(m.children) if output else m.children:
+            found = _end(c, output)
             if found is not None or not c.preserves_size:
                 return found
         return None
-    if m.out_size is not None:
-        return m.out_size, m.name
-    if m.kind in _OUT_SIZE_FROM_CHILD:
-        return _out_end(m.children[0])
+    size = m.out_size if output else m.in_size
+    if size is not None:
+        return size, m.name
+    if m.kind in (_OUT_SIZE_FROM_CHILD if output else _IN_SIZE_FROM_CHILD):
+        return _end(m.children[0], output)
     return None
 
 
@@ -262,7 +305,7 @@ _OUT_SIZE_FROM_CHILD = frozenset(
 )
 
 
-def _check_sizes(m: _Base) -> None:
+def _check_sizes(m: _Base[Any]) -> None:
     for c in m.children:
         _check_sizes(c)
     if m.kind != "then":
@@ -280,25 +323,60 @@ def _check_sizes(m: _Base) -> None:
         )
 
 
-class _ThenView(_Base):
+class _ThenView(_Base[Any]):
     __slots__ = ()
 
 
-def _then_view(children: Sequence[_Base]) -> _Base:
+def _then_view(children: Sequence[_Base[Any]]) -> _Base[Any]:
     if len(children) == 1:
         return children[0]
-    view = _ThenView()
-    view._set(kind="then", children=tuple(children), name="", preserves_size=False)
-    return view
+    return _ThenView(_no_params, "", "then", tuple(children), None, None, False)
 
 
-def _then_name(parts: Sequence[_Base]) -> str:
+def keeps_child_params(kind: str) -> bool:
+    """Whether a combinator of this ``kind`` has the parameters of the model it wraps.
+
+    ``to_stateful(m)``, ``unroll(m)``, ``recurrently(m)``... have ``m``'s parameters; a
+    ``"then"`` composition has a tuple of its parts' parameters, and ``train_state(m)``
+    the pair ``(m's parameters, initial state)``.
+
+    Examples:
+        >>> keeps_child_params("unroll"), keeps_child_params("train_state")
+        (True, False)
+    """
+    return kind in _PARAMS_FROM_CHILD
+
+
+def wire_sizes(parts: Sequence[_Base[Any]]) -> list[int | None]:
+    """The sizes of the wires into, between and out of ``parts`` run one after another.
+
+    Entry 0 is the input size the parts expect, entry ``i`` the output size of
+    ``parts[i - 1]`` (the last entry the output size of the whole run), as the layers
+    declare them, looking through size-preserving parts; ``None`` where no layer says.
+
+    Examples:
+        >>> import paralens.numpy as pnp
+        >>> from paralens import nn
+        >>> wire_sizes([nn.linear(3, 4), nn.fn(pnp.tanh), nn.linear(4, 2)])
+        [3, 4, 4, 2]
+        >>> wire_sizes([nn.fn(pnp.tanh), nn.fn(lambda x: x, preserves_size=False)])
+        [None, None, None]
+    """
+    first = _in_end(_then_view(parts))
+    sizes = [None if first is None else first[0]]
+    for i in range(1, len(parts) + 1):
+        out = _out_end(_then_view(parts[:i]))
+        sizes.append(None if out is None else out[0])
+    return sizes
+
+
+def _then_name(parts: Sequence[_Base[Any]]) -> str:
     return " >> ".join(
         f"({c.name})" if c.kind == "then" and c is not parts[0] else c.name for c in parts
     )
 
 
-class Model(_Base, Generic[P, A, B]):
+class Model(_Base[P], Generic[P, A, B]):
     """A model ``p -> a -> b``: ``apply(p, x) -> y`` and ``init(key) -> p``.
 
     ``apply`` runs on plain values (at NumPy speed, no tracing) and on traced values
@@ -334,44 +412,13 @@ class Model(_Base, Generic[P, A, B]):
         *,
         name: str,
         kind: str = "layer",
-        children: tuple[_Base, ...] = (),
+        children: tuple[_Base[Any], ...] = (),
         in_size: int | None = None,
         out_size: int | None = None,
         preserves_size: bool = False,
     ) -> None:
-        self._set(
-            apply=apply,
-            _init=init,
-            name=name,
-            kind=kind,
-            children=children,
-            in_size=in_size,
-            out_size=out_size,
-            preserves_size=preserves_size,
-        )
-
-    def init(self, key: Key) -> P:
-        """Fresh parameters, after checking sizes through the whole composition.
-
-        Args:
-            key: an int seed or a ``numpy.random.Generator``.
-
-        Returns:
-            The parameters, structured as the model's parameter type.
-
-        Raises:
-            ValueError: two consecutive layers disagree on a size.
-            TypeError: ``key`` is neither an int nor a Generator.
-
-        Examples:
-            >>> from paralens import nn
-            >>> nn.linear(2, 1).init(0).w.shape
-            (2, 1)
-        """
-        rng = as_generator(key, "model.init({})")
-        _check_sizes(self)
-        result: P = self._init(rng)
-        return result
+        self._set(apply=apply)
+        super().__init__(init, name, kind, children, in_size, out_size, preserves_size)
 
     def __rshift__(self, other: Model[Q, B, C]) -> Model[tuple[P, Q], A, C]:
         """``self >> other``: self, then other; parameters ``(p_self, p_other)``."""
@@ -397,7 +444,7 @@ class Model(_Base, Generic[P, A, B]):
         return then(other, self)
 
 
-class ModelS(_Base, Generic[P, S, A, B]):
+class ModelS(_Base[P], Generic[P, S, A, B]):
     """A stateful model ``p -> a -> s -> (b, s)``, the series' ``ModelS p s a b``.
 
     ``apply(p, x, s) -> (y, s)``, ``init(key) -> p`` and ``init_state(key) -> s``.
@@ -434,44 +481,13 @@ class ModelS(_Base, Generic[P, S, A, B]):
         *,
         name: str,
         kind: str = "layer",
-        children: tuple[_Base, ...] = (),
+        children: tuple[_Base[Any], ...] = (),
         in_size: int | None = None,
         out_size: int | None = None,
         preserves_size: bool = False,
     ) -> None:
-        self._set(
-            apply=apply,
-            _init=init,
-            _init_state=init_state,
-            name=name,
-            kind=kind,
-            children=children,
-            in_size=in_size,
-            out_size=out_size,
-            preserves_size=preserves_size,
-        )
-
-    def init(self, key: Key) -> P:
-        """Fresh parameters, after checking sizes through the whole composition.
-
-        Args:
-            key: an int seed or a ``numpy.random.Generator``.
-
-        Returns:
-            The parameters.
-
-        Raises:
-            ValueError: two consecutive layers disagree on a size.
-
-        Examples:
-            >>> m = ModelS(lambda p, x, s: (p * x, s), lambda rng: 2.0, lambda rng: 0.0, name="m")
-            >>> m.init(0)
-            2.0
-        """
-        rng = as_generator(key, "model.init({})")
-        _check_sizes(self)
-        result: P = self._init(rng)
-        return result
+        self._set(apply=apply, _init_state=init_state)
+        super().__init__(init, name, kind, children, in_size, out_size, preserves_size)
 
     def init_state(self, key: Key) -> S:
         """A first state.

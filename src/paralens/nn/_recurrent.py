@@ -202,11 +202,8 @@ def fcrnn(n_in: int, n_out: int) -> ModelS[FCRNNParams, Array, Array, Array]:
         return y, pnp.logistic(y)
 
     def init(rng: np.random.Generator) -> FCRNNParams:
-        return FCRNNParams(
-            glorot(rng, n_in, n_out, (n_in, n_out)),
-            glorot(rng, n_out, n_out, (n_out, n_out)),
-            np.zeros(n_out),
-        )
+        g = _gate(rng, n_in, n_out)
+        return FCRNNParams(g.w_x, g.w_h, g.b)
 
     def init_state(rng: np.random.Generator) -> Array:
         return np.zeros(n_out)

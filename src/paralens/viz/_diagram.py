@@ -20,7 +20,7 @@ from typing import Any
 from paralens.cat import Arrow
 from paralens.learn import Learner
 from paralens.nn import Model, ModelS
-from paralens.nn._model import _in_end, _out_end
+from paralens.nn._model import keeps_child_params, wire_sizes
 from paralens.viz._draw import Dot, Drawing, Line, Rect, Shape, Text, text_width
 
 SIZE = 12.0
@@ -46,20 +46,6 @@ STYLES: dict[str, tuple[str, str, float]] = {
     "const": ("#fff8e1", "#a67c00", 3.0),
 }
 
-# Combinators that wrap a model and keep its parameters (see paralens.nn._model).
-_SAME_PARAMS = frozenset(
-    {
-        "to_stateful",
-        "map_s",
-        "unroll",
-        "unroll_last",
-        "fix_state",
-        "zero_state",
-        "recurrently",
-        "recurrently_with",
-        "lagged",
-    }
-)
 # Combinators whose output feeds back as their state.
 _LOOPING = frozenset({"recurrently", "recurrently_with", "lagged"})
 
@@ -271,25 +257,9 @@ def _chain(m: Any, path: str) -> list[tuple[Any, str]]:
     return [(m, path)]
 
 
-def _size_between(models: Sequence[Any], i: int) -> str:
-    """The size of the wire after ``models[i]``, where the layers declare it."""
-    for m in reversed(models[: i + 1]):
-        found = _out_end(m)
-        if found is not None:
-            return str(found[0])
-        if not m.preserves_size:
-            return ""
-    return ""
-
-
-def _size_before(models: Sequence[Any]) -> str:
-    for m in models:
-        found = _in_end(m)
-        if found is not None:
-            return str(found[0])
-        if not m.preserves_size:
-            return ""
-    return ""
+def _wire_labels(models: Sequence[Any]) -> list[str]:
+    """The sizes of the wires into, between and out of ``models``, where layers declare them."""
+    return ["" if n is None else str(n) for n in wire_sizes(models)]
 
 
 def _sizes(m: Any) -> str:
@@ -304,8 +274,7 @@ def _model_block(m: Any, path: str) -> Block:
     if m.kind == "then":
         items = _chain(m, path)
         models = [c for c, _ in items]
-        labels = [_size_between(models, i) for i in range(len(models) - 1)]
-        return Row([_model_block(c, p) for c, p in items], labels)
+        return Row([_model_block(c, p) for c, p in items], _wire_labels(models)[1:-1])
     if m.kind == "identity":
         return Wire()
     if m.kind == "fn":
@@ -322,7 +291,7 @@ def _model_block(m: Any, path: str) -> Block:
     (child, *_) = m.children
     if m.kind == "train_state":
         return Frame(m.kind, _model_block(child, f"{path}[0]"), param=f"{path}[1]: state₀")
-    inner = _model_block(child, path if m.kind in _SAME_PARAMS else f"{path}[0]")
+    inner = _model_block(child, path if keeps_child_params(m.kind) else f"{path}[0]")
     return Frame(m.kind, inner, loop="state" if m.kind in _LOOPING else None)
 
 
@@ -528,9 +497,9 @@ def diagram_drawing(thing: Any, per_line: int = 5) -> Drawing:
         items = _chain(thing, "p")
         models = [c for c, _ in items]
         parts = [_model_block(c, p) for c, p in items]
-        labels = [_size_between(models, i) for i in range(len(models) - 1)]
-        last = _size_between(models, len(models) - 1)
-        ends = (_size_before(models), last)
+        sizes = _wire_labels(models)
+        labels = sizes[1:-1]
+        ends = (sizes[0], sizes[-1])
         return layout(parts, labels, title=repr(thing), ends=ends, per_line=per_line)
     if isinstance(thing, Learner):
         parts = _learner_parts(thing)
