@@ -29,7 +29,7 @@ import numpy as np
 import paralens.numpy as pnp
 from paralens import tree
 from paralens.nn._layers import Array
-from paralens.nn._model import Model, ModelS, _in_end, _out_end
+from paralens.nn._model import Model, ModelS, _Base, _in_end, _out_end
 
 __all__ = [
     "feedback",
@@ -57,6 +57,36 @@ def _no_state(rng: np.random.Generator) -> None:
     return None
 
 
+def _stateless(m: _Base[P], kind: str, apply: Callable[[P, A], B]) -> Model[P, A, B]:
+    """A model of ``kind(m)`` around ``m``, with ``m``'s parameters and ``preserves_size``."""
+    name = f"{kind}({m.name})"
+    return Model(
+        apply, m._init, name=name, kind=kind, children=(m,), preserves_size=m.preserves_size
+    )
+
+
+def _stateful(
+    m: _Base[P],
+    kind: str,
+    apply: Callable[[P, A, S], tuple[B, S]],
+    init_state: Callable[[np.random.Generator], S],
+    *,
+    name: str | None = None,
+    keeps_size: bool = True,
+) -> ModelS[P, S, A, B]:
+    """A stateful model of ``kind`` around ``m``, with ``m``'s parameters (and, where
+    ``keeps_size``, its ``preserves_size``); named ``kind(m)`` unless ``name`` is given."""
+    return ModelS(
+        apply,
+        m._init,
+        init_state,
+        name=name or f"{kind}({m.name})",
+        kind=kind,
+        children=(m,),
+        preserves_size=keeps_size and m.preserves_size,
+    )
+
+
 def to_stateful(m: Model[P, A, B]) -> ModelS[P, None, A, B]:
     """A stateless model as a stateful one that passes its state through: the series' ``toS``.
 
@@ -81,15 +111,7 @@ def to_stateful(m: Model[P, A, B]) -> ModelS[P, None, A, B]:
     def apply(p: P, x: A, s: None) -> tuple[B, None]:
         return f(p, x), s
 
-    return ModelS(
-        apply,
-        m._init,
-        _no_state,
-        name=f"to_stateful({m.name})",
-        kind="to_stateful",
-        children=(m,),
-        preserves_size=m.preserves_size,
-    )
+    return _stateful(m, "to_stateful", apply, _no_state)
 
 
 def map_s(f: Callable[[B], C], m: ModelS[P, S, A, B]) -> ModelS[P, S, A, C]:
@@ -119,15 +141,8 @@ def map_s(f: Callable[[B], C], m: ModelS[P, S, A, B]) -> ModelS[P, S, A, C]:
         y, s = g(p, x, s)
         return f(y), s
 
-    name = getattr(f, "__name__", "f")
-    return ModelS(
-        apply,
-        m._init,
-        m._init_state,
-        name=f"map_s({name}, {m.name})",
-        kind="map_s",
-        children=(m,),
-    )
+    name = f"map_s({getattr(f, '__name__', 'f')}, {m.name})"
+    return _stateful(m, "map_s", apply, m._init_state, name=name, keeps_size=False)
 
 
 def unroll(m: ModelS[P, S, A, B]) -> ModelS[P, S, Iterable[A], list[B]]:
@@ -160,15 +175,7 @@ def unroll(m: ModelS[P, S, A, B]) -> ModelS[P, S, Iterable[A], list[B]]:
             ys.append(y)
         return ys, s
 
-    return ModelS(
-        apply,
-        m._init,
-        m._init_state,
-        name=f"unroll({m.name})",
-        kind="unroll",
-        children=(m,),
-        preserves_size=m.preserves_size,
-    )
+    return _stateful(m, "unroll", apply, m._init_state)
 
 
 def unroll_last(m: ModelS[P, S, A, B]) -> ModelS[P, S, Iterable[A], B]:
@@ -209,15 +216,7 @@ def unroll_last(m: ModelS[P, S, A, B]) -> ModelS[P, S, Iterable[A], B]:
             y, s = f(p, x, s)
         return y, s
 
-    return ModelS(
-        apply,
-        m._init,
-        m._init_state,
-        name=name,
-        kind="unroll_last",
-        children=(m,),
-        preserves_size=m.preserves_size,
-    )
+    return _stateful(m, "unroll_last", apply, m._init_state, name=name)
 
 
 def fix_state(s0: S, m: ModelS[P, S, A, B]) -> Model[P, A, B]:
@@ -245,14 +244,7 @@ def fix_state(s0: S, m: ModelS[P, S, A, B]) -> Model[P, A, B]:
     def apply(p: P, x: A) -> B:
         return f(p, x, s0)[0]
 
-    return Model(
-        apply,
-        m._init,
-        name=f"fix_state({m.name})",
-        kind="fix_state",
-        children=(m,),
-        preserves_size=m.preserves_size,
-    )
+    return _stateless(m, "fix_state", apply)
 
 
 def zero_state(m: ModelS[P, S, A, B]) -> Model[P, A, B]:
@@ -277,15 +269,7 @@ def zero_state(m: ModelS[P, S, A, B]) -> Model[P, A, B]:
         2.0
     """
     s0: S = tree.zeros_like(m.init_state(0))
-    fixed = fix_state(s0, m)
-    return Model(
-        fixed.apply,
-        m._init,
-        name=f"zero_state({m.name})",
-        kind="zero_state",
-        children=(m,),
-        preserves_size=m.preserves_size,
-    )
+    return _stateless(m, "zero_state", fix_state(s0, m).apply)
 
 
 def train_state(m: ModelS[P, S, A, B]) -> Model[tuple[P, S], A, B]:
@@ -430,7 +414,7 @@ def _recurrently(
             return y, keep(y)
 
         name = f"recurrently_with({getattr(store, '__name__', 'store')}, {m.name})"
-    return ModelS(apply, m._init, init_state, name=name, kind=kind, children=(m,))
+    return _stateful(m, kind, apply, init_state, name=name, keeps_size=False)
 
 
 def lagged(n: int, m: Model[P, Array, B]) -> ModelS[P, Array, float, B]:
@@ -482,13 +466,8 @@ def lagged(n: int, m: Model[P, Array, B]) -> ModelS[P, Array, float, B]:
     def init_state(rng: np.random.Generator) -> Array:
         return np.zeros(n)
 
-    return ModelS(
-        apply,
-        m._init,
-        init_state,
-        name=f"lagged({n}, {m.name})",
-        kind="lagged",
-        children=(m,),
+    return _stateful(
+        m, "lagged", apply, init_state, name=f"lagged({n}, {m.name})", keeps_size=False
     )
 
 

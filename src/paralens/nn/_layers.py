@@ -334,6 +334,11 @@ def mlp(
     )
 
 
+def _init_lin_reg(rng: np.random.Generator) -> LinReg:
+    a, b = rng.normal(size=2)
+    return LinReg(float(a), float(b))
+
+
 def lin_reg() -> Model[LinReg, float, float]:
     """Scalar linear regression ``y = a + b x``: the series' ``linReg``.
 
@@ -351,11 +356,7 @@ def lin_reg() -> Model[LinReg, float, float]:
         y: float = p.a + p.b * x
         return y
 
-    def init(rng: np.random.Generator) -> LinReg:
-        a, b = rng.normal(size=2)
-        return LinReg(float(a), float(b))
-
-    return Model(apply, init, name="lin_reg", in_size=None, out_size=None)
+    return Model(apply, _init_lin_reg, name="lin_reg", in_size=None, out_size=None)
 
 
 def log_reg() -> Model[LinReg, float, float]:
@@ -375,8 +376,4 @@ def log_reg() -> Model[LinReg, float, float]:
         y: float = pnp.logistic(p.a + p.b * x)
         return y
 
-    def init(rng: np.random.Generator) -> LinReg:
-        a, b = rng.normal(size=2)
-        return LinReg(float(a), float(b))
-
-    return Model(apply, init, name="log_reg")
+    return Model(apply, _init_lin_reg, name="log_reg")
