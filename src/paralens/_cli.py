@@ -44,9 +44,8 @@ def demo() -> int:
     for field in ("w", "b", "temperature"):
         value = getattr(g, field)
         kind = f"array{np.shape(value)}" if isinstance(value, np.ndarray) else type(value).__name__
-        print(
-            f"  d loss / d {field:<11} ({kind}) = {np.array2string(np.asarray(value), precision=4)}"
-        )
+        head = f"  d loss / d {field:<11} {kind:<12} = "
+        print(head + np.array2string(np.asarray(value), precision=4, prefix=head))
     check_grads(_demo_loss, (params, x, y), order=2)
     print("\ncheck_grads: forward and reverse mode agree with finite differences, to order 2")
     return 0
