@@ -143,7 +143,7 @@ class ReverseTrace(Trace):
         if prim.drops_args:
             n = len(vals)
             for i in prim.drops_args:
-                if i < n:
+                if i < n and getattr(vals[i], "nbytes", 0) >= _DROP_FROM_BYTES:
                     vals[i] = _shape_only(vals[i])
         vals_ = tuple(vals)
         node = Node(prim, saved_ans, vals_, kwargs, parents, len(tape))
