@@ -794,7 +794,11 @@ matmul = primitive(_matmul, "matmul")
 
 
 def _matmul_pullback_x(g: Any, ans: Any, x: Any, y: Any) -> Any:
-    if type(g) is np.ndarray and type(y) is np.ndarray and g.ndim == y.ndim == ndim(x) == 2:
+    if (
+        type(g) is np.ndarray
+        and type(y) is np.ndarray
+        and g.ndim == y.ndim == 2 == getattr(x, "ndim", None)
+    ):
         # A dense layer's first-order pass: NumPy directly (the general rule below is
         # the same product in pnp, which higher orders differentiate).
         return g @ y.T
@@ -808,7 +812,11 @@ def _matmul_pullback_x(g: Any, ans: Any, x: Any, y: Any) -> Any:
 
 
 def _matmul_pullback_y(g: Any, ans: Any, x: Any, y: Any) -> Any:
-    if type(g) is np.ndarray and type(x) is np.ndarray and g.ndim == x.ndim == ndim(y) == 2:
+    if (
+        type(g) is np.ndarray
+        and type(x) is np.ndarray
+        and g.ndim == x.ndim == 2 == getattr(y, "ndim", None)
+    ):
         return x.T @ g
     if ndim(x) == 1:
         if ndim(y) == 1:
