@@ -16,7 +16,6 @@ from paralens._core._trace import (
     Trace,
     Var,
     backward,
-    make_var,
     pack_structure,
     plain_value,
     primitive,
@@ -147,7 +146,7 @@ def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[[Any], tupl
         inputs = [
             _Inputs(
                 p,
-                lambda leaf, i: make_var(leaf, trace, Node(None, leaf, (), {}, [], -1)),
+                lambda leaf, i: trace.new_input(leaf),
                 f"argument {n}",
             )
             for n, p in enumerate(primals)
