@@ -47,6 +47,7 @@ from typing import Any, TypeVar
 from paralens._core import _vspace
 from paralens._core._trace import (
     Var,
+    _field_names,
     getattr_node,
     getitem_node,
     pack_structure,
@@ -143,14 +144,6 @@ def _as_lens(where: Lens | Step) -> Lens:
     return where if isinstance(where, Lens) else lens(where)
 
 
-def _fields(value: Any) -> tuple[str, ...]:
-    fields = getattr(type(value), "__dataclass_fields__", None)
-    if fields is not None:
-        return tuple(fields)
-    names = getattr(type(value), "_fields", None)
-    return tuple(names) if isinstance(names, tuple) else ()
-
-
 def _position(value: Any, step: Step) -> int:
     """Where ``step`` is among the flattened children of the container ``value``."""
     name = type(value).__name__
@@ -159,7 +152,7 @@ def _position(value: Any, step: Step) -> int:
         if step not in value:
             raise KeyError(f"a {name} has no key {step!r}; its keys are: {keys}")
         return keys.index(step)
-    fields = _fields(value)
+    fields = _field_names(value)
     if isinstance(step, str):
         if step not in fields:
             hint = f"its fields are: {', '.join(fields)}" if fields else "it has no fields"
@@ -183,8 +176,8 @@ def _view_step(x: Any, step: Step) -> Any:
     value = plain_value(x)
     _position(value, step)
     if not isinstance(x, Var):
-        return getattr(x, step) if isinstance(step, str) and _fields(x) else x[step]
-    if isinstance(step, str) and _fields(value):
+        return getattr(x, step) if isinstance(step, str) and _field_names(x) else x[step]
+    if isinstance(step, str) and _field_names(value):
         return getattr_node(x, step)
     return getitem_node(x, step)
 
@@ -368,8 +361,8 @@ def unsequence(x: Any) -> Any:
     _, aux = node.flatten(value)
     if isinstance(value, dict):
         steps: Iterable[Step] = list(value)
-    elif _fields(value) and not isinstance(value, tuple):
-        steps = _fields(value)
+    elif _field_names(value) and not isinstance(value, tuple):
+        steps = _field_names(value)
     else:
         steps = range(len(value))
     return node.unflatten(aux, [_view_step(x, s) for s in steps])

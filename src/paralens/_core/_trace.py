@@ -508,22 +508,22 @@ class Var:
 
     # comparisons give plain values
     def __lt__(self, other: Any) -> Any:
-        return self._value < _plain(other)
+        return self._value < value_of(other)
 
     def __le__(self, other: Any) -> Any:
-        return self._value <= _plain(other)
+        return self._value <= value_of(other)
 
     def __gt__(self, other: Any) -> Any:
-        return self._value > _plain(other)
+        return self._value > value_of(other)
 
     def __ge__(self, other: Any) -> Any:
-        return self._value >= _plain(other)
+        return self._value >= value_of(other)
 
     def __eq__(self, other: object) -> Any:
-        return self._value == _plain(other)
+        return self._value == value_of(other)
 
     def __ne__(self, other: object) -> Any:
-        return self._value != _plain(other)
+        return self._value != value_of(other)
 
     __hash__ = object.__hash__
 
@@ -631,10 +631,6 @@ def make_var(value: Any, trace: Trace, aux: Any) -> Var:
     if type(value) not in _vspace.LEAF_TYPES and _vspace.is_node(plain_value(value)):
         return StructVar(value, trace, aux)
     return Var(value, trace, aux)
-
-
-def _plain(x: Any) -> Any:
-    return x._value if type(x) in TRACED else x
 
 
 def _field_names(value: Any) -> tuple[str, ...]:

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 import paralens.numpy as pnp
-from paralens._core import Var
+from paralens._core import value_of
 
 __all__ = [
     "accuracy",
@@ -27,17 +27,13 @@ __all__ = [
 _TINY = 1e-12
 
 
-def _plain(x: Any) -> Any:
-    return x.value if isinstance(x, Var) else x
-
-
 def _examples(prediction: Any) -> int:
-    shape = np.shape(_plain(prediction))
+    shape = np.shape(value_of(prediction))
     return int(shape[0]) if shape else 1
 
 
 def _check_same_shape(name: str, prediction: Any, target: Any) -> None:
-    p_shape, t_shape = np.shape(_plain(prediction)), np.shape(_plain(target))
+    p_shape, t_shape = np.shape(value_of(prediction)), np.shape(value_of(target))
     if p_shape != t_shape:
         raise ValueError(
             f"{name}: prediction of shape {p_shape} and target of shape {t_shape} differ; "
@@ -47,8 +43,8 @@ def _check_same_shape(name: str, prediction: Any, target: Any) -> None:
 
 def _as_one_hot(name: str, prediction: Any, target: Any) -> Any:
     """``target`` as rows like ``prediction``: one-hot from integer labels, else as given."""
-    target = _plain(target)
-    p_shape = np.shape(_plain(prediction))
+    target = value_of(target)
+    p_shape = np.shape(value_of(prediction))
     t = np.asarray(target)
     if t.dtype.kind in "biu" and t.shape == p_shape[:-1]:
         if t.size and (t.min() < 0 or t.max() >= p_shape[-1]):
@@ -56,7 +52,7 @@ def _as_one_hot(name: str, prediction: Any, target: Any) -> Any:
                 f"{name}: labels must lie in [0, {p_shape[-1]}) for predictions of "
                 f"{p_shape[-1]} classes; got labels from {t.min()} to {t.max()}"
             )
-        dtype = _plain(prediction).dtype if hasattr(_plain(prediction), "dtype") else float
+        dtype = value_of(prediction).dtype if hasattr(value_of(prediction), "dtype") else float
         return (t[..., None] == np.arange(p_shape[-1])).astype(dtype)
     if t.shape != p_shape:
         raise ValueError(
@@ -144,7 +140,7 @@ def accuracy(prediction: Any, target: Any) -> float:
         >>> accuracy(np.array([0.9, 0.4]), np.array([1.0, 0.0]))
         1.0
     """
-    p, t = np.asarray(_plain(prediction)), np.asarray(_plain(target))
+    p, t = np.asarray(value_of(prediction)), np.asarray(value_of(target))
     if t.shape == p.shape and (p.ndim < 2 or p.shape[-1] == 1):
         predicted, t = (p > 0.5).astype(np.int64), (t > 0.5).astype(np.int64)
     elif t.shape == p.shape:
