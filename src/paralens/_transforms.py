@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -60,19 +60,18 @@ class _Inputs:
     properties, and reaching into it costs nothing. Integer leaves stay plain constants.
     """
 
-    __slots__ = ("nodes", "primal", "traced")
+    __slots__ = ("arrays_only", "nodes", "primal", "traced")
 
     def __init__(self, primal: Any, wrap: Callable[[Any, int], Var], what: str) -> None:
         self.primal = primal
+        self.arrays_only = False
         nodes: list[Node] = []
         count = [0]
 
         def wrap_leaf(leaf: Any) -> Any:
             i = count[0]
             count[0] = i + 1
-            if not (type(leaf) is np.ndarray and leaf.dtype.kind == "f") and _vspace.is_integer(
-                leaf
-            ):
+            if not _is_float_array(leaf) and _vspace.is_integer(leaf):
                 return leaf
             var = wrap(leaf, i)
             nodes.append(var._aux)
@@ -83,6 +82,23 @@ class _Inputs:
             raise _integer_error(primal, what)
         self.nodes = nodes
 
+    @classmethod
+    def reverse(cls, primal: Any, trace: ReverseTrace, what: str) -> _Inputs:
+        """The inputs of a reverse trace: the common shapes of parameters (float arrays
+        in lists and tuples) are wrapped directly, anything else leaf by leaf."""
+        if type(primal) is not list and type(primal) is not tuple:
+            return cls(primal, lambda leaf, i: trace.new_input(leaf), what)
+        nodes: list[Node] = []
+        traced = _wrap_arrays(primal, trace, nodes)
+        if traced is None:
+            return cls(primal, lambda leaf, i: trace.new_input(leaf), what)
+        inputs = cls.__new__(cls)
+        inputs.primal = primal
+        inputs.traced = traced
+        inputs.nodes = nodes
+        inputs.arrays_only = True
+        return inputs
+
     def gradient(self, cts: list[Any], given: set[int]) -> Any:
         """Assemble per-leaf cotangents into a value of the argument's structure and types.
 
@@ -91,22 +107,61 @@ class _Inputs:
         one array that changing either would change both.
         """
         it = iter(cts)
+        if self.arrays_only:
+            return _array_gradients(self.primal, it, given)
 
         def leaf_gradient(leaf: Any) -> Any:
-            if type(leaf) is np.ndarray and leaf.dtype.kind == "f":
-                ct = next(it)
-                if type(ct) is np.ndarray and ct.dtype == leaf.dtype and ct.shape == leaf.shape:
-                    # A broadcast view (a sum's pullback) is read-only: give the user an array.
-                    if not ct.flags.writeable or id(ct) in given:
-                        ct = ct.copy()
-                    given.add(id(ct))
-                    return ct
-                return _leaf_cotangent(ct, leaf)
+            if _is_float_array(leaf):
+                return _array_gradients((leaf,), it, given)[0]
             if _vspace.is_integer(leaf):
                 return _vspace.zeros_like(leaf)
             return _leaf_cotangent(next(it), leaf)
 
         return _vspace.map_structure(leaf_gradient, self.primal)
+
+
+def _is_float_array(x: Any) -> bool:
+    return type(x) is np.ndarray and x.dtype.kind == "f"
+
+
+def _wrap_arrays(x: Any, trace: ReverseTrace, nodes: list[Node]) -> Any:
+    """``x`` (lists and tuples of float arrays) with each array a Var of ``trace``; None
+    for any other structure. This runs once per training step on every parameter."""
+    out = []
+    for c in x:
+        cls = type(c)
+        if cls is np.ndarray and c.dtype.kind == "f":
+            var = trace.new_input(c)
+            nodes.append(var._aux)
+            out.append(var)
+        elif cls is tuple or cls is list:
+            inner = _wrap_arrays(c, trace, nodes)
+            if inner is None:
+                return None
+            out.append(inner)
+        else:
+            return None
+    return out if type(x) is list else tuple(out)
+
+
+def _array_gradients(x: Any, cts: Iterator[Any], given: set[int]) -> Any:
+    """The gradient of a list or tuple (of lists and tuples) of float arrays."""
+    out = []
+    for leaf in x:
+        if type(leaf) is not np.ndarray:
+            out.append(_array_gradients(leaf, cts, given))
+            continue
+        ct = next(cts)
+        if type(ct) is np.ndarray and ct.dtype == leaf.dtype and ct.shape == leaf.shape:
+            # A broadcast view (a sum's pullback) is read-only, and one array may reach
+            # two inputs (``x + y``): the user gets arrays of their own.
+            if not ct.flags.writeable or id(ct) in given:
+                ct = ct.copy()
+            given.add(id(ct))
+            out.append(ct)
+        else:
+            out.append(_leaf_cotangent(ct, leaf))
+    return out if type(x) is list else tuple(out)
 
 
 def _leaf_cotangent(ct: Any, primal: Any) -> Any:
@@ -141,17 +196,20 @@ def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[[Any], tupl
         >>> ans, pullback(1.0)
         (12.0, (4.0, 3.0))
     """
+    return _vjp_at(f, primals, {}, range(len(primals)))
+
+
+def _vjp_at(
+    f: Callable[..., Any], args: Sequence[Any], kwargs: dict[str, Any], nums: Sequence[int]
+) -> tuple[Any, Callable[[Any], tuple[Any, ...]]]:
+    """``vjp`` of ``f(*args, **kwargs)`` with respect to the arguments at ``nums``."""
     trace = ReverseTrace()
     try:
-        inputs = [
-            _Inputs(
-                p,
-                lambda leaf, i: trace.new_input(leaf),
-                f"argument {n}",
-            )
-            for n, p in enumerate(primals)
-        ]
-        out = _pack_output(f(*(a.traced for a in inputs)), trace)
+        inputs = [_Inputs.reverse(args[n], trace, f"argument {n}") for n in nums]
+        full = list(args)
+        for n, a in zip(nums, inputs, strict=True):
+            full[n] = a.traced
+        out = _pack_output(f(*full, **kwargs), trace)
     finally:
         trace.active = False
     is_traced = isinstance(out, Var) and out._trace is trace
@@ -176,6 +234,9 @@ def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[[Any], tupl
 
 
 def _scalar_seed(ans: Any, fname: str) -> Any:
+    cls = type(ans)
+    if cls is np.float64 or cls is np.float32 or cls is float:
+        return cls(1.0)
     plain = plain_value(ans)
     shape = getattr(plain, "shape", None)
     if not _vspace.is_leaf(plain) or (shape is not None and shape != ()):
@@ -226,14 +287,7 @@ def value_and_grad(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[...,
 
     def value_and_grad_f(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
         nums = _argnums_tuple(argnums, len(args), fname)
-
-        def f_of_diff_args(*diff_args: Any) -> Any:
-            full = list(args)
-            for n, a in zip(nums, diff_args, strict=True):
-                full[n] = a
-            return f(*full, **kwargs)
-
-        ans, pullback = vjp(f_of_diff_args, *(args[n] for n in nums))
+        ans, pullback = _vjp_at(f, args, kwargs, nums)
         grads = pullback(_scalar_seed(ans, fname))
         return ans, grads[0] if isinstance(argnums, int) else grads
 

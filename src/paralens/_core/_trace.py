@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Hashable, Iterator
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, NamedTuple, ParamSpec, TypeVar
 
 from paralens._core import _vspace
 from paralens._core._vspace import ZERO
@@ -25,6 +25,7 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 _levels = itertools.count(1)
+_LEAF_TYPES = _vspace.LEAF_TYPES
 
 
 class Trace:
@@ -48,27 +49,26 @@ class Trace:
         )
 
 
-class Node:
-    """One recorded primitive application: its answer, inputs and parent nodes."""
+class Node(NamedTuple):
+    """One recorded primitive application: its answer, inputs, parent nodes and position.
 
-    __slots__ = ("ans", "ct", "index", "kwargs", "parents", "prim", "vals")
+    A tuple, built with ``tuple.__new__``: one is made per operation, and
+    a tuple costs a fraction of a class instance. An input of the trace is a node with
+    no primitive.
+    """
 
-    def __init__(
-        self,
-        prim: Primitive | None,
-        ans: Any,
-        vals: tuple[Any, ...],
-        kwargs: dict[str, Any],
-        parents: list[tuple[int, Node]],
-        index: int,
-    ) -> None:
-        self.prim = prim
-        self.ans = ans
-        self.vals = vals
-        self.kwargs = kwargs
-        self.parents = parents
-        self.index = index
-        self.ct: Any = None
+    prim: Primitive | None
+    ans: Any
+    vals: tuple[Any, ...]
+    kwargs: dict[str, Any]
+    parents: list[tuple[int, Node]]
+    position: int
+
+
+# Nodes are made with the tuple constructor itself, not NamedTuple's Python __new__.
+
+
+_new_tuple: Any = tuple.__new__
 
 
 class ShapeOnly:
@@ -116,7 +116,10 @@ class ReverseTrace(Trace):
         self.tape: list[Node] = []
 
     def new_input(self, value: Any) -> Var:
-        return make_var(value, self, Node(None, value, (), {}, [], -1))
+        tape = self.tape
+        node: Node = _new_tuple(Node, (None, value, (), _NO_KWARGS, [], len(tape)))
+        tape.append(node)
+        return Var(value, self, node) if type(value) in _LEAF_TYPES else make_var(value, self, node)
 
     def process(self, prim: Primitive, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Var:
         if not self.active:
@@ -145,62 +148,45 @@ class ReverseTrace(Trace):
             for i in prim.drops_args:
                 if i < n and getattr(vals[i], "nbytes", 0) >= _DROP_FROM_BYTES:
                     vals[i] = _shape_only(vals[i])
-        vals_ = tuple(vals)
-        node = Node(prim, saved_ans, vals_, kwargs, parents, len(tape))
+        node = _new_tuple(Node, (prim, saved_ans, tuple(vals), kwargs, parents, len(tape)))
         tape.append(node)
-        return (
-            Var(ans, self, node) if type(ans) in _vspace.LEAF_TYPES else make_var(ans, self, node)
-        )
+        return Var(ans, self, node) if type(ans) in _LEAF_TYPES else make_var(ans, self, node)
 
 
 def backward(tape: list[Node], out: Node, ct: Any, inputs: list[Node]) -> list[Any]:
     """Walk ``tape`` from ``out`` back to its inputs; return each input's cotangent.
 
-    Cotangents accumulate on the nodes only for the duration of the walk, so one tape
-    can be pulled back many times (as ``jacrev`` does).
+    Cotangents accumulate in a list local to the walk, indexed by node position, so one
+    tape can be pulled back many times (as ``jacrev`` does).
     """
-    for n in inputs:
-        n.ct = None
-    out.ct = ct
-    leaf_types = _vspace.LEAF_TYPES
+    last = out.position
+    cts: list[Any] = [None] * (last + 1)
+    cts[last] = ct
+    leaf_types = _LEAF_TYPES
     add = _vspace.add
-    walked = tape[out.index :: -1] if out.index >= 0 else []
-    try:
-        for node in walked:
-            g = node.ct
-            if g is None:
-                continue
-            node.ct = None
-            if g is ZERO:
-                continue
-            prim = node.prim
-            assert prim is not None
-            ans = node.ans
-            if not prim.zero_aware and type(ans) not in leaf_types and type(ans) is not ShapeOnly:
-                g = _vspace.instantiate(g, ans)
-            vjps = prim.vjps
-            pullbacks = prim.pullbacks
-            vals = node.vals
-            kwargs = node.kwargs
-            for argnum, parent in node.parents:
-                direct = pullbacks.get(argnum)
-                if direct is not None:
-                    c = direct(g, ans, *vals, **kwargs) if kwargs else direct(g, ans, *vals)
-                else:
-                    rule = vjps.get(argnum, _MISSING)
-                    if rule is None:
-                        continue
-                    if rule is _MISSING:
-                        rule = prim.vjp_maker(argnum)
-                    c = rule(ans, *vals, **kwargs)(g) if kwargs else rule(ans, *vals)(g)
-                pc = parent.ct
-                parent.ct = c if pc is None else add(pc, c)
-        return [ZERO if n.ct is None else n.ct for n in inputs]
-    finally:
-        for n in walked:
-            n.ct = None
-        for n in inputs:
-            n.ct = None
+    for prim, ans, vals, kwargs, parents, position in tape[last::-1]:
+        g = cts[position]
+        if g is None or g is ZERO or prim is None:
+            continue
+        if not prim.zero_aware and type(ans) not in leaf_types and type(ans) is not ShapeOnly:
+            g = _vspace.instantiate(g, ans)
+        vjps = prim.vjps
+        pullbacks = prim.pullbacks
+        for argnum, parent in parents:
+            direct = pullbacks.get(argnum)
+            if direct is not None:
+                c = direct(g, ans, *vals, **kwargs) if kwargs else direct(g, ans, *vals)
+            else:
+                rule = vjps.get(argnum, _MISSING)
+                if rule is None:
+                    continue
+                if rule is _MISSING:
+                    rule = prim.vjp_maker(argnum)
+                c = rule(ans, *vals, **kwargs)(g) if kwargs else rule(ans, *vals)(g)
+            i = parent[5]
+            pc = cts[i]
+            cts[i] = c if pc is None else add(pc, c)
+    return [ZERO if n[5] > last or cts[n[5]] is None else cts[n[5]] for n in inputs]
 
 
 _MISSING: Any = object()

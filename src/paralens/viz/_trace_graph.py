@@ -100,7 +100,7 @@ def record(
         trace.active = False
     outputs: list[Node] = []
     _output_nodes(out, trace, outputs)
-    return inputs, list(trace.tape), outputs
+    return inputs, [n for n in trace.tape if n.prim is not None], outputs
 
 
 def _describe(value: Any) -> str:
