@@ -92,6 +92,29 @@ def test_loss_gradients():
     np.testing.assert_allclose(g, (softmax - np.eye(3)[labels]) / 4)
 
 
+def test_cross_entropies_differentiate_in_both_arguments_to_order_two():
+    # Their last step is one primitive with its own rules: check them against finite
+    # differences in the target rows too, and through a second derivative.
+    logits = RNG.standard_normal((4, 3))
+    probs = RNG.uniform(0.1, 0.9, size=(4, 3))
+    targets = RNG.uniform(0, 1, size=(4, 3))
+    check_grads(softmax_cross_entropy, (logits, targets), order=2)
+    check_grads(cross_entropy, (probs, targets), order=2)
+    g_logits, g_targets = paralens.grad(softmax_cross_entropy, argnums=(0, 1))(logits, targets)
+    log_softmax = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+    np.testing.assert_allclose(g_targets, -log_softmax / 4)
+    softmax = np.exp(log_softmax)
+    np.testing.assert_allclose(g_logits, (softmax * targets.sum(1, keepdims=True) - targets) / 4)
+
+
+def test_softmax_cross_entropy_keeps_float32():
+    logits = RNG.standard_normal((4, 3)).astype(np.float32)
+    rows = np.eye(3, dtype=np.float32)[[0, 2, 1, 2]]
+    value, g = paralens.value_and_grad(softmax_cross_entropy)(logits, rows)
+    assert value.dtype == np.float32 and g.dtype == np.float32
+    assert g.shape == (4, 3)
+
+
 def test_loss_errors_name_the_mistake():
     with pytest.raises(ValueError, match=r"labels must lie in \[0, 3\)"):
         softmax_cross_entropy(np.zeros((2, 3)), np.array([0, 3]))

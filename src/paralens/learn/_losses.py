@@ -13,6 +13,8 @@ import numpy as np
 
 import paralens.numpy as pnp
 from paralens._core import value_of
+from paralens.extend import defjvp, primitive
+from paralens.numpy._ops import _defpullback
 
 __all__ = [
     "accuracy",
@@ -28,7 +30,9 @@ _TINY = 1e-12
 
 
 def _examples(prediction: Any) -> int:
-    shape = np.shape(value_of(prediction))
+    shape = getattr(prediction, "shape", None)
+    if type(shape) is not tuple:
+        shape = np.shape(value_of(prediction))
     return int(shape[0]) if shape else 1
 
 
@@ -43,9 +47,15 @@ def _check_same_shape(name: str, prediction: Any, target: Any) -> None:
 
 def _as_one_hot(name: str, prediction: Any, target: Any) -> Any:
     """``target`` as rows like ``prediction``: one-hot from integer labels, else as given."""
-    target = value_of(target)
+    if (
+        type(target) is np.ndarray
+        and target.dtype.kind == "f"
+        and target.shape == getattr(prediction, "shape", None)
+    ):
+        return target  # rows already: what a training step passes every time
+    plain = value_of(target)
     p_shape = np.shape(value_of(prediction))
-    t = np.asarray(target)
+    t = np.asarray(plain)
     if t.dtype.kind in "biu" and t.shape == p_shape[:-1]:
         if t.size and (t.min() < 0 or t.max() >= p_shape[-1]):
             raise ValueError(
@@ -59,7 +69,27 @@ def _as_one_hot(name: str, prediction: Any, target: Any) -> Any:
             f"{name}: targets must be integer labels of shape {p_shape[:-1]} or rows of "
             f"shape {p_shape} (one-hot or probabilities); got {t.dtype} of shape {t.shape}"
         )
-    return target
+    return target  # rows, traced or not: the loss differentiates in them too
+
+
+def _rows_cross_entropy(log_p: Any, rows: Any, n: int) -> Any:
+    """``-sum(rows * log_p) / n``: target rows against log-probabilities, per example."""
+    return -np.add.reduce(rows * log_p, axis=None) / n
+
+
+# One operation on the tape where the expression would take three (a product, a sum
+# and a scaling), with the pullback a hand-written classifier computes.
+_cross_entropy_of_rows: Any = primitive(_rows_cross_entropy, "cross_entropy")
+_defpullback(
+    _cross_entropy_of_rows,
+    lambda g, ans, log_p, rows, n: rows * (-g / n),
+    lambda g, ans, log_p, rows, n: log_p * (-g / n),
+)
+defjvp(
+    _cross_entropy_of_rows,
+    lambda t, ans, log_p, rows, n: -pnp.sum(t * rows) / n,
+    lambda t, ans, log_p, rows, n: -pnp.sum(log_p * t) / n,
+)
 
 
 def squared_error(prediction: Any, target: Any) -> Any:
@@ -90,7 +120,7 @@ def cross_entropy(probabilities: Any, target: Any) -> Any:
     """
     rows = _as_one_hot("cross_entropy", probabilities, target)
     log_p = pnp.log(pnp.clip(probabilities, _TINY, 1.0))
-    return -pnp.sum(rows * log_p) / _examples(probabilities)
+    return _cross_entropy_of_rows(log_p, rows, _examples(probabilities))
 
 
 def softmax_cross_entropy(logits: Any, target: Any) -> Any:
@@ -108,7 +138,7 @@ def softmax_cross_entropy(logits: Any, target: Any) -> Any:
         0.0
     """
     rows = _as_one_hot("softmax_cross_entropy", logits, target)
-    return -pnp.sum(rows * pnp.log_softmax(logits, axis=-1)) / _examples(logits)
+    return _cross_entropy_of_rows(pnp.log_softmax(logits, axis=-1), rows, _examples(logits))
 
 
 def binary_cross_entropy(probabilities: Any, target: Any) -> Any:
