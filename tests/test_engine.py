@@ -6,7 +6,7 @@ import pytest
 import paralens
 import paralens.numpy as pnp
 from paralens._core import primitive_of
-from paralens._core._trace import ShapeOnly
+from paralens._core._trace import PRIM, VALS, ShapeOnly
 from paralens.extend import defvjp, primitive
 
 
@@ -43,10 +43,10 @@ def test_the_tape_keeps_only_the_shape_of_values_rules_do_not_read():
 
     _, pullback = paralens.vjp(f, np.ones((200, 200)))
     trace = next(c.cell_contents for c in pullback.__closure__ if hasattr(c.cell_contents, "tape"))
-    add_node = next(n for n in trace.tape if n.prim is not None and n.prim.name == "add")
-    assert all(isinstance(v, ShapeOnly) for v in add_node.vals)
+    add_node = next(n for n in trace.tape if n[PRIM] is not None and n[PRIM].name == "add")
+    assert all(isinstance(v, ShapeOnly) for v in add_node[VALS])
     with pytest.raises(AttributeError, match="does not save"):
-        _ = add_node.vals[0].sum
+        _ = add_node[VALS][0].sum
     assert np.array_equal(pullback(1.0)[0], 2 * (np.ones((200, 200)) + big))
 
 

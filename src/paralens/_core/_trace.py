@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Hashable, Iterator
-from typing import Any, NamedTuple, ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from paralens._core import _vspace
 from paralens._core._vspace import ZERO
@@ -49,26 +49,17 @@ class Trace:
         )
 
 
-class Node(NamedTuple):
-    """One recorded primitive application: its answer, inputs, parent nodes and position.
+Node = tuple[Any, ...]
+"""One recorded primitive application: ``(prim, ans, vals, kwargs, parents, position)``.
 
-    A tuple, built with ``tuple.__new__``: one is made per operation, and
-    a tuple costs a fraction of a class instance. An input of the trace is a node with
-    no primitive.
-    """
+``prim`` is the Primitive (``None`` for an input of the trace), ``ans`` its answer (or
+its ``ShapeOnly``), ``vals`` the plain arguments, ``parents`` the ``(argnum, node)`` pairs
+of the traced ones, and ``position`` the node's index on the tape. A plain tuple: one
+is made per operation, and a tuple costs a fraction of a class instance. Read its parts
+by the indices below.
+"""
 
-    prim: Primitive | None
-    ans: Any
-    vals: tuple[Any, ...]
-    kwargs: dict[str, Any]
-    parents: list[tuple[int, Node]]
-    position: int
-
-
-# Nodes are made with the tuple constructor itself, not NamedTuple's Python __new__.
-
-
-_new_tuple: Any = tuple.__new__
+PRIM, ANS, VALS, KWARGS, PARENTS, POSITION = range(6)
 
 
 class ShapeOnly:
@@ -117,7 +108,7 @@ class ReverseTrace(Trace):
 
     def new_input(self, value: Any) -> Var:
         tape = self.tape
-        node: Node = _new_tuple(Node, (None, value, (), _NO_KWARGS, [], len(tape)))
+        node: Node = (None, value, (), _NO_KWARGS, [], len(tape))
         tape.append(node)
         return Var(value, self, node) if type(value) in _LEAF_TYPES else make_var(value, self, node)
 
@@ -136,7 +127,10 @@ class ReverseTrace(Trace):
                         lower = True
                 else:
                     lower = True
-        ans = bind(prim, tuple(vals), kwargs) if lower else prim.fun(*vals, **kwargs)
+        if lower:
+            ans = bind(prim, tuple(vals), kwargs)
+        else:
+            ans = prim.fun(*vals, **kwargs) if kwargs else prim.fun(*vals)
         tape = self.tape
         saved_ans = (
             ans
@@ -148,7 +142,7 @@ class ReverseTrace(Trace):
             for i in prim.drops_args:
                 if i < n and getattr(vals[i], "nbytes", 0) >= _DROP_FROM_BYTES:
                     vals[i] = _shape_only(vals[i])
-        node = _new_tuple(Node, (prim, saved_ans, tuple(vals), kwargs, parents, len(tape)))
+        node = (prim, saved_ans, tuple(vals), kwargs, parents, len(tape))
         tape.append(node)
         return Var(ans, self, node) if type(ans) in _LEAF_TYPES else make_var(ans, self, node)
 
@@ -159,7 +153,7 @@ def backward(tape: list[Node], out: Node, ct: Any, inputs: list[Node]) -> list[A
     Cotangents accumulate in a list local to the walk, indexed by node position, so one
     tape can be pulled back many times (as ``jacrev`` does).
     """
-    last = out.position
+    last = out[POSITION]
     cts: list[Any] = [None] * (last + 1)
     cts[last] = ct
     leaf_types = _LEAF_TYPES
@@ -183,10 +177,11 @@ def backward(tape: list[Node], out: Node, ct: Any, inputs: list[Node]) -> list[A
                 if rule is _MISSING:
                     rule = prim.vjp_maker(argnum)
                 c = rule(ans, *vals, **kwargs)(g) if kwargs else rule(ans, *vals)(g)
-            i = parent[5]
+            i = parent[POSITION]
             pc = cts[i]
             cts[i] = c if pc is None else add(pc, c)
-    return [ZERO if n[5] > last or cts[n[5]] is None else cts[n[5]] for n in inputs]
+    found = [None if n[POSITION] > last else cts[n[POSITION]] for n in inputs]
+    return [ZERO if c is None else c for c in found]
 
 
 _MISSING: Any = object()

@@ -138,7 +138,7 @@ def softmax_cross_entropy(logits: Any, target: Any) -> Any:
         0.0
     """
     rows = _as_one_hot("softmax_cross_entropy", logits, target)
-    return _cross_entropy_of_rows(pnp.log_softmax(logits, axis=-1), rows, _examples(logits))
+    return _cross_entropy_of_rows(pnp.log_softmax(logits, -1), rows, _examples(logits))
 
 
 def binary_cross_entropy(probabilities: Any, target: Any) -> Any:

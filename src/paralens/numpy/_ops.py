@@ -654,7 +654,9 @@ def _logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
         # The ufuncs' own reductions (what numpy.max and numpy.sum call) without their
         # Python dispatch: log_softmax runs this once per training step.
         m = _max_reduce(x, axis, None, None, True)
-        if not _isfinite(m).all():
+        # One C reduction tells whether every maximum is finite (an overflowing sum of
+        # finite ones only sends the check down the exact path below).
+        if not math.isfinite(_add_reduce(m, None)):
             m = np.where(_isfinite(m), m, 0)
         out = np.log(_add_reduce(np.exp(x - m), axis, None, None, True)) + m
     else:

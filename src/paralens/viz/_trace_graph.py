@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from paralens._core import Node, ReverseTrace, Var, _vspace, plain_value
+from paralens._core._trace import ANS, PARENTS, PRIM
 from paralens.viz._draw import Drawing, Line, Rect, Shape, Text, text_width
 
 SIZE = 12.0
@@ -100,7 +101,7 @@ def record(
         trace.active = False
     outputs: list[Node] = []
     _output_nodes(out, trace, outputs)
-    return inputs, [n for n in trace.tape if n.prim is not None], outputs
+    return inputs, [n for n in trace.tape if n[PRIM] is not None], outputs
 
 
 def _describe(value: Any) -> str:
@@ -121,20 +122,20 @@ def trace_drawing(f: Callable[..., Any], *args: Any, per_line: int = 12) -> Draw
     order: list[Node] = []
     for node, label in inputs:
         depth[id(node)] = 0
-        labels[id(node)] = (label, _describe(node.ans))
+        labels[id(node)] = (label, _describe(node[ANS]))
         order.append(node)
     for node in tape:
-        parents = [depth.get(id(parent), 0) for _, parent in node.parents]
+        parents = [depth.get(id(parent), 0) for _, parent in node[PARENTS]]
         depth[id(node)] = 1 + max(parents, default=0)
-        name = node.prim.name if node.prim is not None else "?"
-        labels[id(node)] = (name, _describe(node.ans))
+        name = node[PRIM].name if node[PRIM] is not None else "?"
+        labels[id(node)] = (name, _describe(node[ANS]))
         order.append(node)
     # Inputs sit in a band above the primitives, each one column left of its first use,
     # the way parameters enter a Para diagram from above; edges stay short.
     input_ids = {id(n) for n, _ in inputs}
     first_use: dict[int, int] = {}
     for node in tape:
-        for _, parent in node.parents:
+        for _, parent in node[PARENTS]:
             if id(parent) in input_ids:
                 used = first_use.get(id(parent), depth[id(node)])
                 first_use[id(parent)] = min(used, depth[id(node)])
@@ -160,7 +161,7 @@ def trace_drawing(f: Callable[..., Any], *args: Any, per_line: int = 12) -> Draw
     group_of = {d: g for g, group in enumerate(groups) for d in group}
     crossing = [0] * len(groups)
     for node in tape:
-        for _, parent in node.parents:
+        for _, parent in node[PARENTS]:
             if group_of[depth[id(parent)]] != group_of[depth[id(node)]]:
                 crossing[group_of[depth[id(parent)]]] += 1
     boxes: dict[int, tuple[float, float, float]] = {}
@@ -188,7 +189,7 @@ def trace_drawing(f: Callable[..., Any], *args: Any, per_line: int = 12) -> Draw
     lanes_used = [0] * len(groups)
     for node in tape:
         cx, cy, _ = boxes[id(node)]
-        for _, parent in node.parents:
+        for _, parent in node[PARENTS]:
             px, py, pw = boxes[id(parent)]
             start, end = (px + pw, py + NODE_H / 2), (cx, cy + NODE_H / 2)
             g = group_of[depth[id(parent)]]
