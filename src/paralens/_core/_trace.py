@@ -118,7 +118,8 @@ class ReverseTrace(Trace):
         vals = list(args)
         parents = []
         lower = False
-        for i, a in enumerate(args):
+        i = 0
+        for a in args:
             if type(a) in TRACED:
                 if a._trace is self:
                     parents.append((i, a._aux))
@@ -127,6 +128,7 @@ class ReverseTrace(Trace):
                         lower = True
                 else:
                     lower = True
+            i += 1  # noqa: SIM113 (enumerate's tuples cost more, on the hottest loop)
         if lower:
             ans = bind(prim, tuple(vals), kwargs)
         else:
@@ -162,16 +164,15 @@ def backward(tape: list[Node], out: Node, ct: Any, inputs: list[Node]) -> list[A
         g = cts[position]
         if g is None or g is ZERO or prim is None:
             continue
-        if not prim.zero_aware and type(ans) not in leaf_types and type(ans) is not ShapeOnly:
+        if type(ans) not in leaf_types and type(ans) is not ShapeOnly and not prim.zero_aware:
             g = _vspace.instantiate(g, ans)
-        vjps = prim.vjps
         pullbacks = prim.pullbacks
         for argnum, parent in parents:
             direct = pullbacks.get(argnum)
             if direct is not None:
                 c = direct(g, ans, *vals, **kwargs) if kwargs else direct(g, ans, *vals)
             else:
-                rule = vjps.get(argnum, _MISSING)
+                rule = prim.vjps.get(argnum, _MISSING)
                 if rule is None:
                     continue
                 if rule is _MISSING:

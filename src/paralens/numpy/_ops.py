@@ -129,7 +129,9 @@ def unbroadcast(g: Any, target: Any) -> Any:
     if type(g) is np.ndarray and g.dtype.kind == "f":
         # Plain floats (a first-order pass): the ufunc's reduce directly.
         if lead > 0:
-            g = _add_reduce(g, tuple(range(lead)))
+            g = _add_reduce(g, 0 if lead == 1 else tuple(range(lead)))
+        if 1 not in target_shape:  # a bias: only leading axes were broadcast
+            return g
         axes = tuple(i for i, n in enumerate(target_shape) if n == 1 and g.shape[i] != 1)
         return _add_reduce(g, axes, None, None, True) if axes else g
     if lead > 0:
