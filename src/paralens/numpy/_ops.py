@@ -470,7 +470,11 @@ def _kept_shape(x_shape: tuple[int, ...], axis: Any) -> tuple[int, ...]:
     """The shape of a reduction of ``x_shape`` over ``axis`` with the axes kept as 1."""
     if axis is None:
         return (1,) * len(x_shape)
-    axes = {a % len(x_shape) for a in ((axis,) if isinstance(axis, int) else axis)}
+    if isinstance(axis, int):  # the common case, without building a set
+        kept = list(x_shape)
+        kept[axis] = 1
+        return tuple(kept)
+    axes = {a % len(x_shape) for a in axis}
     return tuple(1 if i in axes else n for i, n in enumerate(x_shape))
 
 
