@@ -1,9 +1,12 @@
 """One SGD step of a 784-300-100-10 MLP: paralens against hand-written NumPy gradients.
 
 The step is forward pass, log-softmax cross-entropy, backward pass and parameter update,
-with logistic hidden units. Both versions run in this process, interleaved, on the same
-data; the ratio paralens / hand-written is printed for each batch size and dtype. If HIPS
-autograd is importable, its figures are printed beside ours.
+with logistic hidden units. The versions run in this process, interleaved, on the same
+data; the ratio to hand-written is printed for each batch size and dtype. paralens runs
+twice: with the library's loss (``paralens.learn.softmax_cross_entropy``, as
+``paralens train mnist`` trains) and with the loss spelled out in ``paralens.numpy``
+operations (column "pnp loss"). If HIPS autograd is importable, its figures are printed
+beside ours.
 
 Run: python benchmarks/mlp_step.py [--rounds 7] [--blas-threads 1] [--wall]
 
@@ -26,6 +29,7 @@ import numpy as np  # noqa: E402
 
 import paralens  # noqa: E402
 import paralens.numpy as pnp  # noqa: E402
+from paralens.learn import softmax_cross_entropy  # noqa: E402
 
 SIZES = (784, 300, 100, 10)
 LR = 0.1
@@ -42,22 +46,34 @@ def init(dtype: Any, rng: np.random.Generator) -> Params:
     ]
 
 
-def loss(params: Any, x: np.ndarray, onehot: np.ndarray) -> Any:
+def logits_of(params: Any, x: np.ndarray) -> Any:
     h = x
     for w, b in params[:-1]:
         h = pnp.sigmoid(h @ w + b)
     w, b = params[-1]
-    logits = h @ w + b
+    return h @ w + b
+
+
+def loss(params: Any, x: np.ndarray, onehot: np.ndarray) -> Any:
+    return softmax_cross_entropy(logits_of(params, x), onehot)
+
+
+def pnp_loss(params: Any, x: np.ndarray, onehot: np.ndarray) -> Any:
+    logits = logits_of(params, x)
     return -pnp.mean(pnp.sum(onehot * pnp.log_softmax(logits), axis=1))
 
 
-loss_and_grad = paralens.value_and_grad(loss)
+def sgd_step(value_and_grad: Any) -> Any:
+    def step(params: Params, x: np.ndarray, onehot: np.ndarray) -> tuple[Params, Any]:
+        value, grads = value_and_grad(params, x, onehot)
+        new = paralens.tree.tree_map(lambda p, g: p - LR * g, params, grads)
+        return new, value
+
+    return step
 
 
-def paralens_step(params: Params, x: np.ndarray, onehot: np.ndarray) -> tuple[Params, Any]:
-    value, grads = loss_and_grad(params, x, onehot)
-    new = paralens.tree.tree_map(lambda p, g: p - LR * g, params, grads)
-    return new, value
+paralens_step = sgd_step(paralens.value_and_grad(loss))
+pnp_loss_step = sgd_step(paralens.value_and_grad(pnp_loss))
 
 
 def sigmoid(a: np.ndarray) -> np.ndarray:
@@ -114,13 +130,14 @@ def autograd_step_fn() -> Any:
 
 
 def check_agreement(params: Params, x: np.ndarray, onehot: np.ndarray) -> None:
-    ours, v1 = paralens_step(params, x, onehot)
     theirs, v2 = handwritten_step(params, x, onehot)
     tol = 1e-4 if x.dtype == np.float32 else 1e-10
-    assert np.allclose(v1, v2, rtol=tol), (v1, v2)
-    for (w1, b1), (w2, b2) in zip(ours, theirs, strict=True):
-        assert w1.dtype == x.dtype and np.allclose(w1, w2, rtol=tol, atol=tol)
-        assert np.allclose(b1, b2, rtol=tol, atol=tol)
+    for step in (paralens_step, pnp_loss_step):
+        ours, v1 = step(params, x, onehot)
+        assert np.allclose(v1, v2, rtol=tol), (v1, v2)
+        for (w1, b1), (w2, b2) in zip(ours, theirs, strict=True):
+            assert w1.dtype == x.dtype and np.allclose(w1, w2, rtol=tol, atol=tol)
+            assert np.allclose(b1, b2, rtol=tol, atol=tol)
 
 
 def main() -> None:
@@ -134,7 +151,10 @@ def main() -> None:
     print(f"MLP 784-300-100-10 SGD step; BLAS threads: {BLAS_THREADS}; {clock} time per step")
     rng = np.random.default_rng(0)
     autograd_step = autograd_step_fn()
-    header = f"{'dtype':8} {'batch':>5} {'hand-written':>13} {'paralens':>10} {'ratio':>6}"
+    header = (
+        f"{'dtype':8} {'batch':>5} {'hand-written':>13} {'paralens':>10} {'ratio':>6} "
+        f"{'pnp loss':>10} {'ratio':>6}"
+    )
     if autograd_step is not None:
         header += f" {'autograd':>10} {'ratio':>6}"
     print(header)
@@ -148,13 +168,15 @@ def main() -> None:
             contenders = {
                 "hand": lambda a=batch_args: handwritten_step(*a),
                 "paralens": lambda a=batch_args: paralens_step(*a),
+                "pnp loss": lambda a=batch_args: pnp_loss_step(*a),
             }
             if autograd_step is not None:
                 contenders["autograd"] = lambda a=batch_args: autograd_step(*a)
             times, ratios = compare(contenders, rounds=args.rounds, wall=args.wall, baseline="hand")
             line = (
                 f"{np.dtype(dtype).name:8} {batch:5d} {times['hand'] * 1e6:11.1f}us "
-                f"{times['paralens'] * 1e6:8.1f}us {ratios['paralens']:6.3f}"
+                f"{times['paralens'] * 1e6:8.1f}us {ratios['paralens']:6.3f} "
+                f"{times['pnp loss'] * 1e6:8.1f}us {ratios['pnp loss']:6.3f}"
             )
             if autograd_step is not None:
                 line += f" {times['autograd'] * 1e6:8.1f}us {ratios['autograd']:6.3f}"
