@@ -107,6 +107,17 @@ def test_cross_entropies_differentiate_in_both_arguments_to_order_two():
     np.testing.assert_allclose(g_logits, (softmax * targets.sum(1, keepdims=True) - targets) / 4)
 
 
+def test_one_vector_of_class_scores_is_one_example():
+    logits = np.array([0.0, 1.0, 2.0])
+    expected = -(logits[2] - np.log(np.exp(logits).sum()))
+    assert softmax_cross_entropy(logits, np.array(2)) == pytest.approx(expected)
+    assert softmax_cross_entropy(logits, np.array(2)) == pytest.approx(
+        softmax_cross_entropy(logits[None], np.array([2]))
+    )
+    probs = np.array([0.2, 0.8])
+    assert cross_entropy(probs, np.array(1)) == pytest.approx(-np.log(0.8))
+
+
 def test_softmax_cross_entropy_keeps_float32():
     logits = RNG.standard_normal((4, 3)).astype(np.float32)
     rows = np.eye(3, dtype=np.float32)[[0, 2, 1, 2]]

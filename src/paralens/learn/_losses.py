@@ -1,8 +1,9 @@
 """Losses ``loss(prediction, target) -> scalar``, averaged over the examples of a batch.
 
 The first axis of a prediction is the example; what a loss adds up over the other axes is
-one example's loss. Classification targets are integer labels or one-hot (probability)
-rows of the prediction's shape.
+one example's loss. A classifier's output holds the classes on its last axis, so a single
+vector of class scores is one example. Classification targets are integer labels or
+one-hot (probability) rows of the prediction's shape.
 """
 
 from __future__ import annotations
@@ -29,11 +30,21 @@ __all__ = [
 _TINY = 1e-12
 
 
-def _examples(prediction: Any) -> int:
+def _shape(prediction: Any) -> tuple[int, ...]:
     shape = getattr(prediction, "shape", None)
-    if type(shape) is not tuple:
-        shape = np.shape(value_of(prediction))
+    return shape if type(shape) is tuple else np.shape(value_of(prediction))
+
+
+def _examples(prediction: Any) -> int:
+    shape = _shape(prediction)
     return int(shape[0]) if shape else 1
+
+
+def _rows(prediction: Any) -> int:
+    """The examples of a classifier's output: its last axis holds the classes, so a
+    vector of class scores is one example."""
+    shape = _shape(prediction)
+    return int(shape[0]) if len(shape) > 1 else 1
 
 
 def _check_same_shape(name: str, prediction: Any, target: Any) -> None:
@@ -110,7 +121,7 @@ def cross_entropy(probabilities: Any, target: Any) -> Any:
 
     Args:
         probabilities: predicted class probabilities, shape ``(n, classes)`` (e.g. the
-            output of a softmax layer).
+            output of a softmax layer), or ``(classes,)`` for one example.
         target: integer labels of shape ``(n,)``, or rows of shape ``(n, classes)``.
 
     Examples:
@@ -120,14 +131,15 @@ def cross_entropy(probabilities: Any, target: Any) -> Any:
     """
     rows = _as_one_hot("cross_entropy", probabilities, target)
     log_p = pnp.log(pnp.clip(probabilities, _TINY, 1.0))
-    return _cross_entropy_of_rows(log_p, rows, _examples(probabilities))
+    return _cross_entropy_of_rows(log_p, rows, _rows(probabilities))
 
 
 def softmax_cross_entropy(logits: Any, target: Any) -> Any:
     """The cross entropy of ``softmax(logits)``, computed stably from the logits.
 
     Args:
-        logits: unnormalised log-probabilities, shape ``(n, classes)``.
+        logits: unnormalised log-probabilities, shape ``(n, classes)``, or ``(classes,)``
+            for one example.
         target: integer labels of shape ``(n,)``, or rows of shape ``(n, classes)``.
 
     Examples:
@@ -138,7 +150,7 @@ def softmax_cross_entropy(logits: Any, target: Any) -> Any:
         0.0
     """
     rows = _as_one_hot("softmax_cross_entropy", logits, target)
-    return _cross_entropy_of_rows(pnp.log_softmax(logits, -1), rows, _examples(logits))
+    return _cross_entropy_of_rows(pnp.log_softmax(logits, -1), rows, _rows(logits))
 
 
 def binary_cross_entropy(probabilities: Any, target: Any) -> Any:
