@@ -86,18 +86,17 @@ class _Inputs:
     def reverse(cls, primal: Any, trace: ReverseTrace, what: str) -> _Inputs:
         """The inputs of a reverse trace: the common shapes of parameters (float arrays
         in lists and tuples) are wrapped directly, anything else leaf by leaf."""
-        if type(primal) is not list and type(primal) is not tuple:
-            return cls(primal, lambda leaf, i: trace.new_input(leaf), what)
-        nodes: list[Node] = []
-        traced = _wrap_arrays(primal, trace, nodes)
-        if traced is None:
-            return cls(primal, lambda leaf, i: trace.new_input(leaf), what)
-        inputs = cls.__new__(cls)
-        inputs.primal = primal
-        inputs.traced = traced
-        inputs.nodes = nodes
-        inputs.arrays_only = True
-        return inputs
+        if type(primal) is list or type(primal) is tuple:
+            nodes: list[Node] = []
+            traced = _wrap_arrays(primal, trace, nodes)
+            if traced is not None:
+                inputs = cls.__new__(cls)
+                inputs.primal = primal
+                inputs.traced = traced
+                inputs.nodes = nodes
+                inputs.arrays_only = True
+                return inputs
+        return cls(primal, lambda leaf, i: trace.new_input(leaf), what)
 
     def gradient(self, cts: list[Any], given: set[int]) -> Any:
         """Assemble per-leaf cotangents into a value of the argument's structure and types.

@@ -181,8 +181,7 @@ def backward(tape: list[Node], out: Node, ct: Any, inputs: list[Node]) -> list[A
             i = parent[POSITION]
             pc = cts[i]
             cts[i] = c if pc is None else add(pc, c)
-    found = [None if n[POSITION] > last else cts[n[POSITION]] for n in inputs]
-    return [ZERO if c is None else c for c in found]
+    return [ZERO if (p := n[POSITION]) > last or cts[p] is None else cts[p] for n in inputs]
 
 
 _MISSING: Any = object()
