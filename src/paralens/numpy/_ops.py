@@ -446,7 +446,7 @@ def _sum_pullback(g: Any, ans: Any, x: Any, axis: Any = None, keepdims: bool = F
         if _product(x.shape) >= _BROADCAST_FROM_SIZE:
             return np.broadcast_to(kept, x.shape)
         # Small: filling a new array costs less than numpy.broadcast_to's Python.
-        out = np.empty(x.shape, np.result_type(kept))
+        out = np.empty(x.shape, kept.dtype)
         out[...] = kept
         return out
     return broadcast_to(_keep_axes(g, x, axis, keepdims), shape(x))
