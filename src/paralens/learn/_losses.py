@@ -30,20 +30,15 @@ __all__ = [
 _TINY = 1e-12
 
 
-def _shape(prediction: Any) -> tuple[int, ...]:
-    shape = getattr(prediction, "shape", None)
-    return shape if type(shape) is tuple else np.shape(value_of(prediction))
-
-
 def _examples(prediction: Any) -> int:
-    shape = _shape(prediction)
+    shape = pnp.shape(prediction)
     return int(shape[0]) if shape else 1
 
 
 def _rows(prediction: Any) -> int:
     """The examples of a classifier's output: its last axis holds the classes, so a
     vector of class scores is one example."""
-    shape = _shape(prediction)
+    shape = pnp.shape(prediction)
     return int(shape[0]) if len(shape) > 1 else 1
 
 
