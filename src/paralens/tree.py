@@ -47,6 +47,7 @@ T = TypeVar("T")
 __all__ = [
     "TreeDef",
     "add",
+    "child_keys",
     "inner",
     "is_leaf",
     "ones_like",
@@ -56,6 +57,7 @@ __all__ = [
     "tree_at",
     "tree_flatten",
     "tree_leaves",
+    "tree_leaves_with_path",
     "tree_map",
     "tree_structure",
     "tree_unflatten",
@@ -204,6 +206,67 @@ def tree_leaves(x: Any, is_leaf: Callable[[Any], bool] | None = None) -> list[An
         [1.0, 2.0, 3]
     """
     return tree_flatten(x, is_leaf)[0]
+
+
+def child_keys(x: Any) -> list[str]:
+    """How each child of the container ``x`` is reached from it, as Python spells it.
+
+    ``.name`` for a dataclass or NamedTuple field, ``['key']`` for a dict entry, ``[i]``
+    for anything else; an empty list for a leaf. This is the one place paths are named:
+    error messages, checkpoints and pictures all use it.
+
+    Examples:
+        >>> from typing import NamedTuple
+        >>> class Pair(NamedTuple):
+        ...     w: float
+        ...     b: float
+        >>> child_keys({"w": 1.0, 2: 3.0}), child_keys(Pair(1.0, 2.0)), child_keys((1.0,))
+        (["['w']", '[2]'], ['.w', '.b'], ['[0]'])
+        >>> child_keys(1.0)
+        []
+    """
+    node = _vspace.node_def(x)
+    if node is None:
+        return []
+    children, aux = node.flatten(x)
+    if isinstance(x, dict):
+        keys = [f"[{k!r}]" for k in x]
+    elif hasattr(type(x), "_fields") or hasattr(type(x), "__dataclass_fields__"):
+        names = aux if isinstance(aux, tuple) else type(x)._fields
+        keys = [f".{name}" for name in names]
+    else:
+        keys = []
+    if len(keys) != len(children):
+        keys = [f"[{i}]" for i in range(len(children))]
+    return keys
+
+
+def tree_leaves_with_path(
+    x: Any, is_leaf: Callable[[Any], bool] | None = None, prefix: str = ""
+) -> list[tuple[str, Any]]:
+    """Each leaf of ``x`` with the path that reaches it (see ``child_keys``), left to right.
+
+    Args:
+        x: any registered value.
+        is_leaf: optional predicate; values for which it is true are kept whole as leaves.
+        prefix: prepended to every path (``"params"`` gives ``"params[0].w"``).
+
+    Examples:
+        >>> tree_leaves_with_path({"layer": [1.0, 2.0], "n": None}, prefix="p")
+        [("p['layer'][0]", 1.0), ("p['layer'][1]", 2.0)]
+    """
+    if (is_leaf is not None and is_leaf(x)) or _vspace.node_def(x) is None:
+        if _vspace.lookup(type(x)) is None and not (is_leaf is not None and is_leaf(x)):
+            raise _vspace.unregistered(x)
+        return [(prefix, x)]
+    node = _vspace.node_def(x)
+    assert node is not None
+    children = node.flatten(x)[0]
+    return [
+        item
+        for key, child in zip(child_keys(x), children, strict=True)
+        for item in tree_leaves_with_path(child, is_leaf, prefix + key)
+    ]
 
 
 def tree_structure(x: Any) -> TreeDef:

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from paralens._core import _vspace
-from paralens.tree import tree_flatten
+from paralens.tree import child_keys, tree_flatten
 
 __all__ = ["CheckpointError", "load_checkpoint", "save_checkpoint"]
 
@@ -50,16 +50,6 @@ def _leaf_kind(x: Any) -> str:
     )
 
 
-def _child_names(x: Any, aux: Any, count: int) -> list[str]:
-    if isinstance(x, dict):
-        return [f"[{k!r}]" for k in x]
-    if hasattr(type(x), "_fields"):
-        return [f".{name}" for name in type(x)._fields]
-    if isinstance(aux, tuple) and len(aux) == count and all(isinstance(n, str) for n in aux):
-        return [f".{name}" for name in aux]
-    return [f"[{i}]" for i in range(count)]
-
-
 def describe(x: Any, path: str = "") -> list[tuple[str, str]]:
     """``(path, what)`` for every container and leaf of ``x``, in flattening order.
 
@@ -80,11 +70,11 @@ def describe(x: Any, path: str = "") -> list[tuple[str, str]]:
                 f"{path or 'the root'} is a {type(x).__name__}, which has no file format"
             )
         return [(path, _leaf_kind(x))]
-    children, aux = node.flatten(x)
+    children = node.flatten(x)[0]
     cls = type(x)
     name = cls.__name__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
     out = [(path, name)]
-    for child_name, child in zip(_child_names(x, aux, len(children)), children, strict=True):
+    for child_name, child in zip(child_keys(x), children, strict=True):
         out.extend(describe(child, path + child_name))
     return out
 

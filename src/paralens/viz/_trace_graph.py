@@ -8,13 +8,13 @@ node one column right of its deepest parent, so edges run left to right.
 
 from __future__ import annotations
 
-import dataclasses
 import inspect
 from collections.abc import Callable
 from typing import Any
 
 from paralens._core import Node, ReverseTrace, Var, _vspace, plain_value
 from paralens._core._trace import ANS, PARENTS, PRIM
+from paralens.tree import tree_leaves_with_path
 from paralens.viz._draw import Drawing, Line, Rect, Shape, Text, text_width
 
 SIZE = 12.0
@@ -45,25 +45,6 @@ def _argument_names(f: Callable[..., Any], n: int) -> list[str]:
     return names[:n]
 
 
-def _leaf_paths(x: Any, path: str) -> list[str]:
-    """A name for each leaf of ``x``, in the order the structure layer visits leaves."""
-    node = _vspace.node_def(x)
-    if node is None:
-        return [path]
-    children, aux = node.flatten(x)
-    if dataclasses.is_dataclass(x):
-        keys = [f".{f.name}" for f in dataclasses.fields(x)]
-    elif isinstance(x, tuple) and hasattr(x, "_fields"):
-        keys = [f".{name}" for name in x._fields]
-    elif isinstance(x, dict) and isinstance(aux, tuple) and len(aux) == len(children):
-        keys = [f"[{k!r}]" for k in aux]
-    else:
-        keys = [f"[{i}]" for i in range(len(children))]
-    if len(keys) != len(children):
-        keys = [f"[{i}]" for i in range(len(children))]
-    return [leaf for c, k in zip(children, keys, strict=True) for leaf in _leaf_paths(c, path + k)]
-
-
 def _output_nodes(out: Any, trace: ReverseTrace, found: list[Node]) -> None:
     if isinstance(out, Var):
         if out._trace is trace:
@@ -85,7 +66,7 @@ def record(
     try:
         traced = []
         for name, arg in zip(names, args, strict=True):
-            paths = iter(_leaf_paths(arg, name))
+            paths = iter([path for path, _ in tree_leaves_with_path(arg, prefix=name)])
 
             def wrap(leaf: Any, paths: Any = paths, name: str = name) -> Any:
                 label = next(paths, name)
