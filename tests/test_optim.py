@@ -261,5 +261,90 @@ def test_errors_name_the_mistake():
         optim.sgd("0.1")
     with pytest.raises(ValueError, match="state of 1"):
         optim.chain(optim.scale(1.0), optim.scale(2.0)).update(1.0, (optim.EmptyState(),), 1.0)
-    with pytest.raises(ValueError, match="transition_steps must be positive"):
+    with pytest.raises(ValueError, match="transition_steps must be a positive int, got 0"):
         optim.exponential_decay(1.0, 0.5, 0)
+
+
+NAN, INF = float("nan"), float("inf")
+
+# A rule built with a bad hyperparameter, and what the message must say (the argument and
+# its allowed range).
+BAD_HYPERPARAMETERS = [
+    (lambda: optim.sgd(NAN), r"sgd: lr must be a finite number > 0, got nan"),
+    (lambda: optim.sgd(-0.5), r"sgd: lr must be a finite number > 0, got -0.5"),
+    (lambda: optim.sgd(0.0), r"sgd: lr must be a finite number > 0, got 0.0"),
+    (lambda: optim.sgd(0.1, momentum=2), r"sgd: momentum must be a finite number in \[0, 1\)"),
+    (lambda: optim.sgd(0.1, momentum=1.0), r"momentum must be a finite number in \[0, 1\)"),
+    (lambda: optim.sgd(0.1, momentum=-0.1), r"momentum must be a finite number in \[0, 1\)"),
+    (lambda: optim.adam(INF), r"adam: lr must be a finite number > 0, got inf"),
+    (lambda: optim.adam(1e-3, b1=1.0), r"b1 must be a finite number in \[0, 1\)"),
+    (lambda: optim.adam(1e-3, b2=NAN), r"b2 must be a finite number in \[0, 1\)"),
+    (lambda: optim.adam(1e-3, eps=-1.0), r"eps must be a finite number >= 0"),
+    (lambda: optim.adamw(1e-3, weight_decay=-1e-4), r"rate must be a finite number >= 0"),
+    (lambda: optim.adamw(NAN), r"adamw: lr must be a finite number > 0"),
+    (lambda: optim.rmsprop(1e-3, decay=1.5), r"decay must be a finite number in \[0, 1\)"),
+    (lambda: optim.rmsprop(-1.0), r"rmsprop: lr must be a finite number > 0"),
+    (lambda: optim.adagrad(0.1, initial_accumulator=-1), r"initial_accumulator must be"),
+    (lambda: optim.adagrad(INF), r"adagrad: lr must be a finite number > 0"),
+    (lambda: optim.clip_by_global_norm(0.0), r"max_norm must be a finite number > 0"),
+    (lambda: optim.clip_by_global_norm(NAN), r"max_norm must be a finite number > 0"),
+    (lambda: optim.scale(INF), r"scale: factor must be finite, got inf"),
+    (lambda: optim.scale_by_momentum(NAN), r"decay must be a finite number in \[0, 1\)"),
+    (lambda: optim.constant(NAN), r"constant: value must be finite"),
+    (lambda: optim.cosine_decay(NAN, 10), r"cosine_decay: init_value must be finite"),
+    (lambda: optim.cosine_decay(0.1, 0), r"decay_steps must be a positive int, got 0"),
+    (lambda: optim.cosine_decay(0.1, 2.5), r"decay_steps must be a positive int, got 2.5"),
+    (lambda: optim.cosine_decay(0.1, 10, alpha=2.0), r"alpha must be a finite number in \[0, 1\]"),
+    (lambda: optim.exponential_decay(0.1, 0.0, 10), r"decay_rate must be a finite number > 0"),
+    (lambda: optim.exponential_decay(INF, 0.5, 10), r"init_value must be finite"),
+    (lambda: optim.warmup(0.1, -1), r"warmup_steps must be an int >= 0, got -1"),
+    (lambda: optim.warmup(0.1, 5, init_value=NAN), r"warmup: init_value must be finite"),
+]
+
+
+@pytest.mark.parametrize(("build", "message"), BAD_HYPERPARAMETERS)
+def test_hyperparameters_are_checked_when_a_rule_is_built(build, message):
+    with pytest.raises(ValueError, match=message):
+        build()
+
+
+def test_a_schedule_that_goes_bad_is_caught_at_its_step():
+    opt = optim.sgd(lambda step: 0.1 if step < 2 else NAN)
+    state = opt.init(1.0)
+    for _ in range(2):
+        _, state = opt.update(1.0, state, 1.0)
+    with pytest.raises(ValueError, match=r"schedule gave nan at step 2"):
+        opt.update(1.0, state, 1.0)
+    negative = optim.adam(lambda step: -0.1)
+    with pytest.raises(ValueError, match=r"learning-rate schedule gave -0.1 at step 0"):
+        negative.update(1.0, negative.init(1.0), 1.0)
+
+
+ALL_OPTIMISERS = [(name, opt) for name, opt, _ in OPTIMISERS] + [
+    ("adamw with decay", optim.adamw(0.02, weight_decay=0.1)),
+]
+
+
+@pytest.mark.parametrize(("name", "opt"), ALL_OPTIMISERS, ids=[o[0] for o in ALL_OPTIMISERS])
+def test_every_optimiser_refuses_updates_of_another_shape(name, opt):
+    # A gradient of shape (2, 1) for a parameter of shape (2,) would broadcast it to (2, 2).
+    params = {"w": np.array([1.0, 2.0]), "b": np.zeros(3)}
+    state = opt.init(params)
+    bad = {"w": np.ones((2, 1)), "b": np.ones(3)}
+    with pytest.raises(
+        ValueError, match=r"at \['w'\] have shape \(2, 1\) where the parameter has shape \(2,\)"
+    ):
+        updates, _ = opt.update(bad, state, params)
+        optim.apply_updates(params, updates)
+    with pytest.raises(ValueError, match="another structure than the parameters"):
+        updates, _ = opt.update({"w": np.ones(2)}, state, params)
+        optim.apply_updates(params, updates)
+    # the same rule with the right shapes still works, and keeps the shapes
+    updates, _ = opt.update(tree_map(np.ones_like, params), state, params)
+    new = optim.apply_updates(params, updates)
+    assert {k: v.shape for k, v in new.items()} == {"w": (2,), "b": (3,)}
+
+
+def test_apply_updates_refuses_a_smaller_update_too():
+    with pytest.raises(ValueError, match=r"updates at \[0\] have shape \(1,\)"):
+        optim.apply_updates([np.zeros(3)], [np.ones(1)])

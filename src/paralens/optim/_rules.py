@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from paralens.optim._base import EmptyState, UpdateRule, _empty_init, chain, scale
-from paralens.optim._schedules import Schedule, as_schedule
+from paralens.optim._checks import check_real, map_like
+from paralens.optim._schedules import Schedule
 from paralens.tree import tree_leaves, tree_map, zeros_like
 
 __all__ = [
@@ -88,26 +90,71 @@ def scale_by_schedule(schedule: Schedule) -> UpdateRule:
         (1.0, 0.5, ScheduleState(step=2))
     """
 
+    if not callable(schedule):
+        raise TypeError(
+            f"scale_by_schedule: schedule must be a function of the step, got "
+            f"{type(schedule).__name__}; for a constant factor use scale(factor)"
+        )
+
     def init(params: Any) -> ScheduleState:
         return ScheduleState(0)
 
     def update(grads: Any, state: ScheduleState, params: Any = None) -> tuple[Any, Any]:
         factor = schedule(state.step)
+        if isinstance(factor, numbers.Real) and not math.isfinite(factor):
+            raise ValueError(
+                f"scale_by_schedule: the schedule gave {factor} at step {state.step}; a "
+                f"schedule must give finite values"
+            )
         return tree_map(lambda g: factor * g, grads), ScheduleState(state.step + 1)
 
     return UpdateRule(init, update)
 
 
+def _check_lr(rule: str, lr: float | Schedule) -> float | Schedule:
+    """``lr`` if it is a schedule, else ``lr`` checked to be a finite number > 0."""
+    if callable(lr):
+        return lr
+    if isinstance(lr, bool) or not isinstance(lr, numbers.Real):
+        raise TypeError(
+            f"{rule}: a learning rate must be a number or a schedule (a function of the "
+            f"step), got {type(lr).__name__}"
+        )
+    return check_real(rule, "lr", lr, 0.0, None, "(]", hint="e.g. 0.1 for sgd, 1e-3 for adam")
+
+
+def _downhill(schedule: Schedule) -> Schedule:
+    def rate(step: int) -> float:
+        value = schedule(step)
+        if isinstance(value, numbers.Real) and not value >= 0:
+            raise ValueError(
+                f"the learning-rate schedule gave {value} at step {step}; a learning rate "
+                f"must be a finite number >= 0"
+            )
+        return -value
+
+    return rate
+
+
 def scale_by_learning_rate(lr: float | Schedule) -> UpdateRule:
     """Multiply the updates by ``-lr`` (a number or a schedule): a step downhill.
+
+    Raises:
+        ValueError: ``lr`` is a number that is not finite and positive; or, for a
+            schedule, when a step's value is negative or not finite.
 
     Examples:
         >>> scale_by_learning_rate(0.1).update(2.0, EmptyState(), 0.0)[0]
         -0.2
-    """
+        >>> scale_by_learning_rate(float("nan"))
+        Traceback (most recent call last):
+        ...
+        ValueError: scale_by_learning_rate: lr must be a finite number > 0, got nan (e.g. 0.1 for sgd, 1e-3 for adam)
+    """  # noqa: E501
+    lr = _check_lr("scale_by_learning_rate", lr)
     if callable(lr):
-        return scale_by_schedule(lambda step: -lr(step))
-    return scale(-float(as_schedule(lr)(0)))
+        return scale_by_schedule(_downhill(lr))
+    return scale(-lr)
 
 
 def scale_by_momentum(decay: float = 0.9, nesterov: bool = False) -> UpdateRule:
@@ -129,11 +176,13 @@ def scale_by_momentum(decay: float = 0.9, nesterov: bool = False) -> UpdateRule:
         (1.5, MomentumState(trace=1.5))
     """
 
+    decay = check_real("scale_by_momentum", "decay", decay, 0.0, 1.0, "[)", hint="0.9 is usual")
+
     def init(params: Any) -> MomentumState:
         return MomentumState(_zeros_float(params))
 
     def update(grads: Any, state: MomentumState, params: Any = None) -> tuple[Any, Any]:
-        trace = tree_map(lambda g, t: g + decay * t, grads, state.trace)
+        trace = map_like("scale_by_momentum", lambda t, g: g + decay * t, state.trace, grads)
         if nesterov:
             return tree_map(lambda g, t: g + decay * t, grads, trace), MomentumState(trace)
         return trace, MomentumState(trace)
@@ -153,11 +202,16 @@ def scale_by_rms(decay: float = 0.9, eps: float = 1e-8) -> UpdateRule:
         -1.0
     """
 
+    decay = check_real("scale_by_rms", "decay", decay, 0.0, 1.0, "[)", hint="0.9 is usual")
+    eps = check_real("scale_by_rms", "eps", eps, 0.0, None, hint="1e-8 is usual")
+
     def init(params: Any) -> RmsState:
         return RmsState(_zeros_float(params))
 
     def update(grads: Any, state: RmsState, params: Any = None) -> tuple[Any, Any]:
-        nu = tree_map(lambda g, n: decay * n + (1.0 - decay) * g * g, grads, state.nu)
+        nu = map_like(
+            "scale_by_rms", lambda n, g: decay * n + (1.0 - decay) * g * g, state.nu, grads
+        )
         updates = tree_map(lambda g, n: g / (n**0.5 + eps), grads, nu)
         return updates, RmsState(nu)
 
@@ -177,11 +231,16 @@ def scale_by_rss(initial_accumulator: float = 0.1, eps: float = 1e-7) -> UpdateR
         1.0
     """
 
+    initial_accumulator = check_real(
+        "scale_by_rss", "initial_accumulator", initial_accumulator, 0.0, None, hint="0.1 is usual"
+    )
+    eps = check_real("scale_by_rss", "eps", eps, 0.0, None, hint="1e-7 is usual")
+
     def init(params: Any) -> RssState:
         return RssState(tree_map(lambda z: z + initial_accumulator, _zeros_float(params)))
 
     def update(grads: Any, state: RssState, params: Any = None) -> tuple[Any, Any]:
-        total = tree_map(lambda g, s: s + g * g, grads, state.sum_of_squares)
+        total = map_like("scale_by_rss", lambda s, g: s + g * g, state.sum_of_squares, grads)
         updates = tree_map(lambda g, s: g / (s + eps) ** 0.5, grads, total)
         return updates, RssState(total)
 
@@ -201,12 +260,16 @@ def scale_by_adam(b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8) -> Upda
         (-1.0, 1)
     """
 
+    b1 = check_real("scale_by_adam", "b1", b1, 0.0, 1.0, "[)", hint="0.9 is usual")
+    b2 = check_real("scale_by_adam", "b2", b2, 0.0, 1.0, "[)", hint="0.999 is usual")
+    eps = check_real("scale_by_adam", "eps", eps, 0.0, None, hint="1e-8 is usual")
+
     def init(params: Any) -> AdamState:
         return AdamState(0, _zeros_float(params), _zeros_float(params))
 
     def update(grads: Any, state: AdamState, params: Any = None) -> tuple[Any, Any]:
         step = state.step + 1
-        mu = tree_map(lambda g, m: b1 * m + (1.0 - b1) * g, grads, state.mu)
+        mu = map_like("scale_by_adam", lambda m, g: b1 * m + (1.0 - b1) * g, state.mu, grads)
         nu = tree_map(lambda g, n: b2 * n + (1.0 - b2) * g * g, grads, state.nu)
         mu_correction = 1.0 - b1**step
         nu_correction = 1.0 - b2**step
@@ -227,10 +290,12 @@ def add_weight_decay(rate: float) -> UpdateRule:
         1.5
     """
 
+    rate = check_real("add_weight_decay", "rate", rate, 0.0, None, hint="1e-4 is usual")
+
     def update(grads: Any, state: EmptyState, params: Any = None) -> tuple[Any, EmptyState]:
         if params is None:
             raise ValueError("add_weight_decay needs the parameters: call update(g, state, params)")
-        return tree_map(lambda g, p: g + rate * p, grads, params), state
+        return map_like("add_weight_decay", lambda p, g: g + rate * p, params, grads), state
 
     return UpdateRule(_empty_init, update)
 
@@ -244,8 +309,7 @@ def clip_by_global_norm(max_norm: float) -> UpdateRule:
         >>> clip_by_global_norm(10.0).update((3.0, 4.0), EmptyState(), None)[0]
         (3.0, 4.0)
     """
-    if max_norm <= 0:
-        raise ValueError(f"max_norm must be positive, got {max_norm}")
+    max_norm = check_real("clip_by_global_norm", "max_norm", max_norm, 0.0, None, "(]")
 
     def update(grads: Any, state: EmptyState, params: Any = None) -> tuple[Any, EmptyState]:
         norm = math.sqrt(sum(float(np.vdot(g, g)) for g in tree_leaves(grads)))
@@ -261,9 +325,13 @@ def sgd(lr: float | Schedule, momentum: float = 0.0, nesterov: bool = False) -> 
     """Stochastic gradient descent, with optional (Nesterov) momentum.
 
     Args:
-        lr: the learning rate, a number or a schedule.
-        momentum: the momentum decay (0 for none).
+        lr: the learning rate, a number > 0 or a schedule.
+        momentum: the momentum decay, in [0, 1) (0 for none).
         nesterov: use Nesterov's momentum.
+
+    Raises:
+        ValueError: a hyperparameter is not finite or out of its range (the message
+            gives the range).
 
     Examples:
         >>> from paralens.optim import apply_updates
@@ -273,6 +341,10 @@ def sgd(lr: float | Schedule, momentum: float = 0.0, nesterov: bool = False) -> 
         >>> apply_updates(params, updates)
         0.8
     """
+    lr = _check_lr("sgd", lr)
+    momentum = check_real(
+        "sgd", "momentum", momentum, 0.0, 1.0, "[)", hint="0.9 is usual; 0 for none"
+    )
     if momentum == 0.0:
         if nesterov:
             raise ValueError("nesterov=True needs a momentum, e.g. sgd(0.1, momentum=0.9)")
@@ -293,7 +365,9 @@ def adagrad(
         >>> opt.update(-2.0, opt.init(0.0), 0.0)[0]
         1.0
     """
-    return chain(scale_by_rss(initial_accumulator, eps), scale_by_learning_rate(lr))
+    return chain(
+        scale_by_rss(initial_accumulator, eps), scale_by_learning_rate(_check_lr("adagrad", lr))
+    )
 
 
 def rmsprop(lr: float | Schedule, decay: float = 0.9, eps: float = 1e-8) -> UpdateRule:
@@ -307,7 +381,7 @@ def rmsprop(lr: float | Schedule, decay: float = 0.9, eps: float = 1e-8) -> Upda
         >>> opt.update(5.0, opt.init(0.0), 0.0)[0]
         -0.1
     """
-    return chain(scale_by_rms(decay, eps), scale_by_learning_rate(lr))
+    return chain(scale_by_rms(decay, eps), scale_by_learning_rate(_check_lr("rmsprop", lr)))
 
 
 def adam(
@@ -324,7 +398,7 @@ def adam(
         >>> round(updates, 6)
         -0.1
     """
-    return chain(scale_by_adam(b1, b2, eps), scale_by_learning_rate(lr))
+    return chain(scale_by_adam(b1, b2, eps), scale_by_learning_rate(_check_lr("adam", lr)))
 
 
 def adamw(
@@ -346,5 +420,7 @@ def adamw(
         -0.1
     """
     return chain(
-        scale_by_adam(b1, b2, eps), add_weight_decay(weight_decay), scale_by_learning_rate(lr)
+        scale_by_adam(b1, b2, eps),
+        add_weight_decay(weight_decay),
+        scale_by_learning_rate(_check_lr("adamw", lr)),
     )

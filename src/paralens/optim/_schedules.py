@@ -2,6 +2,7 @@
 
 A schedule is a function ``step -> value`` of the number of updates made so far
 (``0`` for the first). Wherever a rule takes a learning rate it also takes a schedule.
+Each schedule checks its arguments when it is built (finite, in range).
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Callable
+
+from paralens.optim._checks import check_real
 
 __all__ = ["Schedule", "constant", "cosine_decay", "exponential_decay", "warmup"]
 
@@ -22,6 +25,7 @@ def constant(value: float) -> Schedule:
         >>> constant(0.1)(1000)
         0.1
     """
+    value = check_real("constant", "value", value)
 
     def schedule(step: int) -> float:
         return value
@@ -47,8 +51,9 @@ def exponential_decay(
         >>> exponential_decay(1.0, 0.5, 10, staircase=True)(19)
         0.5
     """
-    if transition_steps <= 0:
-        raise ValueError(f"transition_steps must be positive, got {transition_steps}")
+    init_value = check_real("exponential_decay", "init_value", init_value)
+    decay_rate = check_real("exponential_decay", "decay_rate", decay_rate, 0.0, None, "(]")
+    transition_steps = _check_steps("exponential_decay", "transition_steps", transition_steps, 1)
 
     def schedule(step: int) -> float:
         exponent = step // transition_steps if staircase else step / transition_steps
@@ -68,8 +73,9 @@ def cosine_decay(init_value: float, decay_steps: int, alpha: float = 0.0) -> Sch
         >>> schedule(0), schedule(50), schedule(100), schedule(500)
         (1.0, 0.5, 0.0, 0.0)
     """
-    if decay_steps <= 0:
-        raise ValueError(f"decay_steps must be positive, got {decay_steps}")
+    init_value = check_real("cosine_decay", "init_value", init_value)
+    decay_steps = _check_steps("cosine_decay", "decay_steps", decay_steps, 1)
+    alpha = check_real("cosine_decay", "alpha", alpha, 0.0, 1.0)
 
     def schedule(step: int) -> float:
         t = min(step, decay_steps) / decay_steps
@@ -89,8 +95,8 @@ def warmup(schedule: float | Schedule, warmup_steps: int, init_value: float = 0.
         >>> [schedule(step) for step in range(6)]
         [0.0, 0.25, 0.5, 0.75, 1.0, 1.0]
     """
-    if warmup_steps < 0:
-        raise ValueError(f"warmup_steps must be non-negative, got {warmup_steps}")
+    warmup_steps = _check_steps("warmup", "warmup_steps", warmup_steps, 0)
+    init_value = check_real("warmup", "init_value", init_value)
     after = as_schedule(schedule)
     peak = after(0)
 
@@ -102,8 +108,20 @@ def warmup(schedule: float | Schedule, warmup_steps: int, init_value: float = 0.
     return warm
 
 
+def _check_steps(rule: str, name: str, value: int, least: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < least:
+        wanted = "a positive int" if least == 1 else f"an int >= {least}"
+        raise ValueError(f"{rule}: {name} must be {wanted}, got {value!r}")
+    return int(value)
+
+
 def as_schedule(value: float | Schedule) -> Schedule:
-    """``value`` itself if it is a schedule, else the constant schedule of ``value``."""
+    """``value`` itself if it is a schedule, else the constant schedule of ``value``.
+
+    Raises:
+        TypeError: ``value`` is neither a number nor a function.
+        ValueError: ``value`` is a number that is not finite.
+    """
     if callable(value):
         return value
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
