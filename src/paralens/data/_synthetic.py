@@ -103,7 +103,11 @@ def two_moons(n: int, key: Key = 0, noise: float = 0.1) -> Data:
 
 
 def batches(
-    data: tuple[Any, ...], batch_size: int, key: Key | None = 0, drop_last: bool = False
+    data: tuple[Any, ...],
+    batch_size: int,
+    key: Key | None = 0,
+    drop_last: bool = False,
+    start: int = 0,
 ) -> Iterator[tuple[Any, ...]]:
     """The examples of ``data`` in batches, in an order shuffled by ``key``.
 
@@ -113,13 +117,16 @@ def batches(
         key: a seed or generator for the shuffle; ``None`` keeps the order. Passing the
             same generator each epoch gives a new order each epoch.
         drop_last: leave out a last, smaller batch.
+        start: how many batches to leave out at the beginning (to continue an epoch
+            where it stopped); the order is shuffled as without it, so the batches are
+            the last ones of the full epoch.
 
     Yields:
         Tuples like ``data`` holding ``batch_size`` examples.
 
     Raises:
-        ValueError: the arrays have different numbers of examples, or ``batch_size`` is not
-            positive.
+        ValueError: the arrays have different numbers of examples, ``batch_size`` is not
+            positive, or ``start`` is negative.
 
     Examples:
         >>> import numpy as np
@@ -128,6 +135,9 @@ def batches(
         [[0, 1], [2, 3], [4]]
         >>> sorted(np.concatenate([b[1] for b in batches((x, y), 2, key=0)]).tolist())
         [0, 1, 2, 3, 4]
+        >>> [b[1].tolist() for b in batches((x, y), 2, key=0, start=1)] == [
+        ...     b[1].tolist() for b in batches((x, y), 2, key=0)][1:]
+        True
     """
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size <= 0:
         raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
@@ -137,12 +147,14 @@ def batches(
             f"batches needs arrays with the same number of examples (first axis), got "
             f"lengths {sizes}"
         )
+    if isinstance(start, bool) or not isinstance(start, int) or start < 0:
+        raise ValueError(f"start must be a number of batches >= 0, got {start!r}")
     n = sizes[0]
     order = None if key is None else as_generator(key).permutation(n)
     stop = n - n % batch_size if drop_last else n
-    for start in range(0, stop, batch_size):
+    for first in range(start * batch_size, stop, batch_size):
         if order is None:
-            yield tuple(a[start : start + batch_size] for a in data)
+            yield tuple(a[first : first + batch_size] for a in data)
         else:
-            index = order[start : start + batch_size]
+            index = order[first : first + batch_size]
             yield tuple(a[index] for a in data)

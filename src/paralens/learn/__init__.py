@@ -13,7 +13,16 @@ Examples:
 """
 
 from paralens.learn._adversarial import adversarial, discriminator_error, train_adversarial
+from paralens.learn._callbacks import (
+    Callback,
+    EarlyStopping,
+    History,
+    Metrics,
+    StopTraining,
+    early_stopping,
+)
 from paralens.learn._checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from paralens.learn._fit import fit
 from paralens.learn._learner import (
     Error,
     Learner,
@@ -30,16 +39,19 @@ from paralens.learn._losses import (
     squared_error,
 )
 from paralens.learn._meta import HypergradientState, hypergradient, step_size_gradient
-from paralens.learn._train import Callback, Metrics, Step, evaluate, fit, make_step
+from paralens.learn._train import Step, evaluate, make_step
 
 __all__ = [
     "Callback",
     "CheckpointError",
+    "EarlyStopping",
     "Error",
+    "History",
     "HypergradientState",
     "Learner",
     "Metrics",
     "Step",
+    "StopTraining",
     "Trainable",
     "accuracy",
     "adversarial",
@@ -47,6 +59,7 @@ __all__ = [
     "binary_cross_entropy_error",
     "cross_entropy",
     "discriminator_error",
+    "early_stopping",
     "evaluate",
     "fit",
     "gradient_learner",
