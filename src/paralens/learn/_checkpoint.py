@@ -179,7 +179,6 @@ def check_output_path(path: str | os.PathLike[str], what: str = "checkpoint") ->
     except OSError as err:
         reason = err.strerror or type(err).__name__
         raise type(err)(
-            err.errno,
             f"cannot write the {what} {path}: {reason} in {path.parent}; choose a path in a "
             f"directory you can write to",
         ) from None
@@ -313,7 +312,7 @@ def _dict_key(key: str) -> Any:
 def _like(path: Path, part: str, tree: Tree, like: Any, contents: dict[str, np.ndarray]) -> Any:
     difference = _first_difference(tree, describe(like))
     if difference is not None:
-        what = "the value" if part == "" else f"the {part.replace('_', ' ')}"
+        what = f"the {_label(part)}"
         raise CheckpointError(
             f"{path} holds {what} of another structure than the one to load into: "
             f"{difference}. Load it into a value shaped like the one saved (same model, "
@@ -328,6 +327,10 @@ def _like(path: Path, part: str, tree: Tree, like: Any, contents: dict[str, np.n
     return treedef.unflatten(stored)
 
 
+def _label(part: str) -> str:
+    return {"": "value", "opt_state": "optimiser state"}.get(part, part)
+
+
 def read_parts(
     path: str | os.PathLike[str], likes: dict[str, Any]
 ) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -338,9 +341,10 @@ def read_parts(
     out = {}
     for part, like in likes.items():
         if part not in header["parts"]:
+            held = ", ".join(_label(name) for name in header["parts"])
             raise CheckpointError(
-                f"{path} holds no {part.replace('_', ' ')}; it holds {sorted(header['parts'])} "
-                f"(a file written by save_checkpoint, not by fit?)"
+                f"{path} holds no {_label(part)}, only: {held} (a file written by "
+                f"save_checkpoint, not by fit?)"
             )
         tree = header["parts"][part]
         out[part] = (

@@ -289,7 +289,7 @@ class _Loop:
             )
         else:
             cause = "the parameters and the batch are finite: the step size may be too large"
-        return f"fit: the loss of {where} is {value}{self.kept()}: {cause}"
+        return f"fit: the loss of {where} is {value}: {cause}{self.kept()}"
 
     # --- the run --------------------------------------------------------------------------
 
