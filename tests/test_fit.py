@@ -120,6 +120,7 @@ def test_resume_exactly_with_a_list_of_batches(tmp_path):
     path = tmp_path / "run.npz"
     fit(*args, epochs=2, checkpoint=path, step_callbacks=[interrupt_at(9)], verbose=False)
     resumed, history = fit(*args, epochs=2, checkpoint=path, resume=True, verbose=False)
+    assert history.finished
     assert_identical(resumed, straight)
 
 
@@ -128,12 +129,26 @@ def test_resume_refuses_other_data_or_batch_size(tmp_path):
     path = tmp_path / "run.npz"
     train(opt, path, step_callbacks=[interrupt_at(3)])
     with pytest.raises(CheckpointError, match="batch_size 16, this one has 8"):
-        fit(classifier(), softmax_cross_entropy, opt, MOONS, batch_size=8, checkpoint=path,
-            resume=True)  # fmt: skip
+        fit(
+            classifier(),
+            softmax_cross_entropy,
+            opt,
+            MOONS,
+            batch_size=8,
+            checkpoint=path,
+            resume=True,
+        )
     with pytest.raises(CheckpointError, match="examples_per_epoch 100, this one has 50"):
         small = (MOONS[0][:50], MOONS[1][:50])
-        fit(classifier(), softmax_cross_entropy, opt, small, batch_size=16, checkpoint=path,
-            resume=True)  # fmt: skip
+        fit(
+            classifier(),
+            softmax_cross_entropy,
+            opt,
+            small,
+            batch_size=16,
+            checkpoint=path,
+            resume=True,
+        )
     with pytest.raises(CheckpointError, match="another structure"):
         other = nn.tanh_layer(2, 9) >> nn.linear(9, 2)
         fit(other, softmax_cross_entropy, opt, MOONS, batch_size=16, checkpoint=path, resume=True)
@@ -199,22 +214,30 @@ def test_an_existing_checkpoint_is_never_replaced_unless_asked(tmp_path):
 
 def diverging_run(path, lr, epochs, **kwargs):
     x = np.random.default_rng(0).standard_normal((64, 2)) * 30.0
-    return fit(nn.linear(2, 1), squared_error, optim.sgd(lr), (x, x[:, :1] * 2.0), epochs=epochs,
-               batch_size=8, checkpoint=path, verbose=False, **kwargs)  # fmt: skip
+    return fit(
+        nn.linear(2, 1),
+        squared_error,
+        optim.sgd(lr),
+        (x, x[:, :1] * 2.0),
+        epochs=epochs,
+        batch_size=8,
+        checkpoint=path,
+        verbose=False,
+        **kwargs,
+    )
 
 
 def test_parameters_that_turn_non_finite_stop_training_and_keep_the_good_checkpoint(tmp_path):
     path = tmp_path / "run.npz"
     diverging_run(path, 1e-4, epochs=2)
     good = path.read_bytes()
-    with pytest.raises(
-        FloatingPointError, match=r"the loss of batch \d+ of epoch 3 is (inf|nan)"
-    ) as err:
-        with np.errstate(over="ignore", invalid="ignore"):  # NumPy's warnings, as errors here
-            diverging_run(path, 1e150, epochs=4, resume=True)
+    message = r"the loss of batch \d+ of epoch 3 is (inf|nan)"
+    # NumPy's overflow warnings are errors in the test suite: silence them here.
+    with pytest.raises(FloatingPointError, match=message) as err, np.errstate(all="ignore"):
+        diverging_run(path, 1e150, epochs=4, resume=True)
     assert "keeps the last good state, the end of epoch 2" in str(err.value)
     assert path.read_bytes() == good
-    params, info = load_checkpoint(path)
+    params, _ = load_checkpoint(path)
     assert all(np.isfinite(leaf).all() for leaf in tree_leaves(params))
 
 
@@ -242,8 +265,14 @@ def test_parameters_of_another_model_are_refused_before_training():
     model = nn.mlp([4, 8, 6, 3])
     x, y = np.zeros((10, 4)), np.zeros(10, dtype=int)
     with pytest.raises(ValueError, match=r"params"):
-        fit(model, softmax_cross_entropy, optim.sgd(0.1), (x, y), params=nn.mlp([4, 8, 3]).init(0),
-            step_callbacks=[never_called])  # fmt: skip
+        fit(
+            model,
+            softmax_cross_entropy,
+            optim.sgd(0.1),
+            (x, y),
+            params=nn.mlp([4, 8, 3]).init(0),
+            step_callbacks=[never_called],
+        )
 
 
 KILLED_DURING_A_SAVE = textwrap.dedent(
@@ -288,9 +317,10 @@ def test_kill_9_during_a_save_keeps_the_good_checkpoint(tmp_path):
     stale = list(tmp_path.glob(".run.npz.*.tmp"))
     assert len(stale) == 1 and stale[0].stat().st_size > 0
     opt = optim.adam(0.02)
-    parts, at = saved_state(path, opt)  # the good checkpoint: the end of epoch 1
+    _, at = saved_state(path, opt)  # the good checkpoint: the end of epoch 1
     assert (at["epoch"], at["step"], len(at["history"])) == (2, 0, 1)
     resumed, history = train(opt, path, resume=True)  # fit removes the dead save's file
+    assert history.finished
     assert not list(tmp_path.glob(".run.npz.*.tmp"))
     straight, _ = train(opt, tmp_path / "straight.npz")
     assert_identical(resumed, straight)
@@ -306,7 +336,7 @@ def test_stop_training_from_a_step_callback_saves_the_position(tmp_path):
 
     path = tmp_path / "run.npz"
     opt = optim.adam(0.02)
-    params, history = train(opt, path, step_callbacks=[stop_at_ten])
+    _, history = train(opt, path, step_callbacks=[stop_at_ten])
     assert history.stopped == "enough" and not history.interrupted and not history.finished
     assert (history.epoch, history.step, len(history)) == (2, 3, 1)
     resumed, _ = train(opt, path, resume=True)
@@ -337,5 +367,11 @@ def test_early_stopping_errors():
     stop = early_stopping("eval_accuracy")
     assert stop.mode == "max"
     with pytest.raises(KeyError, match="needs eval_data"):
-        fit(classifier(), softmax_cross_entropy, optim.sgd(0.1), MOONS, callbacks=[stop],
-            verbose=False)  # fmt: skip
+        fit(
+            classifier(),
+            softmax_cross_entropy,
+            optim.sgd(0.1),
+            MOONS,
+            callbacks=[stop],
+            verbose=False,
+        )

@@ -514,3 +514,97 @@ def test_fit_loop_runs_in_the_test_suite_without_stdout(capsys):
     x, y = moons(32)
     fit(classifier(), softmax_cross_entropy, optim.sgd(0.1), (x, y), epochs=1)
     assert capsys.readouterr().out == ""
+
+
+def test_losses_and_accuracy_refuse_what_has_no_value():
+    empty = np.zeros((0, 3))
+    for loss in (squared_error, binary_cross_entropy):
+        with pytest.raises(ValueError, match="holds no examples"):
+            loss(empty, empty)
+    for loss in (cross_entropy, softmax_cross_entropy):
+        with pytest.raises(ValueError, match=r"prediction of shape \(0, 3\) holds no examples"):
+            loss(empty, np.zeros(0, dtype=int))
+    with pytest.raises(ValueError, match="holds no examples"):
+        accuracy(empty, np.zeros(0, dtype=int))
+    nan = np.full((4, 2), np.nan)
+    with pytest.raises(
+        ValueError, match=r"accuracy: the prediction is not finite \(prediction\[0, 0\] is nan\)"
+    ):
+        accuracy(nan, np.array([0, 1, 0, 1]))
+    with pytest.raises(ValueError, match="not finite"):
+        accuracy(np.array([0.9, np.inf]), np.array([1.0, 0.0]))
+
+
+def test_checkpoint_keys_are_paths_and_load_without_like(tmp_path):
+    params = (nn.linear(2, 3) >> nn.linear(3, 1)).init(0)
+    value = {"model": params, "steps": 3, "scale": np.float32(2.0), "tag": (None, [1.5, True])}
+    path = save_checkpoint(tmp_path / "p.npz", value)
+    with np.load(path) as npz:
+        keys = set(npz.files)
+        np.testing.assert_array_equal(npz["['model'][0].w"], params[0].w)
+    assert keys == {
+        "['model'][0].w",
+        "['model'][0].b",
+        "['model'][1].w",
+        "['model'][1].b",
+        "['steps']",
+        "['scale']",
+        "['tag'][1][0]",
+        "['tag'][1][1]",
+        "__header__",
+    }
+    plain, _ = load_checkpoint(path)
+    assert set(plain) == {"model", "steps", "scale", "tag"}
+    assert isinstance(plain["model"], list) and set(plain["model"][0]) == {"w", "b"}
+    np.testing.assert_array_equal(plain["model"][1]["w"], params[1].w)
+    assert plain["steps"] == 3 and type(plain["steps"]) is int
+    assert plain["scale"] == np.float32(2.0) and type(plain["scale"]) is np.float32
+    assert plain["tag"] == [None, [1.5, True]]
+    saved_with_int_keys = save_checkpoint(tmp_path / "k.npz", {1: np.zeros(2), "a": 0.5})
+    assert load_checkpoint(saved_with_int_keys)[0].keys() == {1, "a"}
+
+
+def test_load_checkpoint_checks_every_leaf_type_dtype_and_shape(tmp_path):
+    path = save_checkpoint(tmp_path / "p.npz", {"w": np.zeros((2, 3)), "b": 1.0, "n": 2})
+    good = {"w": np.ones((2, 3)), "b": 0.0, "n": 0}
+    assert load_checkpoint(path, good)[0]["n"] == 2
+    wrong = [
+        (
+            {"w": np.ones((2, 3), np.float32), "b": 0.0, "n": 0},
+            r"\['w'\] it has array <f8 \[2, 3\] where array <f4",
+        ),
+        ({"w": np.ones(6), "b": 0.0, "n": 0}, r"where array <f8 \[6\] is expected"),
+        (
+            {"w": np.ones((2, 3)), "b": np.float64(0.0), "n": 0},
+            r"\['b'\] it has float where scalar <f8",
+        ),
+        ({"w": np.ones((2, 3)), "b": 0.0, "n": 0.0}, r"\['n'\] it has int where float"),
+        ({"w": np.ones((2, 3)), "b": 0.0, "n": True}, r"\['n'\] it has int where bool"),
+    ]
+    for like, message in wrong:
+        with pytest.raises(CheckpointError, match=message):
+            load_checkpoint(path, like)
+
+
+def test_a_damaged_checkpoint_is_refused(tmp_path):
+    import json
+    import zipfile
+
+    path = save_checkpoint(tmp_path / "p.npz", {"w": np.zeros((2, 3))})
+    with np.load(path) as npz:
+        header = str(npz["__header__"])
+    edited = tmp_path / "edited.npz"
+    np.savez(edited, **{"['w']": np.zeros((3, 2)), "__header__": np.array(header)})
+    with pytest.raises(CheckpointError, match=r"holds <f8 of shape \(3, 2\).*a damaged or edited"):
+        load_checkpoint(edited, {"w": np.zeros((2, 3))})
+    with pytest.raises(CheckpointError, match="a damaged or edited"):
+        load_checkpoint(edited)
+    missing = tmp_path / "missing.npz"
+    np.savez(missing, __header__=np.array(header))
+    with pytest.raises(CheckpointError, match=r"the array \"\['w'\]\" is missing"):
+        load_checkpoint(missing)
+    other = tmp_path / "other.npz"
+    np.savez(other, __header__=np.array(json.dumps({"format": "something-else"})))
+    with pytest.raises(CheckpointError, match="unknown checkpoint format 'something-else'"):
+        load_checkpoint(other)
+    assert zipfile.is_zipfile(path)

@@ -30,16 +30,29 @@ __all__ = [
 _TINY = 1e-12
 
 
-def _examples(prediction: Any) -> int:
+def _none(name: str, shape: tuple[int, ...]) -> ValueError:
+    return ValueError(
+        f"{name}: the prediction of shape {shape} holds no examples; a mean over none is "
+        f"not a number, so pass at least one example"
+    )
+
+
+def _examples(name: str, prediction: Any) -> int:
     shape = pnp.shape(prediction)
-    return int(shape[0]) if shape else 1
+    n = int(shape[0]) if shape else 1
+    if n == 0:
+        raise _none(name, shape)
+    return n
 
 
-def _rows(prediction: Any) -> int:
+def _rows(name: str, prediction: Any) -> int:
     """The examples of a classifier's output: its last axis holds the classes, so a
     vector of class scores is one example."""
     shape = pnp.shape(prediction)
-    return int(shape[0]) if len(shape) > 1 else 1
+    n = int(shape[0]) if len(shape) > 1 else 1
+    if n == 0:
+        raise _none(name, shape)
+    return n
 
 
 def _check_same_shape(name: str, prediction: Any, target: Any) -> None:
@@ -108,7 +121,7 @@ def squared_error(prediction: Any, target: Any) -> Any:
     """
     _check_same_shape("squared_error", prediction, target)
     difference = prediction - target
-    return pnp.sum(difference * difference) / _examples(prediction)
+    return pnp.sum(difference * difference) / _examples("squared_error", prediction)
 
 
 def cross_entropy(probabilities: Any, target: Any) -> Any:
@@ -126,7 +139,7 @@ def cross_entropy(probabilities: Any, target: Any) -> Any:
     """
     rows = _as_one_hot("cross_entropy", probabilities, target)
     log_p = pnp.log(pnp.clip(probabilities, _TINY, 1.0))
-    return _cross_entropy_of_rows(log_p, rows, _rows(probabilities))
+    return _cross_entropy_of_rows(log_p, rows, _rows("cross_entropy", probabilities))
 
 
 def softmax_cross_entropy(logits: Any, target: Any) -> Any:
@@ -145,7 +158,8 @@ def softmax_cross_entropy(logits: Any, target: Any) -> Any:
         0.0
     """
     rows = _as_one_hot("softmax_cross_entropy", logits, target)
-    return _cross_entropy_of_rows(pnp.log_softmax(logits, -1), rows, _rows(logits))
+    n = _rows("softmax_cross_entropy", logits)
+    return _cross_entropy_of_rows(pnp.log_softmax(logits, -1), rows, n)
 
 
 def binary_cross_entropy(probabilities: Any, target: Any) -> Any:
@@ -159,7 +173,7 @@ def binary_cross_entropy(probabilities: Any, target: Any) -> Any:
     _check_same_shape("binary_cross_entropy", probabilities, target)
     p = pnp.clip(probabilities, _TINY, 1.0 - _TINY)
     total = pnp.sum(target * pnp.log(p) + (1.0 - target) * pnp.log(1.0 - p))
-    return -total / _examples(probabilities)
+    return -total / _examples("binary_cross_entropy", probabilities)
 
 
 def accuracy(prediction: Any, target: Any) -> float:
@@ -170,6 +184,11 @@ def accuracy(prediction: Any, target: Any) -> float:
     example), means class 1 above 0.5.
     Targets are labels, or rows whose largest entry is the class.
 
+    Raises:
+        ValueError: the shapes do not fit, there are no examples, or the prediction is
+            not finite (a NaN compares as neither above nor below anything, so it has no
+            accuracy: the model's parameters have most likely diverged).
+
     Examples:
         >>> import numpy as np
         >>> accuracy(np.array([[0.1, 0.9], [0.8, 0.2], [0.3, 0.7]]), np.array([1, 0, 0]))
@@ -178,6 +197,15 @@ def accuracy(prediction: Any, target: Any) -> float:
         1.0
     """
     p, t = np.asarray(value_of(prediction)), np.asarray(value_of(target))
+    if p.size == 0:
+        raise _none("accuracy", p.shape)
+    if p.dtype.kind in "fc" and not np.isfinite(p).all():
+        index = tuple(int(i) for i in np.argwhere(~np.isfinite(p))[0])
+        raise ValueError(
+            f"accuracy: the prediction is not finite (prediction[{', '.join(map(str, index))}] "
+            f"is {p[index]}), so it classifies nothing; the model's parameters have most "
+            f"likely diverged"
+        )
     if t.shape == p.shape and (p.ndim < 2 or p.shape[-1] == 1):
         predicted, t = (p > 0.5).astype(np.int64), (t > 0.5).astype(np.int64)
     elif t.shape == p.shape:
