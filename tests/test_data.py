@@ -109,11 +109,43 @@ def test_load_mnist_corrupt_or_missing(tmp_path):
         data.load_mnist(path=tmp_path)
 
 
-def test_mismatched_images_and_labels(tmp_path):
-    (tmp_path / "t10k-images-idx3-ubyte").write_bytes(idx_bytes(np.zeros((3, 28, 28), np.uint8)))
-    (tmp_path / "t10k-labels-idx1-ubyte").write_bytes(idx_bytes(np.zeros(4, np.uint8)))
+def test_mismatched_images_and_labels(tmp_path, monkeypatch):
+    files = {
+        "t10k-images-idx3-ubyte": idx_bytes(np.zeros((3, 28, 28), np.uint8)),
+        "t10k-labels-idx1-ubyte": idx_bytes(np.zeros(4, np.uint8)),
+    }
+    for name, content in files.items():
+        (tmp_path / name).write_bytes(content)
+        monkeypatch.setitem(_mnist.MNIST_RAW_SHA256, name, hashlib.sha256(content).hexdigest())
     with pytest.raises(data.IdxError, match="do not match"):
         data.load_mnist(path=tmp_path)
+
+
+def test_uncompressed_and_recompressed_files_are_checked_too(tmp_path):
+    for name in (IMAGES, LABELS):
+        raw = gzip.decompress((BUNDLED / name).read_bytes())
+        (tmp_path / name.removesuffix(".gz")).write_bytes(raw)
+    (x, _), _ = data.load_mnist(path=tmp_path)  # the originals, uncompressed: accepted
+    labels = tmp_path / LABELS.removesuffix(".gz")
+    damaged = bytearray(labels.read_bytes())
+    damaged[100] = (damaged[100] + 1) % 10  # still a valid IDX file, one label changed
+    labels.write_bytes(bytes(damaged))
+    with pytest.raises(data.IdxError, match=r"t10k-labels-idx1-ubyte: SHA-256 \w+ differs"):
+        data.load_mnist(path=tmp_path)
+    labels.unlink()
+    raw = gzip.decompress((BUNDLED / LABELS).read_bytes())
+    (tmp_path / LABELS).write_bytes(gzip.compress(raw, compresslevel=1))  # other bytes, same data
+    (x2, _), _ = data.load_mnist(path=tmp_path)
+    np.testing.assert_array_equal(x, x2)
+    (tmp_path / LABELS).write_bytes(gzip.compress(bytes(damaged)))
+    with pytest.raises(data.IdxError, match="neither its MD5 nor the SHA-256 of what it holds"):
+        data.load_mnist(path=tmp_path)
+
+
+def test_the_raw_checksums_are_those_of_the_bundled_originals():
+    for name in (IMAGES, LABELS):
+        raw = gzip.decompress((BUNDLED / name).read_bytes())
+        assert hashlib.sha256(raw).hexdigest() == data.MNIST_RAW_SHA256[name.removesuffix(".gz")]
 
 
 def test_cache_dir(monkeypatch, tmp_path):

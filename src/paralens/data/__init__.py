@@ -17,6 +17,7 @@ from paralens.data._idx import IdxError, parse_idx, read_idx
 from paralens.data._mnist import (
     MIRRORS,
     MNIST_FILES,
+    MNIST_RAW_SHA256,
     bundled_mnist_dir,
     load_mnist,
     mnist_cache_dir,
@@ -34,6 +35,7 @@ from paralens.data._synthetic import (
 __all__ = [
     "MIRRORS",
     "MNIST_FILES",
+    "MNIST_RAW_SHA256",
     "IdxError",
     "Key",
     "as_generator",

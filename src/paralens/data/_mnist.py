@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import os
 import sys
 import tempfile
 import urllib.error
 import urllib.request
+import zlib
 from pathlib import Path
 
 import numpy as np
 
-from paralens.data._idx import IdxError, read_idx
+from paralens.data._idx import IdxError, parse_idx
 
-__all__ = ["MIRRORS", "MNIST_FILES", "bundled_mnist_dir", "load_mnist", "mnist_cache_dir"]
+__all__ = [
+    "MIRRORS",
+    "MNIST_FILES",
+    "MNIST_RAW_SHA256",
+    "bundled_mnist_dir",
+    "load_mnist",
+    "mnist_cache_dir",
+]
 
 Split = tuple[np.ndarray, np.ndarray]
 
@@ -24,6 +33,14 @@ MNIST_FILES = {
     "train-labels-idx1-ubyte.gz": "d53e105ee54ea40749a09fcbcd1e9432",
     "t10k-images-idx3-ubyte.gz": "9fb629c4189551a2d022fa330f9573f3",
     "t10k-labels-idx1-ubyte.gz": "ec29112dd5afa0611ce80d1b7f02629c",
+}
+# Uncompressed file name -> SHA-256 of its contents, for files given uncompressed or
+# compressed anew (whose gzip bytes, and so MD5, differ from the originals').
+MNIST_RAW_SHA256 = {
+    "train-images-idx3-ubyte": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+    "train-labels-idx1-ubyte": "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+    "t10k-images-idx3-ubyte": "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+    "t10k-labels-idx1-ubyte": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
 }
 MIRRORS = (
     "https://ossci-datasets.s3.amazonaws.com/mnist/",
@@ -107,29 +124,55 @@ def _download(name: str, directory: Path) -> Path:
     )
 
 
-def _checked_file(directory: Path, name: str) -> Path:
-    """The path of ``name`` in ``directory``, checked against its MD5 when gzip-compressed."""
-    gz = directory / name
+def _decompress(path: Path, content: bytes) -> bytes:
+    try:
+        return gzip.decompress(content)
+    except (OSError, EOFError, zlib.error) as err:
+        raise IdxError(
+            f"{path}: corrupt or truncated gzip data ({err}), and its MD5 "
+            f"{hashlib.md5(content, usedforsecurity=False).hexdigest()} is not the original's. "
+            f"Delete it and download it again."
+        ) from err
+
+
+def _read_checked(directory: Path, name: str) -> np.ndarray:
+    """The array in ``name`` (or its uncompressed twin) in ``directory``, checked first.
+
+    A gzip file passes when its MD5 is the original's, or when what it decompresses to
+    has the original's SHA-256 (a file compressed anew); an uncompressed file passes on
+    its SHA-256.
+    """
+    gz, raw_name = directory / name, name.removesuffix(".gz")
+    raw_path = directory / raw_name
     if gz.is_file():
-        digest = _md5(gz)
-        if digest != MNIST_FILES[name]:
-            raise IdxError(
-                f"{gz}: MD5 {digest} differs from the original's {MNIST_FILES[name]}; the file "
-                f"is corrupt or truncated. Delete it and download it again."
-            )
-        return gz
-    raw = directory / name.removesuffix(".gz")
-    if raw.is_file():
-        return raw
-    raise FileNotFoundError(
-        f"MNIST file not found: looked for {gz} (or the uncompressed {raw.name}). "
-        f"Pass the directory holding the MNIST files as load_mnist(path=...)."
-    )
+        path, content = gz, gz.read_bytes()
+        if hashlib.md5(content, usedforsecurity=False).hexdigest() == MNIST_FILES[name]:
+            return parse_idx(gzip.decompress(content), str(gz))
+        content = _decompress(gz, content)
+    elif raw_path.is_file():
+        path, content = raw_path, raw_path.read_bytes()
+    else:
+        raise FileNotFoundError(
+            f"MNIST file not found: looked for {gz} (or the uncompressed {raw_name}). "
+            f"Pass the directory holding the MNIST files as load_mnist(path=...)."
+        )
+    digest = hashlib.sha256(content).hexdigest()
+    if digest != MNIST_RAW_SHA256[raw_name]:
+        found = (
+            f"neither its MD5 nor the SHA-256 of what it holds ({digest}) is the original's"
+            if path == gz
+            else f"SHA-256 {digest} differs from the original's {MNIST_RAW_SHA256[raw_name]}"
+        )
+        raise IdxError(
+            f"{path}: {found}; the file is corrupt, truncated or from another data set. "
+            f"Delete it and download it again."
+        )
+    return parse_idx(content, str(path))
 
 
 def _load_pair(directory: Path, prefix: str) -> Split:
-    images = read_idx(_checked_file(directory, f"{prefix}-images-idx3-ubyte.gz"))
-    labels = read_idx(_checked_file(directory, f"{prefix}-labels-idx1-ubyte.gz"))
+    images = _read_checked(directory, f"{prefix}-images-idx3-ubyte.gz")
+    labels = _read_checked(directory, f"{prefix}-labels-idx1-ubyte.gz")
     if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
         raise IdxError(
             f"{directory}: {prefix} images of shape {images.shape} do not match labels of "
@@ -146,13 +189,16 @@ def load_mnist(
     """The MNIST digits as ``((train_images, train_labels), (test_images, test_labels))``.
 
     Images are float64 arrays of shape ``(n, 784)`` with values in [0, 1]; labels are int64
-    arrays of digits 0-9.
+    arrays of digits 0-9. Every file is checked before it is used, compressed or not:
+    a gzip file against the MD5 of the original (``MNIST_FILES``), or what it holds
+    against the SHA-256 of the original's contents (``MNIST_RAW_SHA256``), as is an
+    uncompressed file.
 
     Args:
         path: a directory holding the IDX files (gzip-compressed or not). By default the
             bundled files, or with ``full=True`` the cache directory (``mnist_cache_dir()``).
         full: the full set, 60,000 training and 10,000 test digits, downloaded from the
-            standard mirrors when not in the cache, and checked against their MD5 sums.
+            standard mirrors when not in the cache.
             Without it: the 10,000 original test digits, split into the first 8,000 for
             training and the last 2,000 for testing (bundled: works offline).
 
@@ -160,7 +206,7 @@ def load_mnist(
         FileNotFoundError: a file is missing from ``path`` (the message names it).
         ConnectionError: ``full=True`` and a file could not be downloaded (the message says
             how to pass the files with ``path=``).
-        IdxError: a file is corrupt or truncated (a ``ValueError``).
+        IdxError: a file is corrupt, truncated, or not the original (a ``ValueError``).
 
     Examples:
         >>> (x, y), (x_test, y_test) = load_mnist()
