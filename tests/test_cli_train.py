@@ -2,6 +2,7 @@
 
 import re
 import shutil
+import signal
 import subprocess
 import sys
 
@@ -10,7 +11,8 @@ import pytest
 
 from paralens import data
 from paralens._cli import main
-from paralens.learn import load_checkpoint
+from paralens.learn import fit, load_checkpoint
+from paralens.tree import tree_leaves
 
 LAST_LINE = re.compile(r"^test accuracy: (0\.\d{4}|1\.0000)$")
 
@@ -43,18 +45,17 @@ def test_mnist_options(capsys, tmp_path):
     code, out, _ = run(capsys, *argv, "--epochs", "2", "--save", str(save), "--resume")
     assert code == 0
     assert "epoch 2/2" in out and "epoch 1/2" not in out
-    (_, info) = load_checkpoint(save, _like_mnist_20())
-    assert [h["epoch"] for h in info["history"]] == [1, 2]
+    assert f"resuming from {save} after epoch 1 (1 epochs done)" in out
+    (params, info) = load_checkpoint(save, _like_mnist_20())
+    assert params[1].w.shape == (20, 10)
+    assert [h["epoch"] for h in info["fit"]["history"]] == [1, 2]
 
 
 def _like_mnist_20():
-    """Parameters and Adam state shaped like the 784-20-10 network's."""
-    from paralens import nn, optim
+    """Parameters shaped like the 784-20-10 network's."""
+    from paralens import nn
 
-    model = nn.logistic_layer(784, 20) >> nn.linear(20, 10)
-    params = model.init(0)
-    schedule = optim.cosine_decay(0.01, 10)
-    return params, optim.adam(schedule).init(params)
+    return (nn.logistic_layer(784, 20) >> nn.linear(20, 10)).init(0)
 
 
 def test_mnist_from_a_data_dir_and_missing_files(capsys, tmp_path):
@@ -138,3 +139,176 @@ def test_python_dash_m(tmp_path):
     )
     assert LAST_LINE.match(result.stdout.strip().splitlines()[-1])
     assert result.stderr == ""  # no progress bar off a terminal
+
+
+# --- the loop people expect ---------------------------------------------------------------
+
+# 100 steps an epoch, 40 epochs: about a second of training after the second epoch's line,
+# for SIGINT to land in.
+SMALL = ["mnist", "--limit", "1000", "--hidden", "16", "--batch-size", "10", "--epochs", "40"]
+
+
+def saved_run(path):
+    """Parameters, optimiser state and position of a checkpoint written by the CLI."""
+    from paralens import nn, optim
+    from paralens.learn._checkpoint import read_parts
+
+    params = (nn.logistic_layer(784, 16) >> nn.linear(16, 10)).init(0)
+    state = optim.sgd(optim.cosine_decay(0.2, 4000), momentum=0.9).init(params)
+    parts, info = read_parts(path, {"": params, "opt_state": state})
+    return parts, info["fit"]
+
+
+def test_ctrl_c_exits_130_and_resume_ends_where_the_uninterrupted_run_ends(capsys, tmp_path):
+    straight = tmp_path / "straight.npz"
+    code, out, _ = run(capsys, *SMALL, "--save", str(straight))
+    assert code == 0
+    final = LAST_LINE.match(out.strip().splitlines()[-1])
+    path = tmp_path / "run.npz"
+    command = [sys.executable, "-m", "paralens", "train", *SMALL, "--save", str(path)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lines = []
+    while not any(line.startswith("epoch  2/40") for line in lines):
+        line = process.stdout.readline()
+        assert line, f"the run ended before its second epoch: {lines}"
+        lines.append(line)
+    process.send_signal(signal.SIGINT)  # inside the third epoch, or in its evaluation
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 130, err
+    assert "test accuracy:" not in out
+    message = err.strip().splitlines()[-1]
+    assert message.startswith("paralens train mnist: interrupted ")
+    assert f"the checkpoint {path} holds that point: add --resume to continue it" in message
+    code, out, _ = run(capsys, *SMALL, "--save", str(path), "--resume")
+    assert code == 0
+    assert re.search(
+        rf"resuming from {re.escape(str(path))} (at step \d+ of epoch|after epoch)", out
+    )
+    assert LAST_LINE.match(out.strip().splitlines()[-1]).group(1) == final.group(1)
+    (mine, at), (theirs, straight_at) = saved_run(path), saved_run(straight)
+    for a, b in zip(tree_leaves(mine), tree_leaves(theirs), strict=True):
+        assert np.array_equal(a, b)
+    assert [h["loss"] for h in at["history"]] == [h["loss"] for h in straight_at["history"]]
+
+
+def test_ctrl_c_without_a_checkpoint_says_nothing_was_kept(capsys, monkeypatch):
+    from paralens._cli import _train
+
+    def interrupted_fit(*args, **kwargs):
+        kwargs["step_callbacks"] = [lambda record, params: _raise(KeyboardInterrupt)]
+        return fit(*args, **kwargs)
+
+    monkeypatch.setattr(_train, "fit", interrupted_fit)
+    code, out, err = run(capsys, "linreg", "--epochs", "3")
+    assert code == 130 and "test mse" not in out
+    assert "interrupted at step 1 of epoch 1; nothing was saved (--save PATH" in err
+
+
+def _raise(error):
+    raise error
+
+
+def test_every_output_path_is_checked_before_training(capsys, tmp_path):
+    existing = tmp_path / "old.npz"
+    existing.write_bytes(b"a checkpoint worth keeping")
+    cases = [
+        (["--save", str(tmp_path)], "is a directory; give a file inside it"),
+        (["--save", str(existing)], "exists already; add --resume to continue it"),
+        (["--plot", str(tmp_path)], "the plot path"),
+        (["--save", str(existing / "x.npz")], "cannot write the checkpoint"),
+    ]
+    for options, message in cases:
+        code, out, err = run(capsys, "linreg", *options)
+        assert code == 1 and "epoch " not in out, (options, out)
+        assert err.count("\n") == 1 and message in err, err
+    assert existing.read_bytes() == b"a checkpoint worth keeping"
+    code, _, _ = run(capsys, "linreg", "--save", str(existing), "--overwrite", "--epochs", "1")
+    assert code == 0 and load_checkpoint(existing)[0].keys() == {"a", "b"}
+
+
+def test_a_read_only_directory_is_one_line_and_exit_1(capsys, tmp_path):
+    from test_fit import unwritable_directory
+
+    code, out, err = run(capsys, "linreg", "--save", str(unwritable_directory(tmp_path) / "a.npz"))
+    assert code == 1 and "epoch " not in out
+    assert err.startswith("paralens train linreg: error: cannot write the checkpoint")
+    assert err.count("\n") == 1
+
+
+def test_plot_without_matplotlib_fails_first_with_the_install_hint(capsys, monkeypatch, tmp_path):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib fails
+    code, out, err = run(capsys, "circle", "--plot", str(tmp_path / "c.png"))
+    assert code == 1 and "epoch " not in out
+    assert "pip install 'paralens[plot]'" in err and "pip install -e '.[plot]'" in err
+
+
+def test_nonsense_options_are_refused(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["train", "mnist", "--momentum", "5"])
+    assert exit_info.value.code == 2
+    assert "expected a number in [0, 1), such as 0.9 (0 for none), got 5" in capsys.readouterr().err
+    for value in ("nan", "inf", "-0.5"):
+        with pytest.raises(SystemExit):
+            main(["train", "mnist", "--lr", value])
+    code, _, err = run(capsys, "linreg", "--save", "x.npz", "--resume", "--overwrite")
+    assert code == 2 and "pass one" in err
+
+
+def test_diverging_training_is_one_line_naming_the_step(capsys):
+    code, out, err = run(capsys, "linreg", "--lr", "1e200", "--schedule", "constant")
+    assert code == 1 and "test mse" not in out
+    assert re.fullmatch(
+        r"paralens train linreg: error: fit: the loss of batch \d+ of epoch 1 is \w+: .*\n", err
+    )
+
+
+def test_version(capsys):
+    import paralens
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out == f"paralens {paralens.__version__}\n"
+
+
+def test_a_closed_pipe_ends_quietly(tmp_path):
+    command = [
+        sys.executable,
+        "-m",
+        "paralens",
+        "train",
+        "mnist",
+        "--limit",
+        "300",
+        "--epochs",
+        "50",
+    ]
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path
+    )
+    first = process.stdout.readline()  # what `| head -1` reads, then it closes the pipe
+    process.stdout.close()
+    _, err = process.communicate(timeout=120)
+    assert first.startswith(b"paralens train mnist: 784-300-100-10")
+    assert process.returncode == 141 and err == b""
+
+
+def test_blas_threads_default_to_one_unless_the_user_says(monkeypatch):
+    from threadpoolctl import threadpool_info
+
+    from paralens._cli._output import THREAD_VARIABLES, blas_threads
+
+    def blas():
+        return {pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"}
+
+    for name in THREAD_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    outside = blas()
+    with blas_threads(None):
+        assert blas() == {1}
+    with blas_threads(2):
+        assert blas() == {2}
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "2")
+    with blas_threads(None):
+        assert blas() == outside
+    assert blas() == outside

@@ -16,7 +16,7 @@ import pytest
 import paralens.numpy as pnp
 from paralens import cat, nn, viz
 from paralens._cli import main
-from paralens._cli_diagram import EXAMPLES
+from paralens._cli._diagram import EXAMPLES
 from paralens._core._trace import PARENTS, PRIM
 from paralens.learn import gradient_learner
 

@@ -43,7 +43,7 @@ class _Progress(NamedTuple):
     examples: int  # its examples already seen
     loss_sum: float  # the sum of its batch losses so far
     seconds: float  # the time spent in it before this call (when resumed)
-    rng: dict[str, Any]  # the shuffling generator's state at its start
+    rng: Mapping[str, Any]  # the shuffling generator's state at its start
 
 
 def _first_non_finite(value: Any, name: str) -> str | None:
@@ -294,34 +294,33 @@ class _Loop:
     # --- the run --------------------------------------------------------------------------
 
     def run(self) -> tuple[Any, History]:
-        outcome: dict[str, Any] = {}
+        interrupted, stopped = False, None
         try:
             while self.progress.epoch <= self.s.epochs:
                 self.run_epoch()
         except KeyboardInterrupt:
-            outcome["interrupted"] = True
+            interrupted = True
         except StopTraining as stop:
-            outcome["stop"] = stop
-        self.save_on_stop(outcome)
+            stopped = stop
+        self.save_on_stop(interrupted or stopped is not None, interrupted)
         p = self.progress
         history = History(p.history)
-        history.interrupted = "interrupted" in outcome
-        stop = outcome.get("stop")
-        history.stopped = stop.reason if stop is not None else None
+        history.interrupted = interrupted
+        history.stopped = stopped.reason if stopped is not None else None
         history.epoch, history.step = p.epoch, p.step
-        params = stop.params if stop is not None and stop.has_params else p.params
+        params = stopped.params if stopped is not None and stopped.has_params else p.params
         return params, history
 
-    def save_on_stop(self, outcome: dict[str, Any]) -> None:
+    def save_on_stop(self, stopped_early: bool, interrupted: bool) -> None:
         p = self.progress
         saved = ""
-        if outcome and p is not self.saved and self.checkpoint is not None:
+        if stopped_early and p is not self.saved and self.checkpoint is not None:
             if _non_finite_leaf(p.params) is None:
                 self.save(p)
                 saved = f"; saved to {self.checkpoint} (resume with resume=True)"
             else:
                 saved = f"; not saved: the parameters are not finite{self.kept()}"
-        if "interrupted" in outcome and self.s.verbose is not False:
+        if interrupted and self.s.verbose is not False:
             print(
                 f"\ntraining interrupted at {_where(p)}{saved}; returning the parameters of "
                 f"the last completed step",

@@ -1,19 +1,16 @@
-"""The ``paralens`` command line."""
+"""``paralens demo``: differentiate a small model whose parameters are a dataclass."""
 
 from __future__ import annotations
 
-import argparse
-import sys
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 import paralens
 import paralens.numpy as pnp
-from paralens._cli_diagram import add_diagram_parser, run_diagram
-from paralens._cli_train import add_train_parser, run_train
 from paralens.testing import check_grads
+
+__all__ = ["Affine", "demo"]
 
 
 @dataclass(frozen=True)
@@ -49,27 +46,3 @@ def demo() -> int:
     check_grads(_demo_loss, (params, x, y), order=2)
     print("\ncheck_grads: forward and reverse mode agree with finite differences, to order 2")
     return 0
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``paralens`` and ``python -m paralens``."""
-    parser = argparse.ArgumentParser(
-        prog="paralens", description="Typed, purely functional differentiable programming."
-    )
-    commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("demo", help="differentiate a small heterogeneous model")
-    add_train_parser(commands)
-    add_diagram_parser(commands)
-    args = parser.parse_args(argv)
-    if args.command == "demo":
-        return demo()
-    if args.command == "train":
-        return run_train(args)
-    if args.command == "diagram":
-        return run_diagram(args)
-    parser.error(f"unknown command {args.command}")
-    return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main())
