@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from itertools import islice
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -26,10 +26,10 @@ from paralens._random import as_generator
 from paralens.data import batches
 from paralens.learn._callbacks import Callback, History, Metrics, StopTraining
 from paralens.learn._checkpoint import CheckpointError, check_output_path, read_parts, write_parts
+from paralens.learn._data_checks import check_array_data, first_non_finite, non_finite_leaf
 from paralens.learn._learner import Trainable
 from paralens.learn._train import Loss, evaluate, make_step
 from paralens.optim import UpdateRule
-from paralens.tree import tree_leaves_with_path
 
 __all__ = ["fit"]
 
@@ -44,51 +44,6 @@ class _Progress(NamedTuple):
     loss_sum: float  # the sum of its batch losses so far
     seconds: float  # the time spent in it before this call (when resumed)
     rng: Mapping[str, Any]  # the shuffling generator's state at its start
-
-
-def _first_non_finite(value: Any, name: str) -> str | None:
-    """``"inputs[3, 1] is nan"`` for the first non-finite entry of a float array, else None."""
-    array = np.asarray(value)
-    if array.dtype.kind not in "fc" or bool(np.isfinite(array).all()):
-        return None
-    index = tuple(int(i) for i in np.argwhere(~np.isfinite(array))[0])
-    return f"{name}[{', '.join(map(str, index))}] is {array[index]}"
-
-
-def _non_finite_leaf(params: Any) -> str | None:
-    for path, leaf in tree_leaves_with_path(params, prefix="params"):
-        found = _first_non_finite(leaf, path)
-        if found is not None:
-            return found
-    return None
-
-
-def _check_array_data(data: Any, name: str) -> int | None:
-    """The number of examples of an ``(inputs, targets)`` pair of arrays, checked; ``None``
-    for an iterable of batches."""
-    if not (isinstance(data, tuple) and len(data) == 2 and all(hasattr(a, "shape") for a in data)):
-        if name == "data" and not isinstance(data, Iterable):
-            raise TypeError(
-                f"fit: data must be a pair (inputs, targets) of arrays or an iterable of "
-                f"batches, got {type(data).__name__}"
-            )
-        return None
-    inputs, targets = data
-    if np.ndim(inputs) == 0 or np.ndim(targets) == 0 or len(inputs) != len(targets):
-        raise ValueError(
-            f"fit: {name}: inputs and targets must have the same number of examples (first "
-            f"axis), got {np.shape(inputs)} and {np.shape(targets)}"
-        )
-    if len(inputs) == 0:
-        raise ValueError(f"fit: {name} has no examples (inputs of shape {np.shape(inputs)})")
-    for part, label in ((inputs, "inputs"), (targets, "targets")):
-        found = _first_non_finite(part, label)
-        if found is not None:
-            raise ValueError(
-                f"fit: {name}: {found}; training on it would give non-finite parameters. "
-                f"Drop or repair those examples first (numpy.isfinite finds them)."
-            )
-    return len(inputs)
 
 
 def _bar(total: int | None, initial: int, epoch: int, epochs: int, enabled: bool | None) -> Any:
@@ -148,7 +103,7 @@ class _Loop:
         self.step_fn = make_step(model, loss, optimiser)
         self.s = settings
         self.checkpoint = settings.checkpoint
-        self.examples = _check_array_data(data, "data")
+        self.examples = check_array_data(data, "data")
         self.started = time.perf_counter()
         self.progress = _Progress(None, None, (), 1, 0, 0, 0.0, 0.0, rng.bit_generator.state)
         self.saved: _Progress | None = None
@@ -243,7 +198,7 @@ class _Loop:
                 f"fit: epoch {p.epoch} got no batches; an iterator of batches is used up "
                 f"after one epoch, so pass a list of batches or the (inputs, targets) arrays"
             )
-        bad = _non_finite_leaf(p.params)
+        bad = non_finite_leaf(p.params)
         if bad is not None:
             raise FloatingPointError(
                 f"fit: the parameters turned non-finite in the last step of epoch {p.epoch} "
@@ -279,10 +234,10 @@ class _Loop:
 
     def non_finite_message(self, p: _Progress, batch: Any, value: float) -> str:
         where = f"batch {p.step + 1} of epoch {p.epoch}"
-        bad_data = _first_non_finite(batch[0], "inputs") or _first_non_finite(batch[1], "targets")
+        bad_data = first_non_finite(batch[0], "inputs") or first_non_finite(batch[1], "targets")
         if bad_data is not None:
             cause = f"the batch holds non-finite data ({bad_data}); drop or repair those examples"
-        elif (bad_params := _non_finite_leaf(p.params)) is not None:
+        elif (bad_params := non_finite_leaf(p.params)) is not None:
             cause = (
                 f"the parameters turned non-finite in the step before ({bad_params}); lower "
                 f"the learning rate or clip the gradients (optim.clip_by_global_norm)"
@@ -315,7 +270,7 @@ class _Loop:
         p = self.progress
         saved = ""
         if stopped_early and p is not self.saved and self.checkpoint is not None:
-            if _non_finite_leaf(p.params) is None:
+            if non_finite_leaf(p.params) is None:
                 self.save(p)
                 saved = f"; saved to {self.checkpoint} (resume with resume=True)"
             else:
@@ -429,7 +384,7 @@ def fit(
     params = model.init(rng) if params is None else params
     _check_model_params(model, params)
     if eval_data is not None:
-        _check_array_data(eval_data, "eval_data")
+        check_array_data(eval_data, "eval_data")
     settings = _Settings(
         epochs,
         batch_size,
