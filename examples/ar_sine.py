@@ -1,7 +1,7 @@
 """An autoregressive model ``ar(2)`` learns a sine, and finds its exact recurrence.
 
 A sampled sine obeys ``x[t+1] = 2 cos(w) x[t] - x[t-1]`` with ``w = 2 pi / period``, so
-the series' ``ar2`` model, ``y = c + phi[0] x[t] + phi[1] x[t-1]``, can fit it exactly.
+the autoregressive model ``y = c + phi[0] x[t] + phi[1] x[t-1]`` can fit it exactly.
 ``nn.zero_state(nn.unroll_last(nn.ar(2)))`` predicts the value after a window;
 ``paralens.learn.fit`` trains it; the learned ``phi`` is compared with
 ``(2 cos w, -1)``, and ``nn.feedback`` generates the continuation.

@@ -1,7 +1,7 @@
 """A two-layer classifier of points inside or outside the unit circle.
 
-Two logistic layers, ``nn.logistic_layer(2, 16) >> nn.logistic_layer(16, 1)`` (the
-series' two ``feedForwardLog`` layers joined by ``<~``), learn the disc from 2-D points of
+Two logistic layers, ``nn.logistic_layer(2, 16) >> nn.logistic_layer(16, 1)`` (each
+computes ``logistic(x @ w + b)``; ``>>`` composes them), learn the disc from 2-D points of
 ``paralens.data.circle_data``; ``paralens.learn.fit`` trains them with Adam on the binary
 cross entropy and reports the accuracy on held-out points.
 

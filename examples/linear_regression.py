@@ -1,4 +1,4 @@
-"""Linear regression recovering a known line: the series' first experiment.
+"""Linear regression recovering a known line: the first experiment of the examples.
 
 The model is ``nn.lin_reg()``, ``y = a + b x`` with parameters ``LinReg(a, b)``. It is
 trained by ``paralens.learn.fit`` with plain gradient descent on noisy samples of the line

@@ -1,6 +1,6 @@
 """Logistic regression: a scalar classifier ``p(y = 1 | x) = logistic(a + b x)``.
 
-The model is ``nn.log_reg()`` (the series' ``logReg``). Labels are drawn from a known
+The model is ``nn.log_reg()``, with parameters ``a`` and ``b``. Labels are drawn from a known
 logistic model, ``a = -1.5``, ``b = 2``; ``paralens.learn.fit`` minimises the binary cross
 entropy and recovers the parameters, and the example reports the accuracy on fresh data.
 

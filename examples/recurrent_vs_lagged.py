@@ -1,9 +1,9 @@
 """Two ways to give a model memory, side by side: ``lagged`` and ``recurrently``.
 
 ``nn.lagged(4, net)`` keeps the last four inputs as its state and shows ``net`` a window of
-five values (a feed-forward model of a fixed past, the series' ``lagged``);
+five values (a feed-forward model of a fixed stretch of the past);
 ``nn.recurrently(cell)`` feeds a model its own previous output as its state (a recurrent
-network, the series' ``recurrently``). Both are trained by ``paralens.learn.fit`` on the
+network). Both are trained by ``paralens.learn.fit`` on the
 same windows of a sine, then continue it with ``nn.feedback``.
 
 Run ``python examples/recurrent_vs_lagged.py [--fast] [--out DIR]``; it writes

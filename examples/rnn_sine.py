@@ -1,6 +1,6 @@
 """Recurrent networks learn a sine wave, then continue it on their own.
 
-Three cells, each followed by a linear read-out: the series' fully connected RNN
+Three cells, each followed by a linear read-out: a fully connected recurrent layer
 (``nn.map_s(pnp.logistic, nn.fcrnn(1, H))``), an LSTM (``nn.lstm``) and a GRU
 (``nn.gru``). Each is made a model of whole windows with ``nn.unroll_last`` (the output
 after the last step) and ``nn.train_state`` (its initial state is a trained parameter),

@@ -45,6 +45,16 @@ def test_tutorial_trains_by_hand_and_with_fit(tutorial: dict[str, object]) -> No
     assert accuracy(tutorial["trained"], x, y) == pytest.approx(history[0]["eval_accuracy"])
 
 
+def test_tutorial_resumes_exactly_and_stops_early(tutorial: dict[str, object]) -> None:
+    stopped = tutorial["stopped"]
+    assert stopped.interrupted and (stopped.epoch, stopped.step) == (1, 40)  # type: ignore[attr-defined]
+    assert tutorial["same"] is True
+    plain = tutorial["plain"]
+    assert isinstance(plain, list) and plain[1]["w"].shape == (100, 10)  # type: ignore[index]
+    early = tutorial["early"]
+    assert early.finished or early.stopped  # type: ignore[attr-defined]
+
+
 def test_tutorial_network_is_the_library_one(tutorial: dict[str, object]) -> None:
     net = tutorial["net"]
     assert repr(net) == repr(tutorial["library_net"])
@@ -86,6 +96,8 @@ def test_tutorial_covers_the_issue() -> None:
         "def sgd_step(",
         "fit(",
         "viz.training_curves(",
+        "resume=True",
+        "early_stopping(",
     )
     assert unmentioned(TUTORIAL, names) == []
 

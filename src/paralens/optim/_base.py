@@ -69,9 +69,10 @@ def scale(factor: float) -> UpdateRule:
 def chain(*rules: UpdateRule) -> UpdateRule:
     """The rule that applies ``rules`` in order, each to the updates of the one before.
 
-    The state of the chain is the tuple of the states of its rules. Rules under ``chain``
-    form a monoid: ``chain`` is associative, and ``chain()`` (no rule) is its identity, as
-    is any rule that passes its updates through unchanged, such as ``scale(1.0)``.
+    The state of the chain is the tuple of the states of its rules. Two laws hold: how
+    rules are grouped does not matter (``chain`` is associative), and ``chain()``, the
+    chain of no rule, changes nothing (it is the identity), as does any rule that passes
+    its updates through unchanged, such as ``scale(1.0)``.
 
     Examples:
         >>> rule = chain(scale(2.0), scale(-0.25))
