@@ -46,6 +46,11 @@ OPTIMISERS = {
     "sgd momentum cosine": lambda: optim.sgd(optim.cosine_decay(0.1, 21), momentum=0.9),
     "adam": lambda: optim.adam(0.02),
     "adamw warmup": lambda: optim.adamw(optim.warmup(0.02, 5), weight_decay=0.01),
+    "nesterov exponential": lambda: optim.sgd(
+        optim.exponential_decay(0.1, 0.5, 7, staircase=True), momentum=0.9, nesterov=True
+    ),
+    "rmsprop": lambda: optim.rmsprop(0.01),
+    "adagrad clipped": lambda: optim.chain(optim.clip_by_global_norm(1.0), optim.adagrad(0.1)),
 }
 
 
