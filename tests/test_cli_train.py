@@ -148,24 +148,30 @@ def test_python_dash_m(tmp_path):
 SMALL = ["mnist", "--limit", "1000", "--hidden", "16", "--batch-size", "10", "--epochs", "40"]
 
 
-def saved_run(path):
+def saved_run(path, optimiser):
     """Parameters, optimiser state and position of a checkpoint written by the CLI."""
     from paralens import nn, optim
     from paralens.learn._checkpoint import read_parts
 
     params = (nn.logistic_layer(784, 16) >> nn.linear(16, 10)).init(0)
-    state = optim.sgd(optim.cosine_decay(0.2, 4000), momentum=0.9).init(params)
+    schedule = optim.cosine_decay(0.2, 4000)
+    rule = optim.adam(schedule) if optimiser == "adam" else optim.sgd(schedule, momentum=0.9)
+    state = rule.init(params)
     parts, info = read_parts(path, {"": params, "opt_state": state})
     return parts, info["fit"]
 
 
-def test_ctrl_c_exits_130_and_resume_ends_where_the_uninterrupted_run_ends(capsys, tmp_path):
+@pytest.mark.parametrize("optimiser", ["sgd", "adam"])
+def test_ctrl_c_exits_130_and_resume_ends_where_the_uninterrupted_run_ends(
+    capsys, tmp_path, optimiser
+):
+    options = [*SMALL, "--optimiser", optimiser]
     straight = tmp_path / "straight.npz"
-    code, out, _ = run(capsys, *SMALL, "--save", str(straight))
+    code, out, _ = run(capsys, *options, "--save", str(straight))
     assert code == 0
     final = LAST_LINE.match(out.strip().splitlines()[-1])
     path = tmp_path / "run.npz"
-    command = [sys.executable, "-m", "paralens", "train", *SMALL, "--save", str(path)]
+    command = [sys.executable, "-m", "paralens", "train", *options, "--save", str(path)]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     lines = []
     while not any(line.startswith("epoch  2/40") for line in lines):
@@ -179,13 +185,13 @@ def test_ctrl_c_exits_130_and_resume_ends_where_the_uninterrupted_run_ends(capsy
     message = err.strip().splitlines()[-1]
     assert message.startswith("paralens train mnist: interrupted ")
     assert f"the checkpoint {path} holds that point: add --resume to continue it" in message
-    code, out, _ = run(capsys, *SMALL, "--save", str(path), "--resume")
+    code, out, _ = run(capsys, *options, "--save", str(path), "--resume")
     assert code == 0
     assert re.search(
         rf"resuming from {re.escape(str(path))} (at step \d+ of epoch|after epoch)", out
     )
     assert LAST_LINE.match(out.strip().splitlines()[-1]).group(1) == final.group(1)
-    (mine, at), (theirs, straight_at) = saved_run(path), saved_run(straight)
+    (mine, at), (theirs, straight_at) = saved_run(path, optimiser), saved_run(straight, optimiser)
     for a, b in zip(tree_leaves(mine), tree_leaves(theirs), strict=True):
         assert np.array_equal(a, b)
     assert [h["loss"] for h in at["history"]] == [h["loss"] for h in straight_at["history"]]
@@ -312,3 +318,32 @@ def test_blas_threads_default_to_one_unless_the_user_says(monkeypatch):
     with blas_threads(None):
         assert blas() == outside
     assert blas() == outside
+
+
+def test_resume_inside_an_epoch_from_the_command_line(capsys, monkeypatch, tmp_path):
+    from paralens._cli import _train
+
+    options = [*SMALL[:-1], "3"]  # three epochs of 100 steps
+    straight = tmp_path / "straight.npz"
+    assert run(capsys, *options, "--save", str(straight))[0] == 0
+    count = [0]
+
+    def ctrl_c_at_step_150(record, params):
+        count[0] += 1
+        if count[0] == 150:
+            raise KeyboardInterrupt
+
+    def interrupted_fit(*args, **kwargs):
+        return fit(*args, **kwargs, step_callbacks=[ctrl_c_at_step_150])
+
+    path = tmp_path / "run.npz"
+    with monkeypatch.context() as patch:
+        patch.setattr(_train, "fit", interrupted_fit)
+        code, out, err = run(capsys, *options, "--save", str(path))
+    assert code == 130 and "test accuracy:" not in out
+    assert "interrupted at step 50 of epoch 2; the checkpoint" in err
+    code, out, _ = run(capsys, *options, "--save", str(path), "--resume")
+    assert code == 0 and f"resuming from {path} at step 50 of epoch 2 (1 epochs done)" in out
+    (mine, _), (theirs, _) = saved_run(path, "sgd"), saved_run(straight, "sgd")
+    for a, b in zip(tree_leaves(mine), tree_leaves(theirs), strict=True):
+        assert np.array_equal(a, b)

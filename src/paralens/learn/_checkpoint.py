@@ -19,6 +19,7 @@ removes the temporary files such a save left behind.
 from __future__ import annotations
 
 import ast
+import glob
 import json
 import os
 import tempfile
@@ -122,6 +123,8 @@ def _temporary_prefix(path: Path) -> str:
 
 
 def _is_running(pid: int) -> bool:
+    if os.name == "nt":  # os.kill(pid, 0) would end the process there: never guess
+        return True
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -134,7 +137,7 @@ def _is_running(pid: int) -> bool:
 def remove_stale_temporaries(path: Path) -> list[Path]:
     """Delete the temporary files of saves to ``path`` whose process has ended."""
     removed = []
-    for tmp in path.parent.glob(f".{path.name}.*.tmp"):
+    for tmp in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
         pid = tmp.name[len(path.name) + 2 :].split(".", 1)[0]
         if pid.isdigit() and int(pid) != os.getpid() and not _is_running(int(pid)):
             tmp.unlink(missing_ok=True)
