@@ -1,10 +1,11 @@
-"""Models as values, after *A purely functional typed approach to trainable models*.
+"""Models as values: parameterised functions, composed.
 
 A ``Model[P, A, B]`` is a parameterised function ``apply(p, x) -> y`` with ``init(key) -> p``;
 a ``ModelS[P, S, A, B]`` also threads a state, ``apply(p, x, s) -> (y, s)``. Models compose
-with ``>>`` (then) and ``<<`` (after), pairing their parameters ``(p_first, p_second)``.
-Layers (``linear``, ``lstm``, ...) return models; combinators (``unroll``,
-``recurrently``, ...) turn models into models.
+with ``>>`` (then) and ``<<`` (after), pairing their parameters ``(p_first, p_second)``;
+``then(f, g, h, ...)`` composes any number. Layers (``linear``, ``lstm``, ...) return
+models; combinators (``unroll``, ``recurrently``, ...) turn models into models;
+``summary`` tabulates a model's parameters.
 
 Examples:
     >>> import numpy as np
@@ -59,6 +60,7 @@ from paralens.nn._recurrent import (
     gru,
     lstm,
 )
+from paralens.nn._summary import Summary, summary
 
 __all__ = [
     "ARParams",
@@ -73,6 +75,7 @@ __all__ = [
     "Linear",
     "Model",
     "ModelS",
+    "Summary",
     "ar",
     "fcrnn",
     "feedback",
@@ -95,6 +98,7 @@ __all__ = [
     "recurrently_with",
     "relu_layer",
     "softmax_layer",
+    "summary",
     "tanh_layer",
     "then",
     "to_stateful",

@@ -1,13 +1,21 @@
-"""Combinators: models made from models, after *A purely functional typed approach to
-trainable models*.
+"""Combinators: models made from models.
 
-Each takes models and returns a model of new types: ``to_stateful`` (the series' ``toS``),
-``map_s`` (``mapS``), ``unroll`` and ``unroll_last`` (``unroll``, ``unrollLast``),
-``fix_state``, ``zero_state`` and ``train_state`` (``fixState``, ``zeroState``,
-``trainState``), ``recurrently`` and ``recurrently_with`` (``recurrently``,
-``recurrentlyWith``) and ``lagged`` (``lagged``); ``feedback`` and ``prime`` run a stateful
-model (the series' ``feedbackTrace`` and ``prime``). Composition itself (``>>``, ``<<``;
-the series' ``<~``, ``<*~*``, ``<*~``) lives on the model types.
+Each takes models and returns a model of new types: ``to_stateful`` lifts a stateless model
+to a stateful one; ``map_s`` transforms a stateful model's outputs; ``unroll`` and
+``unroll_last`` run one along a sequence; ``fix_state``, ``zero_state`` and
+``train_state`` make a stateless model of a stateful one; ``recurrently``,
+``recurrently_with`` and ``lagged`` make a stateful model of a stateless one. ``feedback``
+and ``prime`` run a stateful model. Composition itself (``>>``, ``<<``, ``nn.then``) is in
+the model module.
+
+Each combinator is defined with its ``Combinator``, the metadata its models carry: how
+their parameters, state and sizes relate to the wrapped model's.
+
+References:
+    Justin Le, *A purely functional typed approach to trainable models* (2018), where
+    these are ``toS``, ``mapS``, ``unroll``, ``unrollLast``, ``fixState``, ``zeroState``,
+    ``trainState``, ``recurrently``, ``recurrentlyWith``, ``lagged``, ``feedbackTrace``
+    and ``prime``.
 
 Examples:
     >>> import numpy as np
@@ -29,7 +37,19 @@ import numpy as np
 import paralens.numpy as pnp
 from paralens import tree
 from paralens.nn._layers import Array
-from paralens.nn._model import Model, ModelS, _Base, _in_end, _out_end
+from paralens.nn._model import Model, ModelS, _Base
+from paralens.nn._structure import (
+    CHILD_PARAMS,
+    FROM_CHILD_SIZES,
+    INPUT_FROM_CHILD_SIZES,
+    OUTPUT_FROM_CHILD_SIZES,
+    Combinator,
+    ParamPart,
+    ParamsRule,
+    State,
+    input_end,
+    output_end,
+)
 
 __all__ = [
     "feedback",
@@ -57,38 +77,48 @@ def _no_state(rng: np.random.Generator) -> None:
     return None
 
 
-def _stateless(m: _Base[P], kind: str, apply: Callable[[P, A], B]) -> Model[P, A, B]:
-    """A model of ``kind(m)`` around ``m``, with ``m``'s parameters and ``preserves_size``."""
-    name = f"{kind}({m.name})"
+def _wrap_stateless(
+    m: _Base[Any], combinator: Combinator, apply: Callable[[Any, Any], Any], init: Any = None
+) -> Model[Any, Any, Any]:
+    """A model of ``combinator`` around ``m``, named ``kind(m)``."""
     return Model(
-        apply, m._init, name=name, kind=kind, children=(m,), preserves_size=m.preserves_size
+        apply,
+        m._init if init is None else init,
+        name=f"{combinator.kind}({m.name})",
+        kind=combinator,
+        children=(m,),
+        preserves_size=combinator.sizes.preserves_size((m,)),
     )
 
 
-def _stateful(
-    m: _Base[P],
-    kind: str,
-    apply: Callable[[P, A, S], tuple[B, S]],
-    init_state: Callable[[np.random.Generator], S],
-    *,
+def _wrap_stateful(
+    m: _Base[Any],
+    combinator: Combinator,
+    apply: Callable[[Any, Any, Any], Any],
+    init_state: Callable[[np.random.Generator], Any] | None = None,
     name: str | None = None,
-    keeps_size: bool = True,
-) -> ModelS[P, S, A, B]:
-    """A stateful model of ``kind`` around ``m``, with ``m``'s parameters (and, where
-    ``keeps_size``, its ``preserves_size``); named ``kind(m)`` unless ``name`` is given."""
+) -> ModelS[Any, Any, Any, Any]:
+    """A stateful model of ``combinator`` around ``m``, with ``m``'s parameters and, unless
+    ``init_state`` is given, its state; named ``kind(m)`` unless ``name`` is given."""
+    if init_state is None:
+        assert combinator.state is State.CHILD and isinstance(m, ModelS)
+        init_state = m._init_state
     return ModelS(
         apply,
         m._init,
         init_state,
-        name=name or f"{kind}({m.name})",
-        kind=kind,
+        name=name or f"{combinator.kind}({m.name})",
+        kind=combinator,
         children=(m,),
-        preserves_size=keeps_size and m.preserves_size,
+        preserves_size=combinator.sizes.preserves_size((m,)),
     )
 
 
+TO_STATEFUL = Combinator("to_stateful", CHILD_PARAMS, State.NONE, FROM_CHILD_SIZES)
+
+
 def to_stateful(m: Model[P, A, B]) -> ModelS[P, None, A, B]:
-    """A stateless model as a stateful one that passes its state through: the series' ``toS``.
+    """A stateless model as a stateful one that passes its state through unchanged.
 
     Types: ``Model[P, A, B]`` becomes ``ModelS[P, None, A, B]`` (state ``None``), so it
     composes with stateful models: ``to_stateful(f) >> rnn``.
@@ -106,16 +136,19 @@ def to_stateful(m: Model[P, A, B]) -> ModelS[P, None, A, B]:
         >>> m.apply(m.init(0), np.zeros(2), None)
         (array([0.]), None)
     """
-    f = m.apply
+    f = m._unchecked_apply
 
     def apply(p: P, x: A, s: None) -> tuple[B, None]:
         return f(p, x), s
 
-    return _stateful(m, "to_stateful", apply, _no_state)
+    return _wrap_stateful(m, TO_STATEFUL, apply, _no_state)
+
+
+MAP_S = Combinator("map_s", CHILD_PARAMS, State.CHILD, INPUT_FROM_CHILD_SIZES)
 
 
 def map_s(f: Callable[[B], C], m: ModelS[P, S, A, B]) -> ModelS[P, S, A, C]:
-    """Apply ``f`` to a stateful model's outputs, leaving its state alone: the series' ``mapS``.
+    """Apply ``f`` to a stateful model's outputs, leaving its state alone.
 
     Types: ``(B -> C)`` and ``ModelS[P, S, A, B]`` give ``ModelS[P, S, A, C]``.
 
@@ -135,18 +168,21 @@ def map_s(f: Callable[[B], C], m: ModelS[P, S, A, B]) -> ModelS[P, S, A, C]:
         >>> y
         array([0.5, 0.5])
     """
-    g = m.apply
+    g = m._unchecked_apply
 
     def apply(p: P, x: A, s: S) -> tuple[C, S]:
         y, s = g(p, x, s)
         return f(y), s
 
     name = f"map_s({getattr(f, '__name__', 'f')}, {m.name})"
-    return _stateful(m, "map_s", apply, m._init_state, name=name, keeps_size=False)
+    return _wrap_stateful(m, MAP_S, apply, name=name)
+
+
+UNROLL = Combinator("unroll", CHILD_PARAMS, State.CHILD, FROM_CHILD_SIZES)
 
 
 def unroll(m: ModelS[P, S, A, B]) -> ModelS[P, S, Iterable[A], list[B]]:
-    """Run a stateful model along a sequence, keeping every output: the series' ``unroll``.
+    """Run a stateful model along a sequence, keeping every output.
 
     Types: ``ModelS[P, S, A, B]`` becomes ``ModelS[P, S, Iterable[A], list[B]]``; an array
     is a sequence along its first axis. Stack the outputs with ``pnp.stack`` if an array is
@@ -166,7 +202,7 @@ def unroll(m: ModelS[P, S, A, B]) -> ModelS[P, S, Iterable[A], list[B]]:
         >>> [float(y) for y in ys]
         [3.0, 5.0]
     """
-    f = m.apply
+    f = m._unchecked_apply
 
     def apply(p: P, xs: Iterable[A], s: S) -> tuple[list[B], S]:
         ys = []
@@ -175,12 +211,14 @@ def unroll(m: ModelS[P, S, A, B]) -> ModelS[P, S, Iterable[A], list[B]]:
             ys.append(y)
         return ys, s
 
-    return _stateful(m, "unroll", apply, m._init_state)
+    return _wrap_stateful(m, UNROLL, apply)
+
+
+UNROLL_LAST = Combinator("unroll_last", CHILD_PARAMS, State.CHILD, FROM_CHILD_SIZES)
 
 
 def unroll_last(m: ModelS[P, S, A, B]) -> ModelS[P, S, Iterable[A], B]:
-    """Run a stateful model along a sequence, keeping the last output: the series'
-    ``unrollLast``.
+    """Run a stateful model along a sequence, keeping the last output.
 
     Types: ``ModelS[P, S, A, B]`` becomes ``ModelS[P, S, Iterable[A], B]``.
 
@@ -199,7 +237,7 @@ def unroll_last(m: ModelS[P, S, A, B]) -> ModelS[P, S, Iterable[A], B]:
         >>> float(y)
         5.0
     """
-    f = m.apply
+    f = m._unchecked_apply
     name = f"unroll_last({m.name})"
 
     def apply(p: P, xs: Iterable[A], s: S) -> tuple[B, S]:
@@ -216,12 +254,15 @@ def unroll_last(m: ModelS[P, S, A, B]) -> ModelS[P, S, Iterable[A], B]:
             y, s = f(p, x, s)
         return y, s
 
-    return _stateful(m, "unroll_last", apply, m._init_state, name=name)
+    return _wrap_stateful(m, UNROLL_LAST, apply, name=name)
+
+
+FIX_STATE = Combinator("fix_state", CHILD_PARAMS, State.NONE, FROM_CHILD_SIZES)
 
 
 def fix_state(s0: S, m: ModelS[P, S, A, B]) -> Model[P, A, B]:
     """A stateful model as a stateless one that always starts from ``s0`` and drops the
-    final state: the series' ``fixState``.
+    final state.
 
     Types: ``S`` and ``ModelS[P, S, A, B]`` give ``Model[P, A, B]``.
 
@@ -239,17 +280,24 @@ def fix_state(s0: S, m: ModelS[P, S, A, B]) -> Model[P, A, B]:
         >>> float(m.apply(nn.ARParams(0.0, np.array([1.0, 1.0])), 2.0))
         3.0
     """
-    f = m.apply
+    return _wrap_stateless(m, FIX_STATE, _from_state(s0, m))
+
+
+def _from_state(s0: S, m: ModelS[P, S, A, B]) -> Callable[[P, A], B]:
+    f = m._unchecked_apply
 
     def apply(p: P, x: A) -> B:
-        return f(p, x, s0)[0]
+        y: B = f(p, x, s0)[0]
+        return y
 
-    return _stateless(m, "fix_state", apply)
+    return apply
+
+
+ZERO_STATE = Combinator("zero_state", CHILD_PARAMS, State.NONE, FROM_CHILD_SIZES)
 
 
 def zero_state(m: ModelS[P, S, A, B]) -> Model[P, A, B]:
-    """A stateful model as a stateless one that starts from a zero state: the series'
-    ``zeroState``.
+    """A stateful model as a stateless one that starts from a zero state.
 
     The zero state has the structure and shapes of ``m.init_state``.
 
@@ -269,12 +317,28 @@ def zero_state(m: ModelS[P, S, A, B]) -> Model[P, A, B]:
         2.0
     """
     s0: S = tree.zeros_like(m.init_state(0))
-    return _stateless(m, "zero_state", fix_state(s0, m).apply)
+    return _wrap_stateless(m, ZERO_STATE, _from_state(s0, m))
+
+
+class _ParamsAndInitialState(ParamsRule):
+    """The pair (the wrapped model's parameters, its initial state)."""
+
+    def parts(self, m: Any) -> tuple[ParamPart, ...]:
+        (child,) = m.children
+        initial = ParamPart(
+            1, make=child._init_state, owner=f"the initial state of {child.name!r}", label="state₀"
+        )
+        return (ParamPart(0, child=child), initial)
+
+    def container(self, m: Any) -> str | None:
+        return "a pair (parameters, initial state)"
+
+
+TRAIN_STATE = Combinator("train_state", _ParamsAndInitialState(), State.NONE, FROM_CHILD_SIZES)
 
 
 def train_state(m: ModelS[P, S, A, B]) -> Model[tuple[P, S], A, B]:
-    """A stateful model as a stateless one whose initial state is a trained parameter: the
-    series' ``trainState``.
+    """A stateful model as a stateless one whose initial state is a trained parameter.
 
     Types: ``ModelS[P, S, A, B]`` becomes ``Model[tuple[P, S], A, B]``; the parameters are
     ``(p, s0)``, and ``init`` starts ``s0`` at ``m.init_state``.
@@ -293,23 +357,20 @@ def train_state(m: ModelS[P, S, A, B]) -> Model[tuple[P, S], A, B]:
         >>> s0
         array([0.])
     """
-    f = m.apply
+    f = m._unchecked_apply
     init_p, init_s = m._init, m._init_state
 
     def apply(p: tuple[P, S], x: A) -> B:
-        return f(p[0], x, p[1])[0]
+        y: B = f(p[0], x, p[1])[0]
+        return y
 
     def init(rng: np.random.Generator) -> tuple[P, S]:
         return init_p(rng), init_s(rng)
 
-    return Model(
-        apply,
-        init,
-        name=f"train_state({m.name})",
-        kind="train_state",
-        children=(m,),
-        preserves_size=m.preserves_size,
-    )
+    return _wrap_stateless(m, TRAIN_STATE, apply, init)
+
+
+RECURRENTLY_WITH = Combinator("recurrently_with", CHILD_PARAMS, State.OWN, OUTPUT_FROM_CHILD_SIZES)
 
 
 def recurrently_with(
@@ -317,8 +378,7 @@ def recurrently_with(
     m: Model[P, tuple[A, B], C],
     init_state: Callable[[np.random.Generator], B] | None = None,
 ) -> ModelS[P, B, A, C]:
-    """A model of ``(input, stored value)`` as a stateful model that stores ``store(output)``:
-    the series' ``recurrentlyWith``.
+    """A model of ``(input, stored value)`` as a stateful model that stores ``store(output)``.
 
     Types: ``(C -> B)`` and ``Model[P, tuple[A, B], C]`` give ``ModelS[P, B, A, C]``.
 
@@ -344,7 +404,17 @@ def recurrently_with(
         >>> m.init_state(0)
         array([0., 0.])
     """
-    return _recurrently(store, m, init_state, "recurrently_with")
+    f, keep = m._unchecked_apply, store
+
+    def apply(p: P, x: A, s: B) -> tuple[C, B]:
+        y: C = f(p, (x, s))
+        return y, keep(y)
+
+    name = f"recurrently_with({getattr(store, '__name__', 'store')}, {m.name})"
+    return _wrap_stateful(m, RECURRENTLY_WITH, apply, _first_state(m, init_state, name), name)
+
+
+RECURRENTLY = Combinator("recurrently", CHILD_PARAMS, State.OWN, OUTPUT_FROM_CHILD_SIZES)
 
 
 def recurrently(
@@ -352,7 +422,7 @@ def recurrently(
     init_state: Callable[[np.random.Generator], B] | None = None,
 ) -> ModelS[P, B, A, B]:
     """A model of ``(input, previous output)`` as a stateful model whose state is its last
-    output: the series' ``recurrently``.
+    output.
 
     Types: ``Model[P, tuple[A, B], B]`` becomes ``ModelS[P, B, A, B]``.
 
@@ -376,50 +446,42 @@ def recurrently(
         >>> bool(np.all(y == s))
         True
     """
-    return _recurrently(None, m, init_state, "recurrently")
+    f = m._unchecked_apply
+
+    def apply(p: P, x: A, s: B) -> tuple[B, B]:
+        y: B = f(p, (x, s))
+        return y, y
+
+    name = f"recurrently({m.name})"
+    return _wrap_stateful(m, RECURRENTLY, apply, _first_state(m, init_state, name), name)
 
 
-def _recurrently(
-    store: Callable[[Any], Any] | None,
-    m: Model[Any, Any, Any],
-    init_state: Callable[[np.random.Generator], Any] | None,
-    kind: str,
-) -> ModelS[Any, Any, Any, Any]:
-    f = m.apply
-    if init_state is None:
-        out = _out_end(m)
-        if out is None:
-            raise ValueError(
-                f"{kind}({m.name}): the model declares no output size, so the first state "
-                f"is unknown; pass init_state=lambda rng: np.zeros(n)"
-            )
-        size = out[0]
+def _first_state(
+    m: Model[Any, Any, Any], given: Callable[[np.random.Generator], Any] | None, name: str
+) -> Callable[[np.random.Generator], Any]:
+    """``given``, or zeros of the size of ``m``'s output."""
+    if given is not None:
+        return given
+    out = output_end(m)
+    if out is None:
+        raise ValueError(
+            f"{name}: the model declares no output size, so the first state is unknown; "
+            f"pass init_state=lambda rng: np.zeros(n)"
+        )
+    size = out.size
 
-        def zeros(rng: np.random.Generator) -> Array:
-            return np.zeros(size)
+    def zeros(rng: np.random.Generator) -> Array:
+        return np.zeros(size)
 
-        init_state = zeros
-    if store is None:
+    return zeros
 
-        def apply(p: Any, x: Any, s: Any) -> tuple[Any, Any]:
-            y = f(p, (x, s))
-            return y, y
 
-        name = f"recurrently({m.name})"
-    else:
-        keep = store
-
-        def apply(p: Any, x: Any, s: Any) -> tuple[Any, Any]:
-            y = f(p, (x, s))
-            return y, keep(y)
-
-        name = f"recurrently_with({getattr(store, '__name__', 'store')}, {m.name})"
-    return _stateful(m, kind, apply, init_state, name=name, keeps_size=False)
+LAGGED = Combinator("lagged", CHILD_PARAMS, State.OWN, OUTPUT_FROM_CHILD_SIZES)
 
 
 def lagged(n: int, m: Model[P, Array, B]) -> ModelS[P, Array, float, B]:
     """A model of the last ``n + 1`` inputs as a stateful model of one input at a time,
-    which keeps the ``n`` before it as its state: the series' ``lagged``.
+    which keeps the ``n`` before it as its state.
 
     ``m`` sees ``[x_{t-n}, ..., x_{t-1}, x_t]`` (oldest first, as a vector of size
     ``n + 1``); the state starts at zeros.
@@ -448,14 +510,14 @@ def lagged(n: int, m: Model[P, Array, B]) -> ModelS[P, Array, float, B]:
     """
     if not isinstance(n, int) or isinstance(n, bool) or n < 1:
         raise ValueError(f"lagged: n must be a positive int, got {n!r}")
-    first = _in_end(m)
-    if first is not None and first[0] != n + 1:
+    first = input_end(m)
+    if first is not None and first.size != n + 1:
         raise ValueError(
-            f"lagged({n}, {m.name}) feeds {n + 1} values to layer {first[1]!r}, which "
-            f"expects inputs of size {first[0]}; use lagged({first[0] - 1}, ...) or a layer "
-            f"of input size {n + 1}"
+            f"lagged({n}, {m.name}) feeds {n + 1} values to layer {first.layer!r}, which "
+            f"expects inputs of size {first.size}; use lagged({first.size - 1}, ...) or a "
+            f"layer of input size {n + 1}"
         )
-    f = m.apply
+    f = m._unchecked_apply
 
     def apply(p: P, x: float, s: Array) -> tuple[B, Array]:
         x_col = pnp.expand_dims(x, -1)
@@ -466,20 +528,17 @@ def lagged(n: int, m: Model[P, Array, B]) -> ModelS[P, Array, float, B]:
     def init_state(rng: np.random.Generator) -> Array:
         return np.zeros(n)
 
-    return _stateful(
-        m, "lagged", apply, init_state, name=f"lagged({n}, {m.name})", keeps_size=False
-    )
+    return _wrap_stateful(m, LAGGED, apply, init_state, f"lagged({n}, {m.name})")
 
 
 def feedback(m: ModelS[P, S, A, A], p: P, s: S, x0: A, n: int) -> list[A]:
-    """Run a stateful model on its own outputs, from ``x0``, to generate ``n`` values: the
-    series' ``feedbackTrace``.
+    """Run a stateful model on its own outputs, from ``x0``, to generate ``n`` values.
 
     Types: ``ModelS[P, S, A, A]``, its parameters, a state and an ``A`` give ``list[A]``.
 
     Args:
         m: a model whose outputs can be its inputs.
-        p: its parameters.
+        p: its parameters, checked once.
         s: the state to start from (e.g. from ``prime``).
         x0: the first input.
         n: how many outputs to generate.
@@ -495,7 +554,7 @@ def feedback(m: ModelS[P, S, A, A], p: P, s: S, x0: A, n: int) -> list[A]:
         >>> [float(y) for y in ys]
         [2.0, 4.0, 8.0, 16.0]
     """
-    f = m.apply
+    f = _checked_run(m, p)
     ys = []
     x = x0
     for _ in range(n):
@@ -505,15 +564,14 @@ def feedback(m: ModelS[P, S, A, A], p: P, s: S, x0: A, n: int) -> list[A]:
 
 
 def prime(m: ModelS[P, S, A, B], p: P, s: S, xs: Iterable[A]) -> S:
-    """Run a stateful model along ``xs`` and return the state it ends in: the series'
-    ``prime``.
+    """Run a stateful model along ``xs`` and return the state it ends in.
 
     Types: ``ModelS[P, S, A, B]``, its parameters, a state and a sequence of ``A`` give
     ``S``.
 
     Args:
         m: the stateful model.
-        p: its parameters.
+        p: its parameters, checked once.
         s: the state to start from.
         xs: the inputs.
 
@@ -526,7 +584,15 @@ def prime(m: ModelS[P, S, A, B], p: P, s: S, xs: Iterable[A]) -> S:
         >>> prime(nn.ar(3), nn.ar(3).init(0), np.zeros(2), [1.0, 2.0, 3.0])
         array([3., 2.])
     """
-    f = m.apply
+    f = _checked_run(m, p)
     for x in xs:
         _, s = f(p, x, s)
     return s
+
+
+def _checked_run(m: ModelS[P, S, A, B], p: P) -> Callable[[P, A, S], tuple[B, S]]:
+    """``m``'s function, after checking ``p`` once for all the steps it will run."""
+    if p is not m._seen:
+        m._admit(p)
+    run: Callable[[P, A, S], tuple[B, S]] = m._unchecked_apply
+    return run
