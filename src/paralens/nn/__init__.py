@@ -20,20 +20,7 @@ Examples:
     ('Linear', (2, 4))
 """
 
-from paralens.nn._combinators import (
-    feedback,
-    fix_state,
-    lagged,
-    map_s,
-    prime,
-    recurrently,
-    recurrently_with,
-    to_stateful,
-    train_state,
-    unroll,
-    unroll_last,
-    zero_state,
-)
+from paralens.nn._combinators import fix_state, map_s, to_stateful, train_state, zero_state
 from paralens.nn._layers import (
     Array,
     Linear,
@@ -47,7 +34,9 @@ from paralens.nn._layers import (
     softmax_layer,
     tanh_layer,
 )
-from paralens.nn._model import Key, Model, ModelS, fn, identity, model, model_s, then
+from paralens.nn._lift import fn, model, model_s
+from paralens.nn._memory import lagged, recurrently, recurrently_with
+from paralens.nn._model import Key, Model, ModelS, identity, then
 from paralens.nn._recurrent import (
     ARParams,
     FCRNNParams,
@@ -60,6 +49,7 @@ from paralens.nn._recurrent import (
     gru,
     lstm,
 )
+from paralens.nn._sequences import feedback, prime, unroll, unroll_last
 from paralens.nn._summary import Summary, summary
 
 __all__ = [

@@ -58,27 +58,25 @@ Examples:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any, Generic, TypeVar, overload
 
 import numpy as np
 
 from paralens._random import Key, as_generator
 from paralens.cat._chain import THEN, require_parts, then_name
+from paralens.nn._base import ModelBase, as_combinator, no_params
+from paralens.nn._runs import chain_apply, stateful_chain
 from paralens.nn._structure import (
     CHAIN_SIZES,
     NO_PARAMS,
     ONE_PER_CHILD,
     OWN_PARAMS,
     Combinator,
-    ParamsCheck,
     State,
-    check_sizes,
-    compile_params_check,
-    mismatch,
 )
 
-__all__ = ["Key", "Model", "ModelS", "fn", "identity", "model", "model_s", "then"]
+__all__ = ["Key", "Model", "ModelS", "identity", "then"]
 
 P = TypeVar("P")
 Q = TypeVar("Q")
@@ -90,184 +88,12 @@ C = TypeVar("C")
 
 LAYER = Combinator("layer", OWN_PARAMS)
 STATEFUL_LAYER = Combinator("layer", OWN_PARAMS, State.OWN)
-FN = Combinator("fn", NO_PARAMS)
 IDENTITY = Combinator("identity", NO_PARAMS)
 SEQUENCE = Combinator(THEN, ONE_PER_CHILD, State.NONE, CHAIN_SIZES)
 STATEFUL_SEQUENCE = Combinator(THEN, ONE_PER_CHILD, State.PER_STATEFUL_PART, CHAIN_SIZES)
 
-_UNSEEN = object()
 
-
-class _Base(Generic[P]):
-    """What ``Model`` and ``ModelS`` share: a name, the structure, declared sizes, ``init``
-    and the checks of parameters."""
-
-    __slots__ = (
-        "_checks_made",
-        "_init",
-        "_seen",
-        "_unchecked_apply",
-        "children",
-        "combinator",
-        "in_size",
-        "name",
-        "out_size",
-        "preserves_size",
-    )
-
-    name: str
-    combinator: Combinator
-    children: tuple[_Base[Any], ...]
-    in_size: int | None
-    out_size: int | None
-    preserves_size: bool
-    _init: Callable[[np.random.Generator], P]
-    _unchecked_apply: Callable[..., Any]
-    _seen: Any
-    _checks_made: ParamsCheck | None
-
-    def __init__(
-        self,
-        init: Callable[[np.random.Generator], P],
-        name: str,
-        combinator: Combinator,
-        children: tuple[_Base[Any], ...],
-        in_size: int | None,
-        out_size: int | None,
-        preserves_size: bool,
-    ) -> None:
-        self._set(
-            _init=init,
-            name=name,
-            combinator=combinator,
-            children=children,
-            in_size=in_size,
-            out_size=out_size,
-            preserves_size=preserves_size,
-            _seen=_UNSEEN,
-            _checks_made=None,
-        )
-
-    def _set(self, **fields: Any) -> None:
-        for k, v in fields.items():
-            object.__setattr__(self, k, v)
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError(
-            f"{type(self).__name__} is immutable; build a new model instead of setting '{name}'"
-        )
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError(f"{type(self).__name__} is immutable; cannot delete '{name}'")
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.name})"
-
-    @property
-    def kind(self) -> str:
-        """What made the model: ``"layer"``, ``"fn"``, ``"then"``, or a combinator's name."""
-        return self.combinator.kind
-
-    def init(self, key: Key) -> P:
-        """Fresh parameters, after checking sizes through the whole composition.
-
-        Args:
-            key: an int seed or a ``numpy.random.Generator``.
-
-        Returns:
-            The parameters, structured as the model's parameter type.
-
-        Raises:
-            ValueError: two consecutive layers disagree on a size.
-            TypeError: ``key`` is neither an int nor a Generator.
-
-        Examples:
-            >>> from paralens import nn
-            >>> nn.linear(2, 1).init(0).w.shape
-            (2, 1)
-            >>> m = ModelS(lambda p, x, s: (p * x, s), lambda rng: 2.0, lambda rng: 0.0, name="m")
-            >>> m.init(0)
-            2.0
-        """
-        rng = as_generator(key, "model.init({})")
-        check_sizes(self)
-        result: P = self._init(rng)
-        return result
-
-    def check_sizes(self) -> None:
-        """Check that consecutive layers agree on sizes, throughout the composition.
-
-        Raises:
-            ValueError: two consecutive layers disagree; the message names both and their
-                sizes.
-
-        Examples:
-            >>> from paralens import nn
-            >>> (nn.linear(2, 3) >> nn.linear(4, 1)).check_sizes()
-            Traceback (most recent call last):
-            ...
-            ValueError: size mismatch in 'linear(2, 3) >> linear(4, 1)': layer 'linear(2, 3)' gives outputs of size 3, but the next layer 'linear(4, 1)' expects inputs of size 4. Make them agree: the output size of 'linear(2, 3)' must equal the input size of 'linear(4, 1)'.
-        """  # noqa: E501
-        check_sizes(self)
-
-    def check_params(self, params: Any) -> None:
-        """Check that ``params`` has the structure and leaf shapes that ``init`` makes.
-
-        Use it on parameters loaded or built by hand, before training with them (``apply``
-        checks what it has not seen before, too).
-
-        Args:
-            params: the parameters to check (plain or traced values: only their structure
-                and shapes are read).
-
-        Raises:
-            ValueError: the structure or a shape differs; the message gives the path to
-                the first difference and the layer it belongs to.
-
-        Examples:
-            >>> import numpy as np
-            >>> from paralens import nn
-            >>> m = nn.linear(2, 3) >> nn.linear(3, 1)
-            >>> m.check_params(m.init(0))
-            >>> m.check_params((m.init(0)[0], nn.Linear(np.zeros((3, 2)), np.zeros(2))))
-            Traceback (most recent call last):
-            ...
-            ValueError: params[1].w: layer 'linear(3, 1)' expects shape (3, 1), got (3, 2)
-        """
-        problem = mismatch(self, params, "params")
-        if problem is not None:
-            raise ValueError(problem)
-
-    def _checks(self) -> ParamsCheck:
-        """The compiled check of this model's parameters, made the first time it is asked."""
-        made = self._checks_made
-        if made is None:
-            made = compile_params_check(self)
-            self._set(_checks_made=made)
-        return made
-
-    def _admit(self, params: Any) -> None:
-        """Raise unless ``params`` fit; remember them if they cannot stop fitting.
-
-        ``apply`` calls this only for parameters other than the last it admitted, so
-        applying one parameter value again and again costs one identity test per call.
-        """
-        found = self._checks().fits(params)
-        if found == 1:
-            self._set(_seen=params)
-        elif found == 0:
-            problem = mismatch(self, params, "params", at_apply=True)
-            if problem is not None:
-                raise ValueError(problem)
-
-
-def _combinator(kind: str | Combinator, default: Combinator) -> Combinator:
-    if isinstance(kind, Combinator):
-        return kind
-    return default if kind == default.kind else Combinator(kind, OWN_PARAMS, default.state)
-
-
-class Model(_Base[P], Generic[P, A, B]):
+class Model(ModelBase[P], Generic[P, A, B]):
     """A model ``p -> a -> b``: ``apply(p, x) -> y`` and ``init(key) -> p``.
 
     ``apply`` runs on plain values (at NumPy speed, no tracing) and on traced values
@@ -309,12 +135,12 @@ class Model(_Base[P], Generic[P, A, B]):
         *,
         name: str,
         kind: str | Combinator = LAYER,
-        children: tuple[_Base[Any], ...] = (),
+        children: tuple[ModelBase[Any], ...] = (),
         in_size: int | None = None,
         out_size: int | None = None,
         preserves_size: bool = False,
     ) -> None:
-        combinator = _combinator(kind, LAYER)
+        combinator = as_combinator(kind, LAYER)
         super().__init__(init, name, combinator, children, in_size, out_size, preserves_size)
 
         def checked_apply(params: P, x: A) -> B:
@@ -345,7 +171,7 @@ class Model(_Base[P], Generic[P, A, B]):
         return then(other, self)
 
 
-class ModelS(_Base[P], Generic[P, S, A, B]):
+class ModelS(ModelBase[P], Generic[P, S, A, B]):
     """A stateful model ``p -> a -> s -> (b, s)``.
 
     ``apply(p, x, s) -> (y, s)``, ``init(key) -> p`` and ``init_state(key) -> s``.
@@ -382,12 +208,12 @@ class ModelS(_Base[P], Generic[P, S, A, B]):
         *,
         name: str,
         kind: str | Combinator = STATEFUL_LAYER,
-        children: tuple[_Base[Any], ...] = (),
+        children: tuple[ModelBase[Any], ...] = (),
         in_size: int | None = None,
         out_size: int | None = None,
         preserves_size: bool = False,
     ) -> None:
-        combinator = _combinator(kind, STATEFUL_LAYER)
+        combinator = as_combinator(kind, STATEFUL_LAYER)
         super().__init__(init, name, combinator, children, in_size, out_size, preserves_size)
 
         def checked_apply(params: P, x: A, s: S) -> tuple[B, S]:
@@ -527,14 +353,16 @@ def then(*parts: Model[Any, Any, Any] | ModelS[Any, Any, Any, Any]) -> Any:
     if not any(stateful):
         applies = [part._unchecked_apply for part in models]
         return Model(
-            _chain_apply(applies),
+            chain_apply(applies),
             init,
             name=name,
             kind=SEQUENCE,
             children=models,
             preserves_size=preserves,
         )
-    apply, init_state = _stateful_chain(models, stateful)
+    runs = [part._unchecked_apply for part in models]
+    first_states = [part._init_state for part in models if isinstance(part, ModelS)]
+    apply, init_state = stateful_chain(runs, stateful, first_states)
     return ModelS(
         apply,
         init,
@@ -546,200 +374,10 @@ def then(*parts: Model[Any, Any, Any] | ModelS[Any, Any, Any, Any]) -> Any:
     )
 
 
-def _show_part(part: _Base[Any], i: int) -> str:
+def _show_part(part: ModelBase[Any], i: int) -> str:
     # A composition later in the chain is bracketed, so the name shows where its
     # parameters sit: f >> (g >> h) takes (p_f, (p_g, p_h)).
     return f"({part.name})" if part.kind == THEN and i > 0 else part.name
-
-
-def _chain_apply(applies: Sequence[Callable[[Any, Any], Any]]) -> Callable[[Any, Any], Any]:
-    """Apply stateless parts in turn, each with its entry of the parameter tuple."""
-    # One Python call per part, as a hand-written composite would make; the loop only
-    # from three parts on, since ``>>`` builds pairs.
-    if len(applies) == 1:
-        (only,) = applies
-        return lambda p, x: only(p[0], x)
-    if len(applies) == 2:
-        first, second = applies
-        return lambda p, x: second(p[1], first(p[0], x))
-
-    def apply(p: tuple[Any, ...], x: Any) -> Any:
-        for part, params in zip(applies, p, strict=True):
-            x = part(params, x)
-        return x
-
-    return apply
-
-
-def _stateful_chain(
-    models: Sequence[_Base[Any]], stateful: Sequence[bool]
-) -> tuple[Callable[[Any, Any, Any], Any], Callable[[np.random.Generator], Any]]:
-    """The ``apply`` and ``init_state`` of a chain whose first part is stateful."""
-    states = [m._init_state for m in models if isinstance(m, ModelS)]
-    if len(states) == 1:
-        init_state = states[0]
-    else:
-
-        def init_state(rng: np.random.Generator) -> tuple[Any, ...]:
-            return tuple(make(rng) for make in states)
-
-    runs = [m._unchecked_apply for m in models]
-    if len(runs) == 2:
-        return _stateful_pair(runs[0], runs[1], stateful[1]), init_state
-    steps = list(zip(runs, stateful, strict=True))
-    single = len(states) == 1
-
-    def apply(p: tuple[Any, ...], x: Any, s: Any) -> tuple[Any, Any]:
-        given = iter((s,) if single else s)
-        kept = []
-        for (run, has_state), params in zip(steps, p, strict=True):
-            if has_state:
-                x, new = run(params, x, next(given))
-                kept.append(new)
-            else:
-                x = run(params, x)
-        return x, kept[0] if single else tuple(kept)
-
-    return apply, init_state
-
-
-def _stateful_pair(
-    first: Callable[[Any, Any, Any], Any], second: Callable[..., Any], second_stateful: bool
-) -> Callable[[Any, Any, Any], Any]:
-    # The two chains ``>>`` builds, written out: a recurrent step runs once per time step.
-    if second_stateful:
-
-        def apply(p: tuple[Any, Any], x: Any, s: tuple[Any, Any]) -> tuple[Any, Any]:
-            y, s_first = first(p[0], x, s[0])
-            z, s_second = second(p[1], y, s[1])
-            return z, (s_first, s_second)
-
-        return apply
-
-    def apply_then_stateless(p: tuple[Any, Any], x: Any, s: Any) -> tuple[Any, Any]:
-        y, s_first = first(p[0], x, s)
-        return second(p[1], y), s_first
-
-    return apply_then_stateless
-
-
-# ---- leaves --------------------------------------------------------------------------------
-
-
-def model(
-    apply: Callable[[P, A], B],
-    init: Callable[[np.random.Generator], P],
-    *,
-    name: str | None = None,
-    in_size: int | None = None,
-    out_size: int | None = None,
-) -> Model[P, A, B]:
-    """Turn a function ``(p, x) -> y`` and a parameter maker into a ``Model``.
-
-    Args:
-        apply: the model's function; write it with ``paralens.numpy`` so it differentiates.
-        init: makes parameters from a ``numpy.random.Generator``.
-        name: the model's name (default: the function's name).
-        in_size: the input's last-axis size, if the model fixes it.
-        out_size: the output's last-axis size, if the model fixes it.
-
-    Returns:
-        A ``Model[P, A, B]`` of kind ``"layer"``.
-
-    Examples:
-        >>> def affine(p, x):
-        ...     return p[0] * x + p[1]
-        >>> m = model(affine, lambda rng: (2.0, 1.0))
-        >>> m, m.apply(m.init(0), 3.0)
-        (Model(affine), 7.0)
-    """
-    name = name or str(getattr(apply, "__name__", "model"))
-    return Model(apply, init, name=name, in_size=in_size, out_size=out_size)
-
-
-def model_s(
-    apply: Callable[[P, A, S], tuple[B, S]],
-    init: Callable[[np.random.Generator], P],
-    init_state: Callable[[np.random.Generator], S],
-    *,
-    name: str | None = None,
-    in_size: int | None = None,
-    out_size: int | None = None,
-) -> ModelS[P, S, A, B]:
-    """Turn a function ``(p, x, s) -> (y, s)`` and makers of parameters and state into a
-    ``ModelS``.
-
-    Args:
-        apply: the model's function.
-        init: makes parameters from a ``numpy.random.Generator``.
-        init_state: makes a first state from a ``numpy.random.Generator``.
-        name: the model's name (default: the function's name).
-        in_size: the input's last-axis size, if the model fixes it.
-        out_size: the output's last-axis size, if the model fixes it.
-
-    Returns:
-        A ``ModelS[P, S, A, B]`` of kind ``"layer"``.
-
-    Examples:
-        >>> def count(p, x, s):
-        ...     return x + s, s + 1
-        >>> m = model_s(count, lambda rng: None, lambda rng: 0)
-        >>> m.apply(None, 10, m.init_state(0))
-        (10, 1)
-    """
-    name = name or str(getattr(apply, "__name__", "model"))
-    return ModelS(apply, init, init_state, name=name, in_size=in_size, out_size=out_size)
-
-
-def no_params(rng: np.random.Generator) -> None:
-    """The parameters of a model that has none."""
-    return None
-
-
-def fn(
-    f: Callable[[A], B],
-    *,
-    name: str | None = None,
-    preserves_size: bool = True,
-    out_size: int | None = None,
-) -> Model[None, A, B]:
-    """Lift a parameterless function to a ``Model[None, A, B]`` (parameters ``None``).
-
-    By default the lifted model keeps the size of its input's last axis (as elementwise
-    functions do) when sizes are checked; say otherwise for functions that reshape.
-
-    Args:
-        f: the function, e.g. ``pnp.tanh``.
-        name: the model's name (default: the function's name).
-        preserves_size: whether outputs have the size of inputs (last axis).
-        out_size: the output's last-axis size, where ``f`` fixes it (implies
-            ``preserves_size=False``).
-
-    Returns:
-        A model of kind ``"fn"``.
-
-    Examples:
-        >>> import numpy as np
-        >>> import paralens.numpy as pnp
-        >>> t = fn(pnp.tanh)
-        >>> t, t.init(0), t.apply(None, np.zeros(2))
-        (Model(tanh), None, array([0., 0.]))
-        >>> from paralens import nn
-        >>> doubled = fn(lambda x: pnp.concatenate([x, x], axis=-1), name="twice", out_size=4)
-        >>> (nn.linear(3, 2) >> doubled >> nn.linear(4, 1)).check_sizes()
-    """
-
-    def apply(p: None, x: A) -> B:
-        return f(x)
-
-    return Model(
-        apply,
-        no_params,
-        name=name or str(getattr(f, "__name__", "fn")),
-        kind=FN,
-        out_size=out_size,
-        preserves_size=preserves_size and out_size is None,
-    )
 
 
 def _identity_apply(p: None, x: Any) -> Any:

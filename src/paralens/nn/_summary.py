@@ -9,7 +9,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from paralens import tree
-from paralens.nn._model import _Base
+from paralens.nn._base import ModelBase
 
 __all__ = ["Summary", "summary"]
 
@@ -37,7 +37,7 @@ class _Entry(NamedTuple):
     size: int
 
 
-def summary(model: _Base[Any], params: Any) -> Summary:
+def summary(model: ModelBase[Any], params: Any) -> Summary:
     """A table of ``model``'s layers: each parameter's path, shape and size, and the total.
 
     One row per parameter array (or scalar), under the layer it belongs to, in the order
@@ -86,7 +86,7 @@ def _line(cells: tuple[str, str, str, str], widths: list[int]) -> str:
     return "  ".join([*words, cells[3].rjust(widths[3])]).rstrip()
 
 
-def _layers(m: _Base[Any], params: Any, path: str) -> Iterator[tuple[str, list[_Entry]]]:
+def _layers(m: ModelBase[Any], params: Any, path: str) -> Iterator[tuple[str, list[_Entry]]]:
     """Each layer of ``m`` (and each own part of a combinator) with its parameter entries,
     read from the structure, ``params`` sitting at ``path``."""
     for part in m.combinator.params.parts(m):
