@@ -23,7 +23,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -298,8 +298,7 @@ def mlp(
         for n_in, n_out in itertools.pairwise(sizes[:-1])
     ]
     layers.append(linear(sizes[-2], sizes[-1]))
-    net: Model[tuple[Linear, ...], Array, Array] = then(*layers)
-    return net
+    return cast(Model[tuple[Linear, ...], Array, Array], then(*layers))
 
 
 def _init_lin_reg(rng: np.random.Generator) -> LinReg:

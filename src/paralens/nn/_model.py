@@ -80,11 +80,13 @@ __all__ = ["Key", "Model", "ModelS", "identity", "then"]
 
 P = TypeVar("P")
 Q = TypeVar("Q")
+R = TypeVar("R")
 S = TypeVar("S")
 T = TypeVar("T")
 A = TypeVar("A")
 B = TypeVar("B")
 C = TypeVar("C")
+D = TypeVar("D")
 
 LAYER = Combinator("layer", OWN_PARAMS)
 STATEFUL_LAYER = Combinator("layer", OWN_PARAMS, State.OWN)
@@ -277,6 +279,12 @@ def _bad_compose(first: object, second: object, op: str) -> Any:
 # ---- sequential composition ----------------------------------------------------------------
 
 
+# Typed overloads for the chains people write out (one to three stateless parts, the two
+# stateful pairs >> builds); longer chains are typed loosely.
+@overload
+def then(only: Model[P, A, B], /) -> Model[tuple[P], A, B]: ...
+
+
 @overload
 def then(first: Model[P, A, B], second: Model[Q, B, C], /) -> Model[tuple[P, Q], A, C]: ...
 
@@ -292,11 +300,28 @@ def then(first: ModelS[P, S, A, B], second: Model[Q, B, C], /) -> ModelS[tuple[P
 
 
 @overload
-def then(*parts: Model[Any, Any, Any]) -> Model[tuple[Any, ...], Any, Any]: ...
+def then(
+    first: Model[P, A, B], second: Model[Q, B, C], third: Model[R, C, D], /
+) -> Model[tuple[P, Q, R], A, D]: ...
 
 
 @overload
-def then(*parts: Model[Any, Any, Any] | ModelS[Any, Any, Any, Any]) -> Any: ...
+def then(
+    first: Model[Any, Any, Any],
+    second: Model[Any, Any, Any],
+    third: Model[Any, Any, Any],
+    fourth: Model[Any, Any, Any],
+    /,
+    *rest: Model[Any, Any, Any],
+) -> Model[tuple[Any, ...], Any, Any]: ...
+
+
+@overload
+def then(
+    first: ModelS[Any, Any, Any, Any],
+    /,
+    *rest: Model[Any, Any, Any] | ModelS[Any, Any, Any, Any],
+) -> ModelS[tuple[Any, ...], Any, Any, Any]: ...
 
 
 def then(*parts: Model[Any, Any, Any] | ModelS[Any, Any, Any, Any]) -> Any:
