@@ -15,6 +15,7 @@ Bruno Gavranović, *Compositional deep learning* (2019).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from typing import Any, Generic, Literal, TypeVar, cast
 
@@ -349,10 +350,10 @@ def _describe(x: Any) -> str:
     return f"a {name}" if n is None else f"a {name} of length {n}"
 
 
-def call_leaf(f: Arrow[Any, Any], args: tuple[Any, ...]) -> Any:
-    """The function of a ``"primitive"`` or ``"lift"`` arrow, called on ``args``."""
+def leaf_function(f: Arrow[Any, Any]) -> Callable[..., Any]:
+    """The function of a ``"primitive"`` or ``"lift"`` arrow, its keyword arguments fixed."""
     assert f.fn is not None
-    return f.fn(*args, **dict(f.params))
+    return functools.partial(f.fn, **dict(f.params)) if f.params else f.fn
 
 
 def evaluate(f: Arrow[A, B], x: A) -> B:
@@ -369,7 +370,7 @@ def evaluate(f: Arrow[A, B], x: A) -> B:
 def _evaluate(f: Arrow[Any, Any], x: Any) -> Any:
     kind = f.kind
     if kind in ("primitive", "lift"):
-        return call_leaf(f, arguments_of(f, x))
+        return leaf_function(f)(*arguments_of(f, x))
     if kind == "const":
         return f.value
     if kind == "id":

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from paralens import tree
 from paralens._core import plain_value
 from paralens._transforms import jvp, vjp
-from paralens.cat._arrow import Arrow, LinearMap, arguments_of, call_leaf, pair_of
+from paralens.cat._arrow import Arrow, LinearMap, arguments_of, leaf_function, pair_of
 from paralens.cat._chain import THEN
 
 __all__ = ["forward", "grad", "reverse"]
@@ -28,12 +28,8 @@ B = TypeVar("B")
 def _forward(f: Arrow[Any, Any], x: Any) -> tuple[Any, LinearMap]:
     kind = f.kind
     if kind in ("primitive", "lift"):
-        args = arguments_of(f, x)
-
-        def leaf(*xs: Any) -> Any:
-            return call_leaf(f, xs)
-
-        return call_leaf(f, args), lambda t: jvp(leaf, args, arguments_of(f, t))[1]
+        args, leaf = arguments_of(f, x), leaf_function(f)
+        return leaf(*args), lambda t: jvp(leaf, args, arguments_of(f, t))[1]
     if kind == "const":
         return f.value, lambda t: tree.zeros_like(plain_value(f.value))
     if kind == "id":
@@ -72,12 +68,7 @@ def _forward_chain(parts: tuple[Arrow[Any, Any], ...], x: Any) -> tuple[Any, Lin
 def _reverse(f: Arrow[Any, Any], x: Any) -> tuple[Any, LinearMap]:
     kind = f.kind
     if kind in ("primitive", "lift"):
-        args = arguments_of(f, x)
-
-        def leaf(*xs: Any) -> Any:
-            return call_leaf(f, xs)
-
-        ans, pullback = vjp(leaf, *args)
+        ans, pullback = vjp(leaf_function(f), *arguments_of(f, x))
         return ans, lambda g: pullback(g)[0] if f.arity == 1 else tuple(pullback(g))
     if kind == "const":
         return f.value, lambda g: tree.zeros_like(plain_value(x))
