@@ -184,9 +184,9 @@ class ModelBase(Generic[P]):
         ``apply`` calls this only for parameters other than the last it admitted, so
         applying one parameter value again and again costs one identity test per call.
         """
-        found = self._checks().fits(params)
+        found = (self._checks_made or self._checks()).fits(params)
         if found == FITS_FOR_GOOD:
-            self._set(_seen=params)
+            object.__setattr__(self, "_seen", params)
         elif found == NO_FIT:
             problem = mismatch(self, params, "params", at_apply=True)
             if problem is not None:

@@ -28,7 +28,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from paralens import tree
-from paralens._core import is_var, plain_value
+from paralens._core import Var, is_var, plain_value
 from paralens.nn._structure import ParamPart
 
 __all__ = [
@@ -86,12 +86,7 @@ class _LeafSpec(_Spec):
         self.shape = shape
 
     def fits(self, p: Any) -> int:
-        if type(p) is np.ndarray:
-            return FITS_FOR_GOOD if p.shape == self.shape else NO_FIT
-        if is_var(p):
-            plain = plain_value(p)
-            return FITS_NOW if tree.is_leaf(plain) and np.shape(plain) == self.shape else NO_FIT
-        return FITS_FOR_GOOD if tree.is_leaf(p) and np.shape(p) == self.shape else NO_FIT
+        return _leaf_fits(p, self.shape)
 
     def explain(self, p: Any, path: str, owner: str) -> str | None:
         plain = plain_value(p)
@@ -102,21 +97,56 @@ class _LeafSpec(_Spec):
         return None
 
 
+def _leaf_fits(p: Any, shape: tuple[int, ...]) -> int:
+    """Whether ``p`` is a leaf of ``shape``: an array first, as parameters mostly are."""
+    kind = type(p)
+    if kind is np.ndarray:
+        return FITS_FOR_GOOD if p.shape == shape else NO_FIT
+    if kind is Var:
+        plain = plain_value(p)
+        if type(plain) is np.ndarray:
+            return FITS_NOW if plain.shape == shape else NO_FIT
+        return FITS_NOW if tree.is_leaf(plain) and np.shape(plain) == shape else NO_FIT
+    if is_var(p):
+        return NO_FIT  # a traced container; ``mismatch`` reads its structure instead
+    return FITS_FOR_GOOD if tree.is_leaf(p) and np.shape(p) == shape else NO_FIT
+
+
 class _DataclassSpec(_Spec):
     def __init__(self, cls: type, fields: tuple[tuple[str, _Spec], ...]) -> None:
         self.cls, self.fields = cls, fields
         frozen = cls.__dataclass_params__.frozen  # type: ignore[attr-defined]
         self.best = FITS_FOR_GOOD if frozen else FITS_NOW
+        # Most layers' parameters are a dataclass of arrays (Linear(w, b)): their fields
+        # are tested here in one loop rather than one spec call each.
+        self.leaf_shapes = tuple(
+            (name, spec.shape) for name, spec in fields if isinstance(spec, _LeafSpec)
+        )
+        self.inner = tuple(
+            (name, spec.fits) for name, spec in fields if not isinstance(spec, _LeafSpec)
+        )
 
     def fits(self, p: Any) -> int:
         if type(p) is not self.cls:
             return NO_FIT
         result = self.best
-        for name, spec in self.fields:
-            found = spec.fits(getattr(p, name))
-            if not found:
+        for name, shape in self.leaf_shapes:
+            leaf = getattr(p, name)
+            if type(leaf) is np.ndarray:  # the common case, without a call
+                if leaf.shape != shape:
+                    return NO_FIT
+                continue
+            found = _leaf_fits(leaf, shape)
+            if found == NO_FIT:
                 return NO_FIT
-            result = max(result, found)
+            if found > result:
+                result = found
+        for name, test in self.inner:
+            found = test(getattr(p, name))
+            if found == NO_FIT:
+                return NO_FIT
+            if found > result:
+                result = found
         return result
 
     def explain(self, p: Any, path: str, owner: str) -> str | None:
@@ -215,9 +245,10 @@ def _tuple_fit(tests: list[Fit]) -> Fit:
         result = FITS_FOR_GOOD
         for test, q in zip(tests, p, strict=True):
             found = test(q)
-            if not found:
+            if found == NO_FIT:
                 return NO_FIT
-            result = max(result, found)
+            if found > result:
+                result = found
         return result
 
     return fits
