@@ -142,3 +142,11 @@ def test_errors_name_the_mistake() -> None:
         train_adversarial(g, d, mixture, noise, steps=-1)
     with pytest.raises(ValueError, match="batch_size must be a positive int"):
         train_adversarial(g, d, mixture, noise, steps=1, batch_size=0)
+
+
+def test_the_adversarial_composite_keeps_its_two_players() -> None:
+    g = gradient_learner(nn.linear(1, 1), lr=0.1, key=0)
+    d = gradient_learner(nn.linear(1, 1), lr=0.1, key=1)
+    gan = adversarial(g, d)
+    assert gan.kind == "adversarial" and gan.children == (g, d)
+    assert gan.params == (g.params, d.params)

@@ -262,6 +262,17 @@ def test_random_arrows_agree_with_the_tape_engine(f: Arrow[Any, Any], x: Any, se
     assert close(cat.grad(loss)(x), paralens.grad(loss)(x))
 
 
+@LAWS
+@given(arrows, arrows, arrows, inputs)
+def test_then_of_three_is_the_chain(
+    f: Arrow[Any, Any], g: Arrow[Any, Any], h: Arrow[Any, Any], x: Any
+) -> None:
+    flat = cat.then(f, g, h)
+    assert flat.kind == "then" and flat.children == (f, g, h)
+    assert repr(flat) == repr(f >> g >> h)
+    assert_equivalent(flat, (f >> g) >> h, x)
+
+
 # Errors.
 
 
@@ -278,6 +289,10 @@ def test_errors_name_the_mistake() -> None:
         cat.lift(3.0)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="arity >= 1"):
         cat.lift(pnp.sin, arity=0)
+    with pytest.raises(ValueError, match=r"composition of no parts is cat.id"):
+        cat.then()
+    with pytest.raises(TypeError, match=r"cat.lift\(fn\)"):
+        cat.then(cat.sin, pnp.cos)  # type: ignore[arg-type]
 
 
 # Types: >> & and * are typed by what flows in and out.

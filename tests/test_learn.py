@@ -1,7 +1,7 @@
 """Losses, learners (the functor law of *Backprop as Functor*), the training step and fit."""
 
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pytest
@@ -28,6 +28,7 @@ from paralens.learn import (
     softmax_cross_entropy,
     squared_error,
 )
+from paralens.learn._learner import then as learner_then
 from paralens.testing import check_grads
 from paralens.tree import tree_leaves, tree_map, tree_structure
 
@@ -183,6 +184,36 @@ def test_composition_is_associative():
     assert (p1, p2, p3) == pytest.approx((q1, q2, q3))
     assert left.request(left.params, a, c) == pytest.approx(right.request(right.params, a, c))
     assert left(a) == pytest.approx(right(a))
+
+
+def test_learners_keep_their_structure():
+    f, g = scalar_learner(2.0), scalar_learner(3.0)
+    assert (f.kind, f.children) == ("learner", ())
+    h = (f >> g) >> f
+    assert h.kind == "then" and h.children[1] is f and h.children[0].children == (f, g)
+    model = nn.linear(2, 1)
+    learned = gradient_learner(model, 0.1)
+    assert learned.kind == "gradient_learner" and learned.children == (model,)
+    assert replace(h, name="renamed").children == h.children
+
+
+def test_a_chain_of_three_learners_passes_each_request_back():
+    l1, l2, l3 = scalar_learner(2.0), scalar_learner(-1.0), scalar_learner(0.5)
+    flat = learner_then(l1, l2, l3)
+    a, c = 0.7, 2.0
+    b1 = l1.implement(2.0, a)
+    b2 = l2.implement(-1.0, b1)
+    w2 = l3.request(0.5, b2, c)
+    w1 = l2.request(-1.0, b1, w2)
+    assert flat.params == (2.0, -1.0, 0.5) and flat(a) == l3.implement(0.5, b2)
+    assert flat.update(flat.params, a, c) == (
+        l1.update(2.0, a, w1),
+        l2.update(-1.0, b1, w2),
+        l3.update(0.5, b2, c),
+    )
+    assert flat.request(flat.params, a, c) == l1.request(2.0, a, w1)
+    with pytest.raises(ValueError, match="one or more parts"):
+        learner_then()
 
 
 def functor_sides(f, g, lr, error, seed):

@@ -320,3 +320,128 @@ def test_check_params_finds_the_wrong_part() -> None:
         m.check_params(bad_shape)
     with pytest.raises(ValueError, match=r"params\[0\]: layer 'linear\(3, 2\)' expects Linear"):
         m.check_params(((p[0].w, p[0].b), p[1]))
+
+
+# Composition is defined once: nn.then of any number of parts
+
+
+def test_then_of_three_parts_has_a_flat_tuple_of_parameters() -> None:
+    f, g, h = nn.tanh_layer(3, 4), nn.fn(pnp.sin), nn.linear(4, 2)
+    flat = nn.then(f, g, h)
+    assert flat.kind == "then" and flat.children == (f, g, h)
+    assert repr(flat) == "Model(tanh_layer(3, 4) >> sin >> linear(4, 2))"
+    p = flat.init(0)
+    assert len(p) == 3 and p[1] is None
+    nested = (f >> g) >> h
+    x = RNG.normal(size=(5, 3))
+    np.testing.assert_array_equal(flat.apply(p, x), nested.apply(((p[0], p[1]), p[2]), x))
+    check_grads(_apply(flat), (p, x), order=2)
+
+
+def test_then_draws_parameters_in_order_like_nested_composition() -> None:
+    f, g, h = nn.tanh_layer(3, 4), nn.tanh_layer(4, 4), nn.linear(4, 2)
+    flat, nested = nn.then(f, g, h).init(5), ((f >> g) >> h).init(5)
+    (a, b), c = nested
+    for u, v in zip(
+        paralens.tree.tree_leaves(flat), paralens.tree.tree_leaves((a, b, c)), strict=True
+    ):
+        np.testing.assert_array_equal(u, v)
+
+
+def test_then_of_one_part_and_of_none() -> None:
+    one = nn.then(nn.linear(2, 1))
+    assert one.kind == "then" and len(one.init(0)) == 1 and repr(one) == "Model(linear(2, 1))"
+    with pytest.raises(ValueError, match=r"nn.then composes one or more parts.*nn.identity\(\)"):
+        nn.then()
+    with pytest.raises(TypeError, match=r"nn.fn\(f\)"):
+        nn.then(nn.linear(2, 2), pnp.tanh)  # type: ignore[call-overload]
+
+
+def test_the_name_brackets_a_composition_later_in_the_chain() -> None:
+    g = nn.fn(pnp.tanh) >> nn.linear(3, 1)
+    assert repr(nn.linear(2, 3) >> g) == "Model(linear(2, 3) >> (tanh >> linear(3, 1)))"
+    assert repr(g >> g) == "Model(tanh >> linear(3, 1) >> (tanh >> linear(3, 1)))"
+
+
+# apply checks the parameters' structure and shapes
+
+
+def test_apply_refuses_parameters_of_another_structure() -> None:
+    net = nn.mlp([4, 8, 3])
+    p = net.init(0)
+    x = np.ones((2, 4))
+    expected = (
+        r"params: 'tanh_layer\(4, 8\) >> linear\(8, 3\)' expects a tuple of 2 parameters, "
+        r"one per part, got a tuple of 1"
+    )
+    with pytest.raises(ValueError, match=expected):
+        net.apply(p[:1], x)
+    with pytest.raises(ValueError, match=expected):
+        paralens.grad(lambda q: pnp.sum(net.apply(q, x)))(p[:1])
+
+
+def test_apply_refuses_a_bias_that_would_broadcast() -> None:
+    net = nn.mlp([4, 8, 2])
+    p = net.init(0)
+    wide = (p[0], nn.Linear(p[1].w, np.zeros((2, 1))))
+    x = np.ones((2, 4))
+    assert (x @ p[0].w @ wide[1].w + wide[1].b).shape == (2, 2)  # what would come out
+    expected = r"params\[1\]\.b: layer 'linear\(8, 2\)' expects shape \(2,\), got \(2, 1\)"
+    with pytest.raises(ValueError, match=expected):
+        net.apply(wide, x)
+    with pytest.raises(ValueError, match=expected):
+        paralens.grad(lambda q: pnp.sum(net.apply(q, x)))(wide)
+    with pytest.raises(ValueError, match=expected):
+        paralens.jvp(lambda q: net.apply(q, x), (wide,), (wide,))
+
+
+def test_apply_checks_parameters_that_can_change_every_time() -> None:
+    weights = [np.ones(2)]
+    m = nn.model(lambda p, x: p[0] * x, lambda rng: [np.zeros(2)], name="scale")
+    np.testing.assert_array_equal(m.apply(weights, np.ones(2)), np.ones(2))
+    weights[0] = np.ones(3)  # a list can change after it was checked
+    with pytest.raises(ValueError, match=r"params: layer 'scale' expects shape \(2,\), got \(3,\)"):
+        m.apply(weights, np.ones(2))
+
+
+def test_apply_remembers_plain_parameters_and_never_traced_ones() -> None:
+    net = nn.mlp([2, 3, 1])
+    p = net.init(0)
+    y = net.apply(p, np.ones(2))
+    assert net._seen is p and type(y) is np.ndarray
+    paralens.grad(lambda q: pnp.sum(net.apply(q, np.ones(2))))(p)
+    assert net._seen is p  # the traced parameters (and their tape) are not kept
+
+
+def test_apply_checks_the_parameters_of_functions_and_stateful_models() -> None:
+    with pytest.raises(ValueError, match=r"params: layer 'tanh' has no parameters, so it expects"):
+        nn.fn(pnp.tanh).apply(1.0, np.ones(2))  # type: ignore[arg-type]
+    cell = nn.gru(2, 3)
+    p = cell.init(0)
+    bad = nn.GRUParams(p.update, p.reset, nn.Gate(p.candidate.w_x, p.candidate.w_h, np.zeros(2)))
+    expected = r"params\.candidate\.b: layer 'gru\(2, 3\)' expects shape \(3,\), got \(2,\)"
+    with pytest.raises(ValueError, match=expected):
+        cell.apply(bad, np.ones(2), cell.init_state(0))
+
+
+# nn.summary
+
+
+def test_summary_lists_every_parameter_and_the_total() -> None:
+    net = nn.mlp([4, 8, 3]) >> nn.fn(pnp.tanh)
+    p = net.init(0)
+    table = nn.summary(net, p)
+    assert isinstance(table, str) and repr(table) == str(table)
+    lines = table.splitlines()
+    assert lines[0].split() == ["layer", "parameter", "shape", "size"]
+    assert lines[-1].split() == ["total", "67"]
+    assert sum(leaf.size for leaf in paralens.tree.tree_leaves(p)) == 67
+    assert "params[0][1].b" in table and "(8, 3)" in table
+    with pytest.raises(ValueError, match=r"params\[0\]: .* expects a tuple of 2"):
+        nn.summary(net, (p[0][:1], None))
+
+
+def test_summary_of_repeated_layers_names_each() -> None:
+    net = nn.mlp([3, 3, 3, 3])
+    rows = [line for line in nn.summary(net, net.init(0)).splitlines() if "tanh_layer" in line]
+    assert len(rows) == 2  # one per layer, though the two have the same name

@@ -345,3 +345,57 @@ def test_check_params_of_stateful_models() -> None:
     with pytest.raises(ValueError, match=r"params\[0\]\.forget\.w_h: layer 'lstm\(2, 3\)'"):
         bad_gate = nn.Gate(p.forget.w_x, np.zeros((2, 3)), p.forget.b)
         m.check_params((nn.LSTMParams(bad_gate, p.input, p.output, p.cell), s0))
+
+
+def test_then_of_stateful_parts_pairs_the_states_of_the_stateful_ones() -> None:
+    f, head, g = nn.fcrnn(2, 3), nn.linear(3, 3), nn.gru(3, 1)
+    chain = nn.then(f, head, g)
+    assert isinstance(chain, nn.ModelS) and chain.children == (f, head, g)
+    p, s = chain.init(0), chain.init_state(0)
+    assert len(p) == 3 and len(s) == 2  # the stateless part adds no state
+    nested = (f >> head) >> g
+    x = RNG.normal(size=2)
+    y, (s_f, s_g) = chain.apply(p, x, s)
+    y2, (s_f2, s_g2) = nested.apply(((p[0], p[1]), p[2]), x, s)
+    np.testing.assert_array_equal(y, y2)
+    np.testing.assert_array_equal(s_f, s_f2)
+    np.testing.assert_array_equal(s_g, s_g2)
+    check_grads(_apply_s(chain), (p, x, s))
+    one = nn.then(f, head, nn.fn(pnp.tanh))
+    assert one.init_state(0).shape == (3,)  # one stateful part: its state itself
+    y, s_one = one.apply(one.init(0), x, one.init_state(0))
+    assert y.shape == (3,) and s_one.shape == (3,)
+
+
+def test_then_refuses_a_stateless_part_before_a_stateful_one() -> None:
+    with pytest.raises(TypeError, match=r"nn.to_stateful\(linear\(2, 3\)\)"):
+        nn.then(nn.linear(2, 3), nn.fcrnn(3, 3))
+
+
+def test_summary_of_a_trained_initial_state() -> None:
+    m = nn.train_state(nn.unroll_last(nn.fcrnn(2, 3)))
+    table = nn.summary(m, m.init(0))
+    assert "train_state state₀" in table and "params[1]" in table
+    assert "params[0].w_s" in table and table.splitlines()[-1].split() == ["total", "21"]
+
+
+def test_every_combinator_carries_its_metadata() -> None:
+    cell = nn.fcrnn(1, 2)
+    joined = nn.fn(lambda xs: pnp.concatenate(xs, axis=-1), name="concat")
+    made = [
+        nn.to_stateful(nn.linear(2, 1)),
+        nn.map_s(pnp.tanh, cell),
+        nn.unroll(cell),
+        nn.unroll_last(cell),
+        nn.fix_state(np.zeros(2), cell),
+        nn.zero_state(cell),
+        nn.train_state(cell),
+        nn.recurrently(joined >> nn.tanh_layer(3, 2)),
+        nn.recurrently_with(pnp.tanh, joined >> nn.tanh_layer(3, 2)),
+        nn.lagged(1, nn.linear(2, 1)),
+    ]
+    for m in made:
+        assert m.combinator.kind == m.kind == m.name.split("(")[0]
+        m.check_params(m.init(0))
+    looping = {m.kind for m in made if m.combinator.state.loops_back}
+    assert looping == {"recurrently", "recurrently_with", "lagged"}

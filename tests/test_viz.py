@@ -251,3 +251,29 @@ def test_adversarial_learners_frame_generator_and_discriminator() -> None:
     assert any(text.startswith("adversarial") for text in shown)
     requests = [w for w in root.iter(f"{SVG}polyline") if w.get("stroke") == "#c62828"]
     assert len(requests) == 6  # ends, between the parts, and through the frame's sides
+
+
+def test_diagrams_read_the_structure_not_the_names() -> None:
+    from dataclasses import replace
+
+    from paralens.learn import adversarial
+
+    # A name that reads like a composition is drawn as the one box it is ...
+    odd = nn.model(lambda p, x: p * x, lambda rng: 1.0, name="adversarial(a, b) >> c")
+    shown = texts(parse(viz.diagram(gradient_learner(odd, 0.1))))
+    assert "adversarial(a, b) >> c" in shown and "p" in shown
+    assert not any(text.startswith("adversarial:") for text in shown)
+    # ... and a composite renamed is still drawn as its parts.
+    g, d = gradient_learner(nn.linear(1, 1), 0.1), gradient_learner(nn.linear(1, 1), 0.1)
+    shown = texts(parse(viz.diagram(replace(adversarial(g, d), name="gan"))))
+    assert {"p1", "p2"} <= set(shown) and any(t.startswith("adversarial:") for t in shown)
+    chain = replace(g >> d >> g, name="three")
+    assert {"p1", "p2", "p3"} <= set(texts(parse(viz.diagram(chain))))
+
+
+def test_a_model_chain_of_any_arity_draws_like_the_nested_one() -> None:
+    f, g, h = nn.linear(3, 4), nn.fn(pnp.tanh), nn.linear(4, 2)
+    flat = texts(parse(viz.diagram(nn.then(f, g, h))))
+    assert {"p[0]", "p[2]", "4", "3", "2"} <= set(flat) and "p[0][0]" not in flat
+    nested = texts(parse(viz.diagram((f >> g) >> h)))
+    assert "p[0][0]" in nested and "p[1]" in nested

@@ -48,14 +48,12 @@ from paralens.cat._arrow import (
     exl,
     exr,
     fork,
-    forward,
-    grad,
     lift,
     parallel,
-    reverse,
     then,
 )
 from paralens.cat._arrow import identity as id  # noqa: A004
+from paralens.cat._modes import forward, grad, reverse
 
 sin: Arrow[Any, Any] = lift(_pnp.sin)
 cos: Arrow[Any, Any] = lift(_pnp.cos)

@@ -3,14 +3,11 @@
 An ``Arrow[A, B]`` describes a map from ``A`` to ``B`` as a small immutable tree. Its
 leaves are generators: differentiable primitives (``sin``, ``mul``...), lifted functions,
 constants, and the cartesian structure (``id``, ``exl``, ``exr``, ``dup``); its inner nodes
-are the combinators ``then`` (``f >> g``), ``fork`` (``f & g``) and ``parallel``
-(``f * g``). Each interpretation is one structural recursion over the tree, after Conal
-Elliott's *The simple essence of automatic differentiation*: evaluation, forward mode
-(the value and the linear map of tangents) and reverse mode (the value and the pullback
-of cotangents). Derivatives compose: ``then`` composes linear maps (and pullbacks in the
-opposite order), ``fork``'s pullback adds and ``parallel``'s splits. A primitive arrow
-carries the derivative rules of its ``paralens`` primitive, so one description serves
-both modes.
+are the combinators ``then`` (``f >> g``, or ``then(f, g, h)`` for a chain), ``fork``
+(``f & g``) and ``parallel`` (``f * g``). Each interpretation is one structural recursion
+over the tree, after Conal Elliott's *The simple essence of automatic differentiation*:
+evaluation (here) and the two AD modes (``cat._modes``): forward mode (the value and the
+linear map of tangents) and reverse mode (the value and the pullback of cotangents).
 
 References: Conal Elliott, *The simple essence of automatic differentiation* (ICFP 2018);
 Bruno Gavranović, *Compositional deep learning* (2019).
@@ -18,13 +15,12 @@ Bruno Gavranović, *Compositional deep learning* (2019).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from typing import Any, Generic, Literal, TypeVar, cast
 
-from paralens import tree
-from paralens._core import _vspace
-from paralens._core._trace import Primitive, plain_value, primitive_of
-from paralens._transforms import jvp, vjp
+from paralens._core import Primitive, plain_value, primitive_of
+from paralens.cat._chain import THEN, chain, require_parts, then_name
 
 A = TypeVar("A")
 B = TypeVar("B")
@@ -36,10 +32,8 @@ LinearMap = Callable[[Any], Any]
 
 GENERATORS: tuple[Kind, ...] = ("primitive", "lift", "const", "id", "exl", "exr", "dup")
 COMBINATORS: tuple[Kind, ...] = ("then", "fork", "parallel")
-_SYMBOLS: dict[str, str] = {"then": ">>", "fork": "&", "parallel": "*"}
 # Python's operator precedence, which ``repr`` follows so that it reads back as written.
 _PRECEDENCE: dict[str, int] = {"fork": 1, "then": 2, "parallel": 3}
-_ATOM = 4
 
 NOT_AN_ARROW = (
     "cannot compose an Arrow with {what} using {op}; wrap a function as an arrow with "
@@ -56,7 +50,8 @@ class Arrow(Generic[A, B]):
 
     - ``kind``: ``"primitive"``, ``"lift"``, ``"const"``, ``"id"``, ``"exl"``, ``"exr"``,
       ``"dup"`` (generators), or ``"then"``, ``"fork"``, ``"parallel"`` (combinators);
-    - ``children``: the two sub-arrows of a combinator, in order; ``()`` for a generator;
+    - ``children``: the sub-arrows of a combinator, in order (two for ``fork`` and
+      ``parallel``; the parts of a ``then``); ``()`` for a generator;
     - ``name``: what ``repr`` shows for a generator (``"sin"``, ``"const(2.0)"``), and the
       operator (``">>"``, ``"&"``, ``"*"``) for a combinator;
     - ``fn``, ``arity``, ``params``: for ``"primitive"`` and ``"lift"``, the function, how
@@ -158,7 +153,8 @@ class Arrow(Generic[A, B]):
         return evaluate(self, x)
 
     def __rshift__(self, other: Arrow[B, C]) -> Arrow[A, C]:
-        return then(self, _checked(other, ">>"))
+        composite: Arrow[A, C] = then(self, _checked(other, ">>"))
+        return composite
 
     def __and__(self, other: Arrow[A, C]) -> Arrow[A, tuple[B, C]]:
         return fork(self, _checked(other, "&"))
@@ -188,15 +184,35 @@ def _checked(other: Any, op: str) -> Arrow[Any, Any]:
     return other
 
 
-def then(f: Arrow[A, B], g: Arrow[B, C]) -> Arrow[A, C]:
-    """``f`` then ``g`` (written ``f >> g``): composition in diagrammatic order.
+def then(*arrows: Arrow[Any, Any]) -> Arrow[Any, Any]:
+    """The arrows one after another: ``then(f, g)`` is ``f >> g``, diagrammatic order.
+
+    Composition is associative, with ``id`` as its unit, in every interpretation:
+
+        >>> from paralens import cat
+        >>> f, g, h = cat.sin, cat.exp, cat.tanh
+        >>> x = 0.3
+        >>> bool(((f >> g) >> h)(x) == (f >> (g >> h))(x) == cat.then(f, g, h)(x))
+        True
+        >>> bool((cat.id >> f)(x) == f(x) == (f >> cat.id)(x))
+        True
+        >>> bool(cat.grad((f >> g) >> h)(x) == cat.grad(f >> (g >> h))(x))
+        True
+
+    Raises:
+        ValueError: no arrows (the composition of none is ``cat.id``).
 
     Examples:
         >>> from paralens import cat
         >>> cat.then(cat.sin, cat.cos)
         sin >> cos
+        >>> len(cat.then(cat.sin, cat.cos, cat.exp).children)
+        3
     """
-    return Arrow("then", ">>", (f, g))
+    parts = require_parts(arrows, "cat.then", "cat.id")
+    for part in parts:
+        _checked(part, ">>")
+    return Arrow("then", ">>", parts)
 
 
 def fork(f: Arrow[A, B], g: Arrow[A, C]) -> Arrow[A, tuple[B, C]]:
@@ -288,17 +304,11 @@ dup: Arrow[Any, tuple[Any, Any]] = Arrow("dup", "dup")
 # Showing an arrow.
 
 
-def _then_chain(f: Arrow[Any, Any]) -> list[Arrow[Any, Any]]:
-    # ``>>`` is associative, so a chain is shown flat whichever way it was bracketed.
-    if f.kind != "then":
-        return [f]
-    return [part for child in f.children for part in _then_chain(child)]
-
-
 def _show(f: Arrow[Any, Any], context: int) -> str:
     kind = f.kind
-    if kind == "then":
-        text = " >> ".join(_show(part, _PRECEDENCE["then"] + 1) for part in _then_chain(f))
+    if kind == THEN:
+        # ``>>`` is associative, so a chain is shown flat whichever way it was bracketed.
+        text = then_name(chain(f), lambda part, i: _show(part, _PRECEDENCE[THEN] + 1))
     elif kind in ("fork", "parallel"):
         prec = _PRECEDENCE[kind]
         left, right = f.children
@@ -308,7 +318,7 @@ def _show(f: Arrow[Any, Any], context: int) -> str:
     return f"({text})" if _PRECEDENCE[kind] < context else text
 
 
-# Interpretations: each a structural recursion over the description.
+# Evaluation: a structural recursion over the description.
 
 
 def _length(x: Any) -> int | None:
@@ -318,13 +328,15 @@ def _length(x: Any) -> int | None:
         return None
 
 
-def _pair(f: Arrow[Any, Any], x: Any) -> tuple[Any, Any]:
+def pair_of(f: Arrow[Any, Any], x: Any) -> tuple[Any, Any]:
+    """The two halves of ``x``, the pair that ``f`` (``exl``, ``exr``, ``*``) takes."""
     if _length(x) != 2:
         raise TypeError(f"{f!r} takes a pair (a, b), got {_describe(x)}; build pairs with & (fork)")
     return x[0], x[1]
 
 
-def _args(f: Arrow[Any, Any], x: Any) -> tuple[Any, ...]:
+def arguments_of(f: Arrow[Any, Any], x: Any) -> tuple[Any, ...]:
+    """The arguments that the function of ``f`` takes, from ``x`` (a tuple if more than one)."""
     if f.arity == 1:
         return (x,)
     if _length(x) != f.arity:
@@ -338,13 +350,10 @@ def _describe(x: Any) -> str:
     return f"a {name}" if n is None else f"a {name} of length {n}"
 
 
-def _pack_args(f: Arrow[Any, Any], parts: list[Any]) -> Any:
-    return parts[0] if f.arity == 1 else tuple(parts)
-
-
-def _call(f: Arrow[Any, Any], args: tuple[Any, ...]) -> Any:
+def leaf_function(f: Arrow[Any, Any]) -> Callable[..., Any]:
+    """The function of a ``"primitive"`` or ``"lift"`` arrow, its keyword arguments fixed."""
     assert f.fn is not None
-    return f.fn(*args, **dict(f.params))
+    return functools.partial(f.fn, **dict(f.params)) if f.params else f.fn
 
 
 def evaluate(f: Arrow[A, B], x: A) -> B:
@@ -361,188 +370,21 @@ def evaluate(f: Arrow[A, B], x: A) -> B:
 def _evaluate(f: Arrow[Any, Any], x: Any) -> Any:
     kind = f.kind
     if kind in ("primitive", "lift"):
-        return _call(f, _args(f, x))
+        return leaf_function(f)(*arguments_of(f, x))
     if kind == "const":
         return f.value
     if kind == "id":
         return x
     if kind in ("exl", "exr"):
-        return _pair(f, x)[0 if kind == "exl" else 1]
+        return pair_of(f, x)[0 if kind == "exl" else 1]
     if kind == "dup":
         return (x, x)
+    if kind == THEN:
+        for part in f.children:
+            x = _evaluate(part, x)
+        return x
     left, right = f.children
-    if kind == "then":
-        return _evaluate(right, _evaluate(left, x))
     if kind == "fork":
         return (_evaluate(left, x), _evaluate(right, x))
-    a, c = _pair(f, x)
+    a, c = pair_of(f, x)
     return (_evaluate(left, a), _evaluate(right, c))
-
-
-def _forward(f: Arrow[Any, Any], x: Any) -> tuple[Any, LinearMap]:
-    kind = f.kind
-    if kind == "primitive":
-        return _forward_primitive(f, x)
-    if kind == "lift":
-        args = _args(f, x)
-
-        def lifted(*xs: Any) -> Any:
-            return _call(f, xs)
-
-        return _call(f, args), lambda t: jvp(lifted, args, _args(f, t))[1]
-    if kind == "const":
-        return f.value, lambda t: tree.zeros_like(plain_value(f.value))
-    if kind == "id":
-        return x, lambda t: t
-    if kind in ("exl", "exr"):
-        i = 0 if kind == "exl" else 1
-        return _pair(f, x)[i], lambda t: _pair(f, t)[i]
-    if kind == "dup":
-        return (x, x), lambda t: (t, t)
-    left, right = f.children
-    if kind == "then":
-        y, df = _forward(left, x)
-        z, dg = _forward(right, y)
-        return z, lambda t: dg(df(t))
-    if kind == "fork":
-        (y, df), (z, dg) = _forward(left, x), _forward(right, x)
-        return (y, z), lambda t: (df(t), dg(t))
-    a, c = _pair(f, x)
-    (y, df), (z, dg) = _forward(left, a), _forward(right, c)
-    return (y, z), lambda t: (df(_pair(f, t)[0]), dg(_pair(f, t)[1]))
-
-
-def _forward_primitive(f: Arrow[Any, Any], x: Any) -> tuple[Any, LinearMap]:
-    prim, params = f.primitive, dict(f.params)
-    assert prim is not None
-    args = _args(f, x)
-    ans = _call(f, args)
-    rules = [prim.jvp_rule(i) for i in range(f.arity)]
-
-    def linear_map(t: Any) -> Any:
-        total: Any = _vspace.ZERO
-        for rule, ti in zip(rules, _args(f, t), strict=True):
-            total = _vspace.add(total, rule(ti, ans, *args, **params))
-        return _vspace.instantiate(total, plain_value(ans))
-
-    return ans, linear_map
-
-
-def _reverse(f: Arrow[Any, Any], x: Any) -> tuple[Any, LinearMap]:
-    kind = f.kind
-    if kind == "primitive":
-        return _reverse_primitive(f, x)
-    if kind == "lift":
-        args = _args(f, x)
-
-        def lifted(*xs: Any) -> Any:
-            return _call(f, xs)
-
-        ans, pullback = vjp(lifted, *args)
-        return ans, lambda g: _pack_args(f, list(pullback(g)))
-    if kind == "const":
-        return f.value, lambda g: tree.zeros_like(plain_value(x))
-    if kind == "id":
-        return x, lambda g: g
-    if kind in ("exl", "exr"):
-        a, b = _pair(f, x)
-        if kind == "exl":
-            return a, lambda g: (g, tree.zeros_like(plain_value(b)))
-        return b, lambda g: (tree.zeros_like(plain_value(a)), g)
-    if kind == "dup":
-        return (x, x), lambda g: tree.add(*_pair(f, g))
-    left, right = f.children
-    if kind == "then":
-        y, pf = _reverse(left, x)
-        z, pg = _reverse(right, y)
-        return z, lambda g: pf(pg(g))
-    if kind == "fork":
-        (y, pf), (z, pg) = _reverse(left, x), _reverse(right, x)
-        return (y, z), lambda g: tree.add(pf(_pair(f, g)[0]), pg(_pair(f, g)[1]))
-    a, c = _pair(f, x)
-    (y, pf), (z, pg) = _reverse(left, a), _reverse(right, c)
-    return (y, z), lambda g: (pf(_pair(f, g)[0]), pg(_pair(f, g)[1]))
-
-
-def _reverse_primitive(f: Arrow[Any, Any], x: Any) -> tuple[Any, LinearMap]:
-    prim, params = f.primitive, dict(f.params)
-    assert prim is not None
-    args = _args(f, x)
-    ans = _call(f, args)
-    pullbacks = [prim.vjp_maker(i)(ans, *args, **params) for i in range(f.arity)]
-
-    def pullback(g: Any) -> Any:
-        cts = [
-            _vspace.instantiate(p(g), plain_value(a)) for p, a in zip(pullbacks, args, strict=True)
-        ]
-        return _pack_args(f, cts)
-
-    return ans, pullback
-
-
-def forward(f: Arrow[A, B]) -> Callable[[A], tuple[B, LinearMap]]:
-    """Forward mode: ``forward(f)(x)`` is ``f(x)`` with the linear map of tangents at ``x``.
-
-    The linear map takes a tangent shaped like ``x`` and returns one shaped like
-    ``f(x)``; it composes the derivatives of ``f``'s parts, without a tape.
-
-    Examples:
-        >>> from paralens import cat
-        >>> y, df = cat.forward(cat.dup >> cat.mul)(3.0)
-        >>> float(y), df(1.0)
-        (9.0, 6.0)
-    """
-
-    def forward_f(x: A) -> tuple[B, LinearMap]:
-        return _forward(f, x)
-
-    return forward_f
-
-
-def reverse(f: Arrow[A, B]) -> Callable[[A], tuple[B, LinearMap]]:
-    """Reverse mode: ``reverse(f)(x)`` is ``f(x)`` with its pullback of cotangents at ``x``.
-
-    The pullback takes a cotangent shaped like ``f(x)`` and returns one shaped like
-    ``x``: the transpose of the linear map of ``forward``.
-
-    Examples:
-        >>> from paralens import cat
-        >>> y, pullback = cat.reverse(cat.mul)((3.0, 4.0))
-        >>> float(y), pullback(1.0)
-        (12.0, (4.0, 3.0))
-    """
-
-    def reverse_f(x: A) -> tuple[B, LinearMap]:
-        return _reverse(f, x)
-
-    return reverse_f
-
-
-def grad(f: Arrow[A, Any]) -> Callable[[A], A]:
-    """The gradient of an arrow with a scalar output, by its reverse interpretation.
-
-    The gradient has the structure and leaf types of the input.
-
-    Raises:
-        TypeError: the output is not a scalar.
-
-    Examples:
-        >>> from paralens import cat
-        >>> cat.grad(cat.sin >> (cat.id & cat.cos) >> cat.mul)(0.0)
-        1.0
-    """
-
-    def grad_f(x: A) -> A:
-        y, pullback = _reverse(f, x)
-        plain = plain_value(y)
-        shape = getattr(plain, "shape", ())
-        if not _vspace.is_leaf(plain) or shape != ():
-            what = f"shape {shape}" if shape != () else type(plain).__name__
-            raise TypeError(
-                f"cat.grad needs an arrow with a scalar output, but {f!r} returned {what}; "
-                f"end it with a reduction (cat.lift(pnp.sum)), or use cat.reverse"
-            )
-        ct = pullback(_vspace.ones_like(plain))
-        return _vspace.coerce(ct, plain_value(x))  # type: ignore[no-any-return]
-
-    return grad_f

@@ -41,6 +41,7 @@ from paralens.learn._learner import (
     Error,
     Learner,
     binary_cross_entropy_error,
+    compose,
     quadratic_error,
 )
 from paralens.tree import tree_map
@@ -91,7 +92,8 @@ def adversarial(
             with ``discriminator_error``).
 
     Returns:
-        The composite learner, named ``adversarial(generator, discriminator)``.
+        The composite learner, of kind ``"adversarial"`` with the two as its children,
+        named ``adversarial(generator, discriminator)``.
 
     Raises:
         TypeError: either argument is not a ``Learner``.
@@ -116,32 +118,11 @@ def adversarial(
                 f"adversarial: the {role} must be a Learner, got {type(learner).__name__}; "
                 f"make one with gradient_learner(model, lr)"
             )
-
-    def implement(pq: tuple[P, Q], z: Z) -> Y:
-        p, q = pq
-        return discriminator.implement(q, generator.implement(p, z))
-
-    def opposite(p: P, q: Q, z: Z, y: Y) -> tuple[X, X]:
-        b = generator.implement(p, z)
-        return b, _reflect(b, discriminator.request(q, b, y))
-
-    def update(pq: tuple[P, Q], z: Z, y: Y) -> tuple[P, Q]:
-        p, q = pq
-        b, uphill = opposite(p, q, z, y)
-        return generator.update(p, z, uphill), discriminator.update(q, b, y)
-
-    def request(pq: tuple[P, Q], z: Z, y: Y) -> Z:
-        p, q = pq
-        _, uphill = opposite(p, q, z, y)
-        return generator.request(p, z, uphill)
-
-    return Learner(
-        (generator.params, discriminator.params),
-        implement,
-        update,
-        request,
-        name=f"adversarial({generator.name}, {discriminator.name})",
+    name = f"adversarial({generator.name}, {discriminator.name})"
+    gan: Learner[tuple[P, Q], Z, Y] = compose(
+        (generator, discriminator), "adversarial", name, pass_back=_reflect
     )
+    return gan
 
 
 def train_adversarial(

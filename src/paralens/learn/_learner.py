@@ -9,7 +9,10 @@ A learner from ``A`` to ``B`` is a parameter value ``p`` with three functions:
 Learners compose: in ``l1 >> l2`` the first implements ``b = I1(p, a)``, the second
 updates on ``(b, c)`` and requests a better ``b'`` from the first, which trains on
 ``(a, b')``. The parameters of the composite are the pair ``(p1, p2)``, as for the models
-of ``paralens.nn``.
+of ``paralens.nn``; ``then(l1, l2, l3, ...)`` composes any number, passing each request
+back along the chain. A learner keeps its structure as data: its ``kind`` (``"learner"``
+for one made by hand, ``"then"``, ``"gradient_learner"``, ``"adversarial"``) and its
+``children`` (the learners it composes, or the model it learns).
 
 ``gradient_learner(model, lr, error)`` is the paper's functor from parameterised functions
 to learners: gradient descent on the total error ``E(p, a, b) = sum_j e(I_j(p, a), b_j)``
@@ -36,12 +39,13 @@ Examples:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Generic, NamedTuple, Protocol, TypeVar
 
 import paralens.numpy as pnp
 from paralens._transforms import grad
+from paralens.cat._chain import THEN, require_parts, then_name
 from paralens.tree import tree_map
 
 __all__ = [
@@ -78,6 +82,9 @@ class Learner(Generic[P, A, B]):
         update: ``(p, a, b) -> p``, new parameters from a training pair.
         request: ``(p, a, b) -> a``, the input wanted upstream.
         name: shown by ``repr``.
+        kind: what made it: ``"learner"`` by hand, ``"then"``, ``"gradient_learner"``,
+            ``"adversarial"``.
+        children: what it is made of: the learners it composes, or the model it learns.
     """
 
     params: P
@@ -85,6 +92,8 @@ class Learner(Generic[P, A, B]):
     update: Callable[[P, A, B], P]
     request: Callable[[P, A, B], A]
     name: str = "learner"
+    kind: str = "learner"
+    children: tuple[Any, ...] = ()
 
     def __call__(self, a: A) -> B:
         """``implement(params, a)``."""
@@ -96,47 +105,98 @@ class Learner(Generic[P, A, B]):
 
     def __rshift__(self, other: Learner[Q, B, C]) -> Learner[tuple[P, Q], A, C]:
         """``self >> other``: self, then other (the composite of *Backprop as Functor*)."""
-        if not isinstance(other, Learner):
-            raise TypeError(
-                f"a Learner composes with another Learner, not {type(other).__name__}; "
-                f"make one with gradient_learner(model, lr)"
-            )
-        return then(self, other)
+        composite: Learner[tuple[P, Q], A, C] = then(self, other)
+        return composite
 
     def __repr__(self) -> str:
         return f"Learner({self.name})"
 
 
-def then(first: Learner[P, A, B], second: Learner[Q, B, C]) -> Learner[tuple[P, Q], A, C]:
-    """The composite learner ``first >> second``, parameters ``(p_first, p_second)``.
+def then(*learners: Learner[Any, Any, Any]) -> Learner[tuple[Any, ...], Any, Any]:
+    """The composite learner of ``learners`` in sequence: ``then(l1, l2)`` is ``l1 >> l2``.
 
-    ``implement((p, q), a) = J(q, I(p, a))``; with ``b = I(p, a)`` and ``b' = s(q, b, c)``
-    the request of the second, ``update((p, q), a, c) = (U(p, a, b'), V(q, b, c))`` and
+    The parameters are a tuple with one entry per part. With ``b_0 = a`` and each part
+    implementing ``b_i = I_i(p_i, b_{i-1})``, the last part is asked for ``c``; each part
+    updates on its input and the output it is asked for, and requests of the part before
+    it the input it wanted. For two parts, with ``b = I(p, a)`` and ``b' = s(q, b, c)``
+    the second's request: ``update((p, q), a, c) = (U(p, a, b'), V(q, b, c))`` and
     ``request((p, q), a, c) = r(p, a, b')``.
+
+    Composition is associative, up to where the parameters sit:
+
+        >>> import numpy as np
+        >>> from paralens import nn
+        >>> f, g, h = (gradient_learner(nn.linear(2, 2), 0.1, key=k) for k in range(3))
+        >>> a, c = np.ones(2), np.zeros(2)
+        >>> (p1, p2), p3 = ((f >> g) >> h).update(((f >> g) >> h).params, a, c)
+        >>> q1, (q2, q3) = (f >> (g >> h)).update((f >> (g >> h)).params, a, c)
+        >>> all(np.allclose(x.w, y.w) for x, y in [(p1, q1), (p2, q2), (p3, q3)])
+        True
+
+    Args:
+        *learners: the parts, the first implemented first.
+
+    Returns:
+        The composite, of kind ``"then"``, named ``"l1 >> l2 >> ..."``.
+
+    Raises:
+        ValueError: no learners.
+        TypeError: a part is not a ``Learner``.
     """
+    identity = "Learner((), lambda p, a: a, lambda p, a, b: p, lambda p, a, b: b)"
+    parts = require_parts(learners, "learner composition", identity)
+    return compose(parts, THEN, then_name(parts))
 
-    def implement(pq: tuple[P, Q], a: A) -> C:
-        p, q = pq
-        return second.implement(q, first.implement(p, a))
 
-    def update(pq: tuple[P, Q], a: A, c: C) -> tuple[P, Q]:
-        p, q = pq
-        b = first.implement(p, a)
-        wanted = second.request(q, b, c)
-        return first.update(p, a, wanted), second.update(q, b, c)
+def compose(
+    parts: Sequence[Learner[Any, Any, Any]],
+    kind: str,
+    name: str,
+    pass_back: Callable[[Any, Any], Any] | None = None,
+) -> Learner[tuple[Any, ...], Any, Any]:
+    """The learners ``parts`` in sequence, each request handed to the part before it.
 
-    def request(pq: tuple[P, Q], a: A, c: C) -> A:
-        p, q = pq
-        b = first.implement(p, a)
-        return first.request(p, a, second.request(q, b, c))
+    ``pass_back(b, wanted)``, if given, changes a request on its way back: ``b`` is what
+    the earlier part implemented, ``wanted`` what the later one requests of it (the
+    adversarial composite reflects it). The composite has kind ``kind`` and the parts as
+    its children.
+    """
+    for part in parts:
+        if not isinstance(part, Learner):
+            raise TypeError(
+                f"a Learner composes with another Learner, not {type(part).__name__}; "
+                f"make one with gradient_learner(model, lr)"
+            )
+    steps = tuple(parts)
 
-    return Learner(
-        (first.params, second.params),
-        implement,
-        update,
-        request,
-        name=f"{first.name} >> {second.name}",
-    )
+    def implement(ps: tuple[Any, ...], a: Any) -> Any:
+        for part, p in zip(steps, ps, strict=True):
+            a = part.implement(p, a)
+        return a
+
+    def inputs_and_targets(ps: tuple[Any, ...], a: Any, c: Any) -> tuple[list[Any], list[Any]]:
+        """What each part is given, and the output each is asked for."""
+        inputs = [a]
+        for part, p in zip(steps[:-1], ps[:-1], strict=True):
+            inputs.append(part.implement(p, inputs[-1]))
+        targets = [c]
+        for i in range(len(steps) - 1, 0, -1):
+            wanted = steps[i].request(ps[i], inputs[i], targets[-1])
+            targets.append(wanted if pass_back is None else pass_back(inputs[i], wanted))
+        return inputs, targets[::-1]
+
+    def update(ps: tuple[Any, ...], a: Any, c: Any) -> tuple[Any, ...]:
+        inputs, targets = inputs_and_targets(ps, a, c)
+        return tuple(
+            part.update(p, x, y) for part, p, x, y in zip(steps, ps, inputs, targets, strict=True)
+        )
+
+    def request(ps: tuple[Any, ...], a: Any, c: Any) -> Any:
+        _, targets = inputs_and_targets(ps, a, c)
+        return steps[0].request(ps[0], a, targets[0])
+
+    params = tuple(part.params for part in steps)
+    return Learner(params, implement, update, request, name=name, kind=kind, children=steps)
 
 
 class Error(NamedTuple):
@@ -228,4 +288,12 @@ def gradient_learner(
         return tree_map(error.request, a, g_a)
 
     name = getattr(model, "name", type(model).__name__)
-    return Learner(start, model.apply, update, request, name=f"gradient_learner({name})")
+    return Learner(
+        start,
+        model.apply,
+        update,
+        request,
+        name=f"gradient_learner({name})",
+        kind="gradient_learner",
+        children=(model,),
+    )

@@ -1,10 +1,11 @@
-"""Models as values, after *A purely functional typed approach to trainable models*.
+"""Models as values: parameterised functions, composed.
 
 A ``Model[P, A, B]`` is a parameterised function ``apply(p, x) -> y`` with ``init(key) -> p``;
 a ``ModelS[P, S, A, B]`` also threads a state, ``apply(p, x, s) -> (y, s)``. Models compose
-with ``>>`` (then) and ``<<`` (after), pairing their parameters ``(p_first, p_second)``.
-Layers (``linear``, ``lstm``, ...) return models; combinators (``unroll``,
-``recurrently``, ...) turn models into models.
+with ``>>`` (then) and ``<<`` (after), pairing their parameters ``(p_first, p_second)``;
+``then(f, g, h, ...)`` composes any number. Layers (``linear``, ``lstm``, ...) return
+models; combinators (``unroll``, ``recurrently``, ...) turn models into models;
+``summary`` tabulates a model's parameters.
 
 Examples:
     >>> import numpy as np
@@ -19,20 +20,7 @@ Examples:
     ('Linear', (2, 4))
 """
 
-from paralens.nn._combinators import (
-    feedback,
-    fix_state,
-    lagged,
-    map_s,
-    prime,
-    recurrently,
-    recurrently_with,
-    to_stateful,
-    train_state,
-    unroll,
-    unroll_last,
-    zero_state,
-)
+from paralens.nn._combinators import fix_state, map_s, to_stateful, train_state, zero_state
 from paralens.nn._layers import (
     Array,
     Linear,
@@ -46,7 +34,9 @@ from paralens.nn._layers import (
     softmax_layer,
     tanh_layer,
 )
-from paralens.nn._model import Key, Model, ModelS, fn, identity, model, model_s, then
+from paralens.nn._lift import fn, model, model_s
+from paralens.nn._memory import lagged, recurrently, recurrently_with
+from paralens.nn._model import Key, Model, ModelS, identity, then
 from paralens.nn._recurrent import (
     ARParams,
     FCRNNParams,
@@ -59,6 +49,8 @@ from paralens.nn._recurrent import (
     gru,
     lstm,
 )
+from paralens.nn._sequences import feedback, prime, unroll, unroll_last
+from paralens.nn._summary import Summary, summary
 
 __all__ = [
     "ARParams",
@@ -73,6 +65,7 @@ __all__ = [
     "Linear",
     "Model",
     "ModelS",
+    "Summary",
     "ar",
     "fcrnn",
     "feedback",
@@ -95,6 +88,7 @@ __all__ = [
     "recurrently_with",
     "relu_layer",
     "softmax_layer",
+    "summary",
     "tanh_layer",
     "then",
     "to_stateful",

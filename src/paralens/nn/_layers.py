@@ -1,10 +1,11 @@
-"""Layers: functions returning models, after *A purely functional typed approach to trainable
-models*.
+"""Layers: functions returning models.
 
 Parameters are frozen dataclasses with named fields (``Linear(w, b)``), so gradients and
 optimiser states come back with the same names. Weights act on row vectors, ``x @ w + b``,
 so a batch is a leading axis. Weights start Glorot-uniform (He-normal before a ReLU),
-biases at zero.
+biases at zero. The regressions and dense layers are the first models of Justin Le's *A
+purely functional typed approach to trainable models* (2018): ``linReg``, ``logReg``,
+``feedForward`` and ``feedForwardLog`` there.
 
 Examples:
     >>> import numpy as np
@@ -22,14 +23,13 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
 
 import paralens.numpy as pnp
-from paralens._core import plain_value
-from paralens.nn._model import Model
+from paralens.nn._model import Model, then
 
 __all__ = [
     "Array",
@@ -51,7 +51,7 @@ Array = npt.NDArray[np.float64]
 
 @dataclass(frozen=True)
 class LinReg:
-    """Parameters of a scalar linear model ``y = a + b x`` (the series' ``T2 Double Double``).
+    """Parameters of a scalar linear model ``y = a + b x``: two floats.
 
     Examples:
         >>> LinReg(a=1.0, b=2.0)
@@ -101,13 +101,8 @@ def _check_size(n: int, what: str, layer: str) -> None:
         raise ValueError(f"{layer}: {what} must be a positive int, got {n!r}")
 
 
-def _linear_error(name: str, n_in: int, p: Any, x: Any, e: Exception) -> ValueError:
-    if not isinstance(plain_value(p), Linear):
-        return ValueError(
-            f"{name} expects parameters of type Linear(w, b), got "
-            f"{type(plain_value(p)).__name__}; use the parameters made by its init (or the "
-            f"matching part of a composite's)"
-        )
+def _input_error(name: str, n_in: int, x: Any, e: Exception) -> ValueError:
+    # ``apply`` has checked the parameters already, so the input is what does not fit.
     shape_x = pnp.shape(x)
     if not shape_x or shape_x[-1] != n_in:
         return ValueError(
@@ -136,7 +131,7 @@ def _dense(
             try:
                 y: Array = x @ p.w + p.b
             except (ValueError, AttributeError, TypeError) as e:
-                raise _linear_error(name, n_in, p, x, e) from None
+                raise _input_error(name, n_in, x, e) from None
             return y
 
     else:
@@ -146,7 +141,7 @@ def _dense(
             try:
                 z = x @ p.w + p.b
             except (ValueError, AttributeError, TypeError) as e:
-                raise _linear_error(name, n_in, p, x, e) from None
+                raise _input_error(name, n_in, x, e) from None
             y: Array = act(z)
             return y
 
@@ -154,7 +149,7 @@ def _dense(
 
 
 def linear(n_in: int, n_out: int) -> Model[Linear, Array, Array]:
-    """A fully connected layer ``x @ w + b``: the series' ``feedForward``.
+    """A fully connected layer ``x @ w + b``.
 
     Types: ``Model[Linear, Array, Array]``, from inputs whose last axis has size ``n_in``
     to outputs whose last axis has size ``n_out``.
@@ -176,7 +171,7 @@ def linear(n_in: int, n_out: int) -> Model[Linear, Array, Array]:
 
 
 def logistic_layer(n_in: int, n_out: int) -> Model[Linear, Array, Array]:
-    """A fully connected layer followed by the logistic function: the series' ``feedForwardLog``.
+    """A fully connected layer followed by the logistic function.
 
     Types: ``Model[Linear, Array, Array]``; outputs lie in (0, 1).
 
@@ -197,7 +192,7 @@ def logistic_layer(n_in: int, n_out: int) -> Model[Linear, Array, Array]:
 
 
 def tanh_layer(n_in: int, n_out: int) -> Model[Linear, Array, Array]:
-    """A fully connected layer followed by ``tanh``: the series' ``feedForward`` then ``tanh``.
+    """A fully connected layer followed by ``tanh``.
 
     Types: ``Model[Linear, Array, Array]``; outputs lie in (-1, 1).
 
@@ -217,8 +212,7 @@ def tanh_layer(n_in: int, n_out: int) -> Model[Linear, Array, Array]:
 
 
 def relu_layer(n_in: int, n_out: int) -> Model[Linear, Array, Array]:
-    """A fully connected layer followed by ``max(0, ·)``, He-initialised: the series'
-    ``feedForward`` then a rectifier.
+    """A fully connected layer followed by ``max(0, ·)``, He-initialised.
 
     Types: ``Model[Linear, Array, Array]``; outputs are non-negative.
 
@@ -243,8 +237,7 @@ def _softmax_last(z: Any) -> Any:
 
 
 def softmax_layer(n_in: int, n_out: int) -> Model[Linear, Array, Array]:
-    """A fully connected layer followed by a softmax over the last axis: the series'
-    ``feedForward`` then ``softMax``.
+    """A fully connected layer followed by a softmax over the last axis.
 
     Types: ``Model[Linear, Array, Array]``; each output row is a probability vector.
 
@@ -267,7 +260,7 @@ def mlp(
     sizes: Sequence[int], activation: Callable[[Any], Any] = pnp.tanh
 ) -> Model[tuple[Linear, ...], Array, Array]:
     """A multi-layer perceptron: fully connected layers with ``activation`` between them and a
-    linear output; the series' chain of ``feedForward`` layers joined by ``<~``.
+    linear output, composed by ``nn.then``.
 
     Types: ``Model[tuple[Linear, ...], Array, Array]`` from size ``sizes[0]`` to
     ``sizes[-1]``. Its parameters are a flat tuple with one ``Linear`` per layer (a
@@ -305,33 +298,7 @@ def mlp(
         for n_in, n_out in itertools.pairwise(sizes[:-1])
     ]
     layers.append(linear(sizes[-2], sizes[-1]))
-    applies = tuple(m.apply for m in layers)
-    inits = tuple(m._init for m in layers)
-
-    def apply(p: tuple[Linear, ...], x: Array) -> Array:
-        for f, pi in zip(applies, p, strict=False):
-            x = f(pi, x)
-        return x
-
-    def init(rng: np.random.Generator) -> tuple[Linear, ...]:
-        return tuple(i(rng) for i in inits)
-
-    if len(layers) == 1:
-        only = layers[0]
-        return Model(
-            lambda p, x: only.apply(p[0], x),
-            lambda rng: (only._init(rng),),
-            name=only.name,
-            kind="then",
-            children=(only,),
-        )
-    return Model(
-        apply,
-        init,
-        name=" >> ".join(m.name for m in layers),
-        kind="then",
-        children=tuple(layers),
-    )
+    return cast(Model[tuple[Linear, ...], Array, Array], then(*layers))
 
 
 def _init_lin_reg(rng: np.random.Generator) -> LinReg:
@@ -340,7 +307,7 @@ def _init_lin_reg(rng: np.random.Generator) -> LinReg:
 
 
 def lin_reg() -> Model[LinReg, float, float]:
-    """Scalar linear regression ``y = a + b x``: the series' ``linReg``.
+    """Scalar linear regression ``y = a + b x``.
 
     Types: ``Model[LinReg, float, float]`` (also elementwise over arrays of inputs).
 
@@ -360,7 +327,7 @@ def lin_reg() -> Model[LinReg, float, float]:
 
 
 def log_reg() -> Model[LinReg, float, float]:
-    """Scalar logistic regression ``y = logistic(a + b x)``: the series' ``logReg``.
+    """Scalar logistic regression ``y = logistic(a + b x)``.
 
     Types: ``Model[LinReg, float, float]``; outputs lie in (0, 1).
 

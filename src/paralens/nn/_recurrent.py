@@ -1,9 +1,9 @@
 """Stateful layers: autoregressive models and recurrent networks, as ``ModelS`` values.
 
-Each is a function ``apply(p, x, s) -> (y, s)`` after *A purely functional typed approach
-to trainable models* (``ar2``, ``fcrnn``, ``lstm``), plus a GRU. Inputs may carry leading
-batch axes; the initial states have none and broadcast against the batch on the first
-step.
+Each is a function ``apply(p, x, s) -> (y, s)``. Inputs may carry leading batch axes; the
+initial states have none and broadcast against the batch on the first step. ``ar``,
+``fcrnn`` and ``lstm`` are the stateful models of Justin Le's *A purely functional typed
+approach to trainable models* (2018; ``ar2`` there is ``ar(2)`` here); ``gru`` is added.
 
 Examples:
     >>> import numpy as np
@@ -131,7 +131,7 @@ def _gate(rng: np.random.Generator, n_in: int, n_out: int, bias: float = 0.0) ->
 
 
 def ar(n: int) -> ModelS[ARParams, Array, float, float]:
-    """An autoregressive model of order ``n``: the series' ``ar2`` for ``n = 2``.
+    """An autoregressive model of order ``n``.
 
     From the current input ``x_t`` and the ``n - 1`` inputs before it, kept as the state
     (most recent first), it predicts the next value ``c + Σ_{i<n} phi[i] x_{t-i}``.
@@ -172,7 +172,7 @@ def ar(n: int) -> ModelS[ARParams, Array, float, float]:
 
 
 def fcrnn(n_in: int, n_out: int) -> ModelS[FCRNNParams, Array, Array, Array]:
-    """A fully connected recurrent layer: the series' ``fcrnn``.
+    """A fully connected recurrent layer.
 
     It outputs ``y = x @ w_x + s @ w_s + b`` and keeps ``logistic(y)`` as its state, so
     ``map_s(pnp.logistic, fcrnn(n_in, n_out))`` outputs its state.
@@ -218,7 +218,7 @@ def _pre(g: Any, x: Any, h: Any) -> Any:
 
 
 def lstm(n_in: int, n_out: int) -> ModelS[LSTMParams, LSTMState, Array, Array]:
-    """A long short-term memory cell: the series' ``lstm``.
+    """A long short-term memory cell.
 
     ``f, i, o = logistic(gates)``, ``c' = f * c + i * tanh(cell)``, ``h' = o * tanh(c')``;
     it outputs ``h'`` and keeps ``LSTMState(h', c')``.
@@ -273,7 +273,7 @@ def lstm(n_in: int, n_out: int) -> ModelS[LSTMParams, LSTMState, Array, Array]:
 
 
 def gru(n_in: int, n_out: int) -> ModelS[GRUParams, Array, Array, Array]:
-    """A gated recurrent unit (not in the series; its state is its output, as ``fcrnn``'s).
+    """A gated recurrent unit; its state is its output, as ``fcrnn``'s.
 
     ``z, r = logistic(gates)``, ``n = tanh(x @ w_x + (r * h) @ w_h + b)``,
     ``h' = (1 - z) * n + z * h``; it outputs and keeps ``h'``.

@@ -3,11 +3,11 @@
 A *string diagram* draws a composition the way the category Para reads it: boxes are
 layers, the wire through them is the data (left to right), and each layer's parameters
 come in from above on a wire of their own, so composing two models puts their parameter
-wires side by side. ``diagram`` returns SVG text drawn from the composition tree
-(``kind`` and ``children`` of models and arrows); ``save`` writes SVG or, through
-matplotlib, PNG. ``trace_graph`` draws what the reverse-mode tape records for one call,
-and ``training_curves`` plots a ``fit`` history. matplotlib is optional:
-``pip install paralens[plot]``.
+wires side by side. ``diagram`` returns SVG text drawn from the composition tree (the
+``kind`` and ``children`` of models, learners and arrows, and the models' ``combinator``
+metadata); ``save`` writes SVG or, through matplotlib, PNG. ``trace_graph`` draws what
+the reverse-mode tape records for one call, and ``training_curves`` plots a ``fit``
+history. matplotlib is optional: ``pip install paralens[plot]``.
 
 Examples:
     >>> import xml.etree.ElementTree as ET

@@ -176,7 +176,6 @@ def to_png(drawing: Drawing, path: str | Path, scale: float = 2.0) -> None:
     require_matplotlib("saving a diagram as PNG")
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
-    from matplotlib.patches import Circle, FancyBboxPatch, Rectangle
 
     figure = Figure(figsize=(drawing.width / 100, drawing.height / 100), dpi=100 * scale)
     FigureCanvasAgg(figure)
@@ -184,72 +183,62 @@ def to_png(drawing: Drawing, path: str | Path, scale: float = 2.0) -> None:
     ax.set_xlim(0, drawing.width)
     ax.set_ylim(drawing.height, 0)
     ax.set_axis_off()
-    pt = 0.72  # points per drawing pixel
-    for s in drawing.shapes:
-        if isinstance(s, Rect):
-            style = "--" if s.dashed else "-"
-            patch: Any
-            if s.radius > 0:
-                patch = FancyBboxPatch(
-                    (s.x, s.y),
-                    s.w,
-                    s.h,
-                    boxstyle=f"round,pad=0,rounding_size={s.radius}",
-                    facecolor=s.fill,
-                    edgecolor=s.stroke,
-                    linewidth=s.width * pt,
-                    linestyle=style,
-                )
-            else:
-                patch = Rectangle(
-                    (s.x, s.y),
-                    s.w,
-                    s.h,
-                    facecolor=s.fill,
-                    edgecolor=s.stroke,
-                    linewidth=s.width * pt,
-                    linestyle=style,
-                )
-            ax.add_patch(patch)
-        elif isinstance(s, Line):
-            xs = [p[0] for p in s.points]
-            ys = [p[1] for p in s.points]
-            style = "--" if s.dashed else "-"
-            ax.plot(xs, ys, color=s.stroke, linewidth=s.width * pt, linestyle=style)
-            if s.arrow and len(s.points) >= 2:
-                ax.annotate(
-                    "",
-                    xy=s.points[-1],
-                    xytext=s.points[-2],
-                    arrowprops={
-                        "arrowstyle": "-|>,head_length=0.5,head_width=0.25",
-                        "color": s.stroke,
-                        "linewidth": s.width * pt,
-                        "shrinkA": 0,
-                        "shrinkB": 0,
-                    },
-                )
-        elif isinstance(s, Dot):
-            filled = s.fill != "none"
-            ax.add_patch(
-                Circle(
-                    (s.x, s.y),
-                    s.r,
-                    facecolor=s.fill if filled else "white",
-                    edgecolor=s.stroke,
-                    linewidth=1.5 * pt,
-                )
-            )
-        else:
-            ax.text(
-                s.x,
-                s.y,
-                s.text,
-                fontsize=s.size * pt,
-                fontfamily=FONT,
-                ha={"start": "left", "middle": "center", "end": "right"}[s.anchor],
-                va="center_baseline",
-                color=s.color,
-                fontweight="bold" if s.bold else "normal",
-            )
+    for shape in drawing.shapes:
+        _paint(ax, shape)
     figure.savefig(str(path), format="png", facecolor="white")
+
+
+_PT = 0.72  # matplotlib points per drawing pixel
+
+
+def _paint(ax: Any, s: Shape) -> None:
+    """Draw one shape on matplotlib axes, as ``to_svg`` draws it."""
+    from matplotlib.patches import Circle, FancyBboxPatch, Rectangle
+
+    if isinstance(s, Rect):
+        outline: dict[str, Any] = {
+            "facecolor": s.fill,
+            "edgecolor": s.stroke,
+            "linewidth": s.width * _PT,
+            "linestyle": "--" if s.dashed else "-",
+        }
+        if s.radius > 0:
+            rounding = f"round,pad=0,rounding_size={s.radius}"
+            ax.add_patch(FancyBboxPatch((s.x, s.y), s.w, s.h, boxstyle=rounding, **outline))
+        else:
+            ax.add_patch(Rectangle((s.x, s.y), s.w, s.h, **outline))
+    elif isinstance(s, Line):
+        _paint_line(ax, s)
+    elif isinstance(s, Dot):
+        fill = s.fill if s.fill != "none" else "white"
+        ax.add_patch(
+            Circle((s.x, s.y), s.r, facecolor=fill, edgecolor=s.stroke, linewidth=1.5 * _PT)
+        )
+    else:
+        ax.text(
+            s.x,
+            s.y,
+            s.text,
+            fontsize=s.size * _PT,
+            fontfamily=FONT,
+            ha={"start": "left", "middle": "center", "end": "right"}[s.anchor],
+            va="center_baseline",
+            color=s.color,
+            fontweight="bold" if s.bold else "normal",
+        )
+
+
+def _paint_line(ax: Any, s: Line) -> None:
+    xs = [p[0] for p in s.points]
+    ys = [p[1] for p in s.points]
+    style = "--" if s.dashed else "-"
+    ax.plot(xs, ys, color=s.stroke, linewidth=s.width * _PT, linestyle=style)
+    if s.arrow and len(s.points) >= 2:
+        head = {
+            "arrowstyle": "-|>,head_length=0.5,head_width=0.25",
+            "color": s.stroke,
+            "linewidth": s.width * _PT,
+            "shrinkA": 0,
+            "shrinkB": 0,
+        }
+        ax.annotate("", xy=s.points[-1], xytext=s.points[-2], arrowprops=head)

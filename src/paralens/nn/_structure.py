@@ -1,0 +1,308 @@
+"""The structure of a model as data: what each combinator says about the models it makes.
+
+Every model records how it was made: its ``kind``, its ``children`` and its
+``combinator``, a ``Combinator`` that the function which made it fills in. A combinator
+is the metadata of one kind of model, written where that kind is defined:
+
+- ``params``, a ``ParamsRule``: how the model's parameters are made of its children's.
+  ``OWN_PARAMS`` (a layer's own, as its ``init`` makes them), ``NO_PARAMS`` (``None``),
+  ``CHILD_PARAMS`` (its one child's), ``ONE_PER_CHILD`` (a tuple with an entry per child),
+  or a rule of its own, as ``train_state``'s;
+- ``state``, a ``State``: how its state relates to its children's states;
+- ``sizes``, a ``Sizes``: where the sizes of the last axis of its input and of its output
+  come from (declared by the model, or its child's, or looked up along a chain).
+
+Parameter checks (``nn._params_check``: ``check_params``, and ``apply`` on parameters it
+has not seen), size checks (``init``), ``nn.summary`` and the pictures of ``paralens.viz``
+read these fields, never the kind's name. A rule for whole shapes would sit beside
+``Sizes``, in the same field of the same descriptor.
+
+Examples:
+    >>> from paralens import nn
+    >>> net = nn.zero_state(nn.unroll_last(nn.lstm(1, 8) >> nn.linear(8, 1)))
+    >>> net.combinator.params is CHILD_PARAMS, net.combinator.state
+    (True, <State.NONE: 'no state'>)
+    >>> input_end(net), output_end(net)
+    (SizeEnd(size=1, layer='lstm(1, 8)'), SizeEnd(size=1, layer='linear(8, 1)'))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any, NamedTuple
+
+import numpy as np
+
+__all__ = [
+    "CHAIN_SIZES",
+    "CHILD_PARAMS",
+    "DECLARED_SIZES",
+    "FROM_CHILD_SIZES",
+    "INPUT_FROM_CHILD_SIZES",
+    "NO_PARAMS",
+    "ONE_PER_CHILD",
+    "OUTPUT_FROM_CHILD_SIZES",
+    "OWN_PARAMS",
+    "Combinator",
+    "ParamPart",
+    "ParamsRule",
+    "SizeEnd",
+    "Sizes",
+    "State",
+    "check_sizes",
+    "input_end",
+    "output_end",
+    "wire_sizes",
+]
+
+# A model here is anything with the fields of ``nn.Model`` (``name``, ``children``,
+# ``combinator``, ``in_size``, ``out_size``, ``preserves_size``, ``_init``): this module
+# sits below the model classes, which read it.
+AnyModel = Any
+
+
+# ---- parameters ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ParamPart:
+    """One piece of a model's parameters: where it sits and what must be there.
+
+    Attributes:
+        index: its position in the model's parameter tuple; ``None`` when it is the whole.
+        child: the child model whose parameters it is; ``None`` for the model's own.
+        make: for the model's own: makes a value of the expected structure and shapes.
+        owner: who expects it, as error messages say it.
+        label: how pictures and summaries name a combinator's own part (``"state₀"``).
+    """
+
+    index: int | None
+    child: AnyModel = None
+    make: Callable[[np.random.Generator], Any] | None = None
+    owner: str = ""
+    label: str = ""
+
+
+class ParamsRule:
+    """How a kind of model's parameters are made of its children's parameters."""
+
+    def parts(self, m: AnyModel) -> tuple[ParamPart, ...]:
+        """The pieces of ``m``'s parameters, in order."""
+        return (ParamPart(None, make=m._init, owner=f"layer {m.name!r}"),)
+
+    def container(self, m: AnyModel) -> str | None:
+        """What the parameters are when they are a tuple of pieces (for messages), or
+        ``None`` when the one piece is the whole."""
+        return None
+
+
+class _ChildParams(ParamsRule):
+    def parts(self, m: AnyModel) -> tuple[ParamPart, ...]:
+        return (ParamPart(None, child=m.children[0]),)
+
+
+class _OnePerChild(ParamsRule):
+    def parts(self, m: AnyModel) -> tuple[ParamPart, ...]:
+        return tuple(ParamPart(i, child=c) for i, c in enumerate(m.children))
+
+    def container(self, m: AnyModel) -> str | None:
+        return f"a tuple of {len(m.children)} parameters, one per part"
+
+
+OWN_PARAMS = ParamsRule()
+"""A layer's parameters: whatever its ``init`` makes."""
+NO_PARAMS = ParamsRule()
+"""No parameters: ``None`` (a lifted function, the identity)."""
+CHILD_PARAMS: ParamsRule = _ChildParams()
+"""Exactly the parameters of the one model it wraps."""
+ONE_PER_CHILD: ParamsRule = _OnePerChild()
+"""A tuple with one entry per child, in order (sequential composition)."""
+
+
+# ---- state ---------------------------------------------------------------------------------
+
+
+class State(Enum):
+    """How a kind of model's state relates to its children's states."""
+
+    NONE = "no state"
+    """A stateless model, or one whose state is ``None`` passed through (``to_stateful``)."""
+    OWN = "its own state, fed back into it at the next step"
+    """A stateful layer, or a combinator that keeps a state of its own (``lagged``)."""
+    CHILD = "the state of the model it wraps"
+    PER_STATEFUL_PART = "a tuple of its stateful parts' states, or the one part's state"
+
+    @property
+    def loops_back(self) -> bool:
+        """Whether the model feeds a state of its own back into itself."""
+        return self is State.OWN
+
+
+# ---- sizes ---------------------------------------------------------------------------------
+
+
+class SizeEnd(NamedTuple):
+    """The size of the last axis at one end of a model, and the layer that declares it."""
+
+    size: int
+    layer: str
+
+
+class Sizes:
+    """Where a kind of model's input and output sizes come from: what the model declares
+    (``in_size``, ``out_size``), else, where it says so, the model it wraps.
+
+    Args:
+        input_from_child: the input size is the wrapped model's when not declared.
+        output_from_child: the output size is the wrapped model's when not declared.
+    """
+
+    def __init__(self, input_from_child: bool, output_from_child: bool) -> None:
+        self.input_from_child = input_from_child
+        self.output_from_child = output_from_child
+
+    def input_end(self, m: AnyModel) -> SizeEnd | None:
+        """The input size ``m`` expects and who declares it, or ``None`` if unknown."""
+        if m.in_size is not None:
+            return SizeEnd(m.in_size, m.name)
+        return input_end(m.children[0]) if self.input_from_child else None
+
+    def output_end(self, m: AnyModel) -> SizeEnd | None:
+        """The output size ``m`` gives and who declares it, or ``None`` if unknown."""
+        if m.out_size is not None:
+            return SizeEnd(m.out_size, m.name)
+        return output_end(m.children[0]) if self.output_from_child else None
+
+    def preserves_size(self, children: Sequence[AnyModel]) -> bool:
+        """Whether a model of this kind around ``children`` keeps its input's size."""
+        return (
+            self.input_from_child
+            and self.output_from_child
+            and all(c.preserves_size for c in children)
+        )
+
+    def check(self, m: AnyModel) -> None:
+        """Raise if the sizes of ``m``'s children disagree (nothing to check here)."""
+
+
+class _ChainSizes(Sizes):
+    """A chain's input size is its first declaring part's, looking through parts that keep
+    the size of their input; its output size likewise from the end."""
+
+    def __init__(self) -> None:
+        super().__init__(True, True)
+
+    def input_end(self, m: AnyModel) -> SizeEnd | None:
+        return chain_input_end(m.children)
+
+    def output_end(self, m: AnyModel) -> SizeEnd | None:
+        return chain_output_end(m.children)
+
+    def check(self, m: AnyModel) -> None:
+        parts = m.children
+        for i in range(1, len(parts)):
+            before, after = chain_output_end(parts[:i]), chain_input_end(parts[i:])
+            if before is None or after is None or before.size == after.size:
+                continue
+            (n_out, left), (n_in, right) = before, after
+            raise ValueError(
+                f"size mismatch in {m.name!r}: layer {left!r} gives outputs of size {n_out}, "
+                f"but the next layer {right!r} expects inputs of size {n_in}. Make them "
+                f"agree: the output size of {left!r} must equal the input size of {right!r}."
+            )
+
+
+DECLARED_SIZES = Sizes(False, False)
+"""Only what the model declares: a layer's sizes."""
+FROM_CHILD_SIZES = Sizes(True, True)
+"""The wrapped model's sizes at both ends (``unroll``, ``zero_state``...)."""
+INPUT_FROM_CHILD_SIZES = Sizes(True, False)
+"""The wrapped model's input size; the output is transformed (``map_s``)."""
+OUTPUT_FROM_CHILD_SIZES = Sizes(False, True)
+"""The wrapped model's output size; its input is more than the model's (``lagged``)."""
+CHAIN_SIZES: Sizes = _ChainSizes()
+"""Sizes along a sequential composition."""
+
+
+def input_end(m: AnyModel) -> SizeEnd | None:
+    """The input size ``m`` expects, and the layer that declares it (``None``: unknown)."""
+    found: SizeEnd | None = m.combinator.sizes.input_end(m)
+    return found
+
+
+def output_end(m: AnyModel) -> SizeEnd | None:
+    """The output size ``m`` gives, and the layer that declares it (``None``: unknown)."""
+    found: SizeEnd | None = m.combinator.sizes.output_end(m)
+    return found
+
+
+def chain_input_end(parts: Sequence[AnyModel]) -> SizeEnd | None:
+    """The input size of ``parts`` run one after another."""
+    for part in parts:
+        found = input_end(part)
+        if found is not None or not part.preserves_size:
+            return found
+    return None
+
+
+def chain_output_end(parts: Sequence[AnyModel]) -> SizeEnd | None:
+    """The output size of ``parts`` run one after another."""
+    for part in reversed(parts):
+        found = output_end(part)
+        if found is not None or not part.preserves_size:
+            return found
+    return None
+
+
+def check_sizes(m: AnyModel) -> None:
+    """Check that consecutive parts agree on sizes, throughout ``m``'s composition tree."""
+    for child in m.children:
+        check_sizes(child)
+    m.combinator.sizes.check(m)
+
+
+def wire_sizes(parts: Sequence[AnyModel]) -> list[int | None]:
+    """The sizes of the wires into, between and out of ``parts`` run one after another.
+
+    Entry 0 is the input size the parts expect, entry ``i`` the output size of
+    ``parts[i - 1]``, as the layers declare them, looking through size-preserving parts;
+    ``None`` where no layer says.
+
+    Examples:
+        >>> import paralens.numpy as pnp
+        >>> from paralens import nn
+        >>> wire_sizes([nn.linear(3, 4), nn.fn(pnp.tanh), nn.linear(4, 2)])
+        [3, 4, 4, 2]
+        >>> wire_sizes([nn.fn(pnp.tanh), nn.fn(lambda x: x, preserves_size=False)])
+        [None, None, None]
+    """
+    ends = [chain_input_end(parts)] + [
+        chain_output_end(parts[:i]) for i in range(1, len(parts) + 1)
+    ]
+    return [None if end is None else end.size for end in ends]
+
+
+# ---- the combinator ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Combinator:
+    """The metadata of one kind of model, filled in by the function that makes that kind.
+
+    Attributes:
+        kind: the model's ``kind`` (``"layer"``, ``"then"``, ``"unroll"``...).
+        params: how its parameters are made of its children's.
+        state: how its state relates to its children's.
+        sizes: where its input and output sizes come from.
+
+    Examples:
+        >>> Combinator("layer", OWN_PARAMS).sizes is DECLARED_SIZES
+        True
+    """
+
+    kind: str
+    params: ParamsRule
+    state: State = State.NONE
+    sizes: Sizes = DECLARED_SIZES
