@@ -1,0 +1,33 @@
+"""A rank that fails, run by ``tests/test_parallel.py`` under ``mpiexec -n 2``.
+
+``python mpi_failures.py MODE TIMEOUT``: every rank runs collectives in a loop; at the
+third, rank 1 raises (``raise``), is killed (``kill``), or freezes (``stop``, as a rank
+on a lost machine does). Rank 0 must stop with an error naming rank 1, and never print
+``finished``.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+
+import numpy as np
+
+from paralens import parallel
+
+
+def main(mode: str, timeout: float) -> None:
+    comm = parallel.world(timeout=timeout)
+    gradient = np.ones(1000)
+    for step in range(10):
+        if comm.rank == 1 and step == 3:
+            if mode == "raise":
+                raise ValueError("rank 1 found a bad batch at step 3")
+            os.kill(os.getpid(), signal.SIGKILL if mode == "kill" else signal.SIGSTOP)
+        gradient = comm.allreduce_mean(gradient)
+    print(f"rank {comm.rank} finished", flush=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], float(sys.argv[2]))
