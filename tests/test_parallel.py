@@ -244,10 +244,12 @@ needs_mpi = pytest.mark.skipif(
 )
 
 
-def _mpirun(*args: str, timeout: float = 120) -> tuple[subprocess.CompletedProcess[str], float]:
+def _mpirun(
+    *args: str, timeout: float = 120, processes: int = 2
+) -> tuple[subprocess.CompletedProcess[str], float]:
     """``mpiexec -n 2 python args...``, its process group killed if it outlives ``timeout``."""
     assert MPIEXEC is not None
-    command = [MPIEXEC, "-n", "2", sys.executable, *args]
+    command = [MPIEXEC, "-n", str(processes), sys.executable, *args]
     start = time.monotonic()
     process = subprocess.Popen(
         command,
@@ -376,22 +378,23 @@ def test_shards_of_two_ranks(collectives):
 
 
 @needs_mpi
-def test_two_processes_train_as_one_does_at_the_global_batch(tmp_path):
+@pytest.mark.parametrize("processes", [2, 3])
+def test_several_processes_train_as_one_does_at_the_global_batch(tmp_path, processes):
     sys.path.insert(0, str(SCRIPTS))
     try:
         import mpi_train
     finally:
         sys.path.remove(str(SCRIPTS))
-    result, _ = _mpirun(str(SCRIPTS / "mpi_train.py"), str(tmp_path))
+    result, _ = _mpirun(str(SCRIPTS / "mpi_train.py"), str(tmp_path), processes=processes)
     assert result.returncode == 0, result.stdout + result.stderr
     for run in mpi_train.RUNS:
         one_process = mpi_train.train_one_process(run)
-        ranks = [np.load(tmp_path / f"{run}-rank{r}.npz") for r in range(2)]
+        ranks = [np.load(tmp_path / f"{run}-rank{r}.npz") for r in range(processes)]
         for i, expected in enumerate(one_process):
             got = [rank[f"leaf{i}"] for rank in ranks]
             assert got[0].dtype == np.float64
             # the ranks agree to the bit, and with one process to rounding
-            assert got[0].tobytes() == got[1].tobytes(), (run, i)
+            assert all(g.tobytes() == got[0].tobytes() for g in got[1:]), (run, i)
             np.testing.assert_allclose(got[0], expected, rtol=0, atol=1e-12, err_msg=run)
         # training went somewhere: the losses fell and the parameters moved far from their
         # start, so agreeing to 1e-12 is not agreeing on an untouched initialisation
@@ -435,4 +438,25 @@ def test_a_rank_that_is_killed_stops_the_run():
     assert result.returncode != 0
     assert "finished" not in result.stdout
     assert "signal 9" in result.stdout + result.stderr
+    assert elapsed < 30
+
+
+@needs_mpi
+def test_a_rank_that_returns_early_is_named_at_once():
+    result, elapsed = _failing("exit", timeout=60)
+    assert result.returncode != 0
+    assert "finished" not in result.stdout
+    assert "rank 1 (pid" in result.stderr
+    assert "reached the end of the program while rank 0" in result.stderr
+    assert "waits for it in allreduce_mean (call #4)" in result.stderr
+    assert elapsed < 30
+
+
+@needs_mpi
+def test_a_rank_that_raises_after_the_others_finished_does_not_wait_for_them():
+    result, elapsed = _failing("raise-at-end", timeout=60)
+    assert result.returncode != 0
+    assert "rank 0 finished" in result.stdout and "rank 1 finished" not in result.stdout
+    assert "ValueError: rank 1 could not write its results" in result.stderr
+    # rank 0 said it had left, so rank 1 does not wait its 60 s for an acknowledgement
     assert elapsed < 30

@@ -10,24 +10,27 @@ layout before any data moves.
 Examples:
     >>> import numpy as np
     >>> value = {"w": np.ones((2, 2), np.float32), "b": 0.5, "n": 3}
-    >>> packed = pack(value, "example")
-    >>> {dtype: buffer.tolist() for dtype, buffer in packed.buffers.items()}
+    >>> where = layout(value, "example")
+    >>> {dtype: buffer.tolist() for dtype, buffer in where.pack().items()}
     {'<f4': [1.0, 1.0, 1.0, 1.0], '<f8': [0.5], '<i8': [3]}
-    >>> print(packed.signature.expandtabs(8))
+    >>> print(where.signature.expandtabs(8))
     ['w']   array float32 (2, 2)
     ['b']   float float64 ()
     ['n']   int int64 ()
-    >>> packed.unpack({"<f4": np.zeros(4, np.float32), "<f8": np.array([2.0]),
-    ...                "<i8": np.array([4])})
+    >>> where.unpack({"<f4": np.zeros(4, np.float32), "<f8": np.array([2.0]),
+    ...               "<i8": np.array([4])})
     {'w': array([[0., 0.],
            [0., 0.]], dtype=float32), 'b': 2.0, 'n': 4}
 
-    A mean carries only the float and complex leaves; the integer ones must be equal on
-    every rank, so their values are part of the signature:
+    A mean carries only the float and complex leaves, scaled by each rank's share as they
+    are packed; the integer ones must be equal on every rank, so their values are part of
+    the signature:
 
-    >>> mean = pack(value, "allreduce_mean", inexact_only=True)
-    >>> sorted(mean.buffers), mean.signature.splitlines()[-1]
-    (['<f4', '<f8'], "['n']\\tint int64 () = 3")
+    >>> mean = layout(value, "allreduce_mean", inexact_only=True)
+    >>> {dtype: buffer.tolist() for dtype, buffer in mean.pack(scale=0.5).items()}
+    {'<f4': [0.5, 0.5, 0.5, 0.5], '<f8': [0.25]}
+    >>> mean.signature.splitlines()[-1]
+    "['n']\\tint int64 () = 3"
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ import numpy as np
 
 from paralens.tree import TreeDef, tree_flatten, tree_leaves_with_path
 
-__all__ = ["Packed", "check", "digest", "pack"]
+__all__ = ["Layout", "check", "digest", "layout"]
 
 # The dtype kinds a collective carries: bool, signed and unsigned integers, floats, complex.
 _KINDS = "biufc"
@@ -142,23 +145,45 @@ def check(value: Any, what: str) -> None:
         _as_array(what, path, leaf)
 
 
-class Packed(NamedTuple):
-    """A value taken apart into one contiguous buffer per dtype.
+class Layout(NamedTuple):
+    """How a value lies in one contiguous buffer per dtype.
 
     Attributes:
         treedef: the value's structure.
         leaves: its leaves, as given.
-        slots: for each leaf, where it lies in ``buffers`` (``None`` for a leaf that
-            ``pack`` was asked to keep out of the buffers).
-        buffers: one contiguous 1-D array per dtype, keyed by the dtype's ``str``.
+        arrays: each leaf as an array (Python numbers as 0-d arrays).
+        slots: for each leaf, where it lies in the buffers (``None`` for a leaf that
+            ``layout`` was asked to keep out of them).
+        sizes: the dtype and number of elements of each buffer, keyed by the dtype's
+            ``str``.
         signature: one line per leaf: its path, a tab, then its kind, dtype and shape.
     """
 
     treedef: TreeDef
     leaves: list[Any]
+    arrays: list[np.ndarray]
     slots: list[_Slot | None]
-    buffers: dict[str, np.ndarray]
+    sizes: dict[str, tuple[np.dtype[Any], int]]
     signature: str
+
+    def empty(self) -> dict[str, np.ndarray]:
+        """New buffers of this layout, their contents undefined."""
+        return {key: np.empty(n, dtype) for key, (dtype, n) in self.sizes.items()}
+
+    def pack(self, scale: float | None = None) -> dict[str, np.ndarray]:
+        """New buffers holding the leaves, each multiplied by ``scale`` if it is given
+        (in the leaf's own precision: copy and product in one pass)."""
+        buffers = self.empty()
+        for array, slot in zip(self.arrays, self.slots, strict=True):
+            if slot is None:
+                continue
+            segment = buffers[slot.dtype][slot.start : slot.start + slot.size]
+            if scale is None:
+                segment[...] = array.reshape(-1)
+            else:
+                factor = np.asarray(scale, dtype=np.finfo(array.dtype).dtype)
+                np.multiply(array.reshape(-1), factor, out=segment)
+        return buffers
 
     def unpack(self, buffers: dict[str, np.ndarray]) -> Any:
         """The value rebuilt from ``buffers`` of this layout (kept-out leaves as given)."""
@@ -171,8 +196,8 @@ class Packed(NamedTuple):
         return self.treedef.unflatten(leaves)
 
 
-def pack(value: Any, what: str, inexact_only: bool = False) -> Packed:
-    """``value``'s leaves laid end to end in one new buffer per dtype.
+def layout(value: Any, what: str, inexact_only: bool = False) -> Layout:
+    """Where ``value``'s leaves lie, end to end, in one buffer per dtype.
 
     Args:
         value: any structure of NumPy arrays and Python or NumPy numbers.
@@ -185,12 +210,13 @@ def pack(value: Any, what: str, inexact_only: bool = False) -> Packed:
     """
     leaves, treedef = tree_flatten(value)
     paths = [path for path, _ in tree_leaves_with_path(value)]
-    arrays: dict[str, list[np.ndarray]] = {}
-    offsets: dict[str, int] = {}
+    arrays = []
+    sizes: dict[str, tuple[np.dtype[Any], int]] = {}
     slots: list[_Slot | None] = []
     lines = []
     for path, leaf in zip(paths, leaves, strict=True):
         array, rebuild = _as_array(what, path, leaf)
+        arrays.append(array)
         # Leaves kept out (integers in a mean: counts, sizes) are constants that every
         # rank must agree on, so their values enter the signature.
         kept = inexact_only and array.dtype.kind not in _INEXACT
@@ -199,12 +225,10 @@ def pack(value: Any, what: str, inexact_only: bool = False) -> Packed:
             slots.append(None)
             continue
         key = array.dtype.str
-        start = offsets.get(key, 0)
+        start = sizes.get(key, (array.dtype, 0))[1]
         slots.append(_Slot(key, start, array.size, array.shape, rebuild))
-        offsets[key] = start + array.size
-        arrays.setdefault(key, []).append(array.reshape(-1))
-    buffers = {key: np.concatenate(parts) for key, parts in arrays.items()}
-    return Packed(treedef, leaves, slots, buffers, "\n".join(lines))
+        sizes[key] = (array.dtype, start + array.size)
+    return Layout(treedef, leaves, arrays, slots, sizes, "\n".join(lines))
 
 
 def digest(signature: str) -> int:

@@ -14,6 +14,9 @@ read while a rank waits:
   answers ``ACK`` and raises ``RankFailedError`` naming the failed rank.
 - ``PING``: a rank timed out and asks who is there; any rank that is waiting answers
   ``PONG`` with the collective it waits in. The ones that do not answer are named.
+- ``LEFT``: a rank has reached the end of the program after its n-th call. A rank waiting
+  in a later call raises at once (the one that left will never join it), and a failing
+  rank does not wait for it to acknowledge.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from typing import Any, TypeVar
 import numpy as np
 from mpi4py import MPI
 
-from paralens.parallel._buffers import digest, pack
+from paralens.parallel._buffers import digest, layout
 from paralens.parallel._communicator import (
     Communicator,
     ParallelError,
@@ -43,13 +46,16 @@ __all__ = ["MPICommunicator", "communicator"]
 
 T = TypeVar("T")
 
-_FAIL, _ACK, _PING, _PONG = 101, 102, 103, 104
+_FAIL, _ACK, _PING, _PONG, _LEFT = 101, 102, 103, 104, 105
 _OPERATIONS = {"allreduce_mean": 1, "broadcast": 2}
 _OPERATION_NAMES = {code: name for name, code in _OPERATIONS.items()}
 # How long a rank that timed out waits for the others to answer its ping, at most.
 _GRACE = 1.0
-# A waiting rank tests its requests at once, then sleeps between tests for a time that
-# doubles up to _MAX_PAUSE: quick answers stay quick, long waits cost little CPU.
+# A waiting rank tests its requests without pause for _SPIN seconds (MPI moves a large
+# buffer only while it is being tested: sleeping between tests made a 2 MB mean three
+# times slower), then sleeps between tests for a time that doubles up to _MAX_PAUSE, so
+# that a long wait (a rank writing a checkpoint) costs little CPU.
+_SPIN = 0.02
 _FIRST_PAUSE, _MAX_PAUSE = 1e-5, 1e-3
 _MAX_TEXT = 4000
 _NAME_BYTES = 64
@@ -60,16 +66,17 @@ def _bytes(array: np.ndarray) -> np.ndarray:
     return array.reshape(-1).view(np.uint8)
 
 
-def _in_rank_order(rows: np.ndarray, coefficients: list[float]) -> np.ndarray:
-    """``sum(c_r * rows[r])`` added up from rank 0 to the last: the same bits on any rank."""
-    real = np.finfo(rows.dtype).dtype
-    total: np.ndarray | None = None
-    for row, c in zip(rows, coefficients, strict=True):
-        if c == 0:
-            continue  # a rank without examples: its values are not read
-        term = row * np.asarray(c, dtype=real)
-        total = term if total is None else np.add(total, term, out=total)
-    assert total is not None
+def _sum_in_rank_order(rows: np.ndarray, active: list[int]) -> np.ndarray:
+    """``sum(rows[r] for r in active)`` added up in rank order: the same bits on any rank.
+
+    The ranks left out have no share of the mean: their rows are not read, even if nan.
+    """
+    first: np.ndarray = rows[active[0]]
+    if len(active) == 1:
+        return first.copy()
+    total: np.ndarray = first + rows[active[1]]
+    for r in active[2:]:
+        total += rows[r]
     return total
 
 
@@ -85,12 +92,13 @@ class _Session:
         self.where = ""
         self.failure: ParallelError | None = None
         self.notified = False
-        self.told: set[int] = set()
         self.abort_at_exit = False
         self.failed: set[int] = set()
+        self.left: dict[int, int] = {}  # rank -> the calls it made before it left
         self.acks: set[int] = set()
         self.pongs: dict[int, str] = {}
         self.sends: list[MPI.Request] = []
+        self._rows: dict[tuple[str, int], np.ndarray] = {}
         self.names = [f"rank {r}" for r in range(self.size)]
         comm, request = world.Idup()
         deadline = time.monotonic() + timeout
@@ -117,15 +125,24 @@ class _Session:
         names = [bytes(row).rstrip(b"\0").decode(errors="replace") for row in table]
         return [f"rank {r} ({name})" for r, name in enumerate(names)]
 
+    def rows(self, size: int, buffer: np.ndarray) -> np.ndarray:
+        """A receive buffer for ``size`` rows like ``buffer``, kept from call to call:
+        it never leaves this module, and fresh memory costs page faults every step."""
+        key = (buffer.dtype.str, buffer.size)
+        if key not in self._rows:
+            self._rows[key] = np.empty((size, buffer.size), buffer.dtype)
+        return self._rows[key]
+
     # Control messages.
 
     def send(self, dest: int, tag: int, message: Any) -> None:
         self.sends.append(self.comm.isend(message, dest=dest, tag=tag))
 
     def serve(self, failing: bool = False) -> None:
-        """Read the control messages waiting; raise ``RankFailedError`` on a failure
-        notice, unless this rank is failing itself (then only note it)."""
+        """Read every control message waiting, then raise ``RankFailedError`` if a rank
+        failed (or ``ParallelError`` if one left), unless this rank is failing itself."""
         status = MPI.Status()
+        failures: list[tuple[int, str]] = []
         while self.comm.Iprobe(MPI.ANY_SOURCE, MPI.ANY_TAG, status):
             source, tag = status.Get_source(), status.Get_tag()
             message = self.comm.recv(source=source, tag=tag)
@@ -135,18 +152,34 @@ class _Session:
                 self.pongs[source] = message
             elif tag == _ACK:
                 self.acks.add(source)
+            elif tag == _LEFT:
+                self.left[source] = message
             elif tag == _FAIL:
                 self.send(source, _ACK, None)
                 self.failed.add(source)
-                if not failing:
-                    origin, text = message
-                    error = RankFailedError(
-                        f"{self.names[origin]} failed: {text}\n(on {self.names[self.rank]}, "
-                        f"waiting in {self.where or 'no collective'})",
-                        origin,
-                    )
-                    self.failure = self.failure or error
-                    raise error
+                failures.append(message)
+        if failing or self.failure is not None:
+            return
+        # A failure notice says why a rank is gone; one that left says only that it is.
+        if failures:
+            origin, text = failures[0]
+            self.failure = RankFailedError(
+                f"{self.names[origin]} failed: {text}\n(on {self.names[self.rank]}, waiting "
+                f"in {self.where or 'no collective'})",
+                origin,
+            )
+            raise self.failure
+        # A rank that left after this call has taken part in it: the call completes.
+        absent = [r for r, calls in self.left.items() if calls < self.calls]
+        if absent:
+            gone = min(absent)
+            self.failure = ParallelError(
+                f"{self.names[gone]} reached the end of the program while "
+                f"{self.names[self.rank]} waits for it in {self.where}: every rank must "
+                f"call the same collectives, as many times",
+                (gone,),
+            )
+            raise self.failure
 
     def check(self, where: str) -> None:
         """Raise if an earlier failure left collectives unfinished on this communicator."""
@@ -162,16 +195,20 @@ class _Session:
         ``ParallelError`` naming the ranks at fault if that takes over ``timeout``."""
         self.check(where)
         self.where = where
-        deadline = time.monotonic() + timeout
+        start = time.monotonic()
+        deadline, spin = start + timeout, start + _SPIN
         pause = 0.0
         try:
             while not MPI.Request.Testall(requests):
                 self.serve()
-                if time.monotonic() >= deadline:
+                now = time.monotonic()
+                if now >= deadline:
                     self.timed_out(where, timeout)
-                if pause:
+                if now > spin:
                     time.sleep(pause)
-                pause = min(2 * pause or _FIRST_PAUSE, _MAX_PAUSE)
+                    pause = min(2 * pause or _FIRST_PAUSE, _MAX_PAUSE)
+                else:
+                    os.sched_yield()
         except MPI.Exception as err:
             error = ParallelError(f"{where} on {self.names[self.rank]}: MPI failed: {err}")
             self.failure = error
@@ -228,17 +265,17 @@ class _Session:
         self.notified = True
         if ranks is None:
             ranks = [r for r in range(self.size) if r != self.rank]
-        targets = {r for r in ranks if r not in self.failed}
-        self.told = targets
+        targets = {r for r in ranks if r not in self.failed | self.left.keys()}
         text = f"{type(error).__name__}: {error}"[:_MAX_TEXT]
         for r in sorted(targets):
             self.send(r, _FAIL, (self.rank, text))
         deadline = time.monotonic() + wait
-        while not targets <= self.acks | self.failed and time.monotonic() < deadline:
+        while not targets <= self.acks | self.failed | self.left.keys():
+            if time.monotonic() > deadline:
+                self.abort_at_exit = True
+                break
             self.serve(failing=True)
             time.sleep(_MAX_PAUSE)
-        if not targets <= self.acks | self.failed:
-            self.abort_at_exit = True
 
     # The ends of the program.
 
@@ -250,16 +287,19 @@ class _Session:
             self.notify(error, self.timeout)
 
     def _at_exit(self) -> None:
+        if self.failure is None and not self.notified:
+            for r in range(self.size):
+                if r != self.rank and r not in self.failed | self.left.keys():
+                    self.send(r, _LEFT, self.calls)
         deadline = time.monotonic() + _GRACE
         while not MPI.Request.Testall(self.sends) and time.monotonic() < deadline:
             time.sleep(_MAX_PAUSE)
         if self.abort_at_exit:
             sys.stdout.flush()
             sys.stderr.flush()
-            if self.told:
-                # Let the ranks told of the failure print theirs before the launcher
-                # stops them.
-                time.sleep(_GRACE)
+            # Let the launcher pass on what this rank printed, and the ranks told of the
+            # failure print theirs, before it stops them all.
+            time.sleep(_GRACE)
             MPI.COMM_WORLD.Abort(1)
 
 
@@ -309,55 +349,55 @@ class MPICommunicator(Communicator):
 
     def allreduce_mean(self, value: T, weight: float = 1.0) -> T:
         weight = _check_weight(weight)
-        packed = pack(value, "allreduce_mean", inexact_only=True)
-        weights, where = self._agree("allreduce_mean", packed.signature, weight)
+        plan = layout(value, "allreduce_mean", inexact_only=True)
+        weights, where = self._agree("allreduce_mean", plan.signature, weight)
         total = float(sum(weights))
         if total == 0:
             raise ValueError(
                 f"{where}: every rank's weight is 0, so there is nothing to average; pass "
                 f"each rank's number of examples, at least one of them positive"
             )
-        coefficients = [w / total for w in weights]
-        buffers = {key: buffer for key, buffer in packed.buffers.items() if buffer.size}
-        mean = self._gather_mean if self.reduction == "allgather" else self._root_mean
-        return packed.unpack(mean(buffers, coefficients, where))  # type: ignore[no-any-return]
+        # Each rank scales its own values by its share as it packs them, so the mean is
+        # a plain sum, taken in rank order over the ranks that have a share.
+        buffers = plan.pack(scale=weight / total)
+        active = [r for r, w in enumerate(weights) if w > 0]
+        mean = self._gather_sum if self.reduction == "allgather" else self._root_sum
+        sums = mean({key: b for key, b in buffers.items() if b.size}, active, where)
+        return plan.unpack({**buffers, **sums})  # type: ignore[no-any-return]
 
-    def _gather_mean(
-        self, buffers: dict[str, np.ndarray], coefficients: list[float], where: str
+    def _gather_sum(
+        self, buffers: dict[str, np.ndarray], active: list[int], where: str
     ) -> dict[str, np.ndarray]:
         comm = self._session.comm
-        rows = {key: np.empty((self.size, b.size), b.dtype) for key, b in buffers.items()}
+        rows = {key: self._session.rows(self.size, b) for key, b in buffers.items()}
         requests = [comm.Iallgather(_bytes(b), _bytes(rows[key])) for key, b in buffers.items()]
         self._session.wait(requests, where, self.timeout)
-        return {key: _in_rank_order(rows[key], coefficients) for key in buffers}
+        return {key: _sum_in_rank_order(rows[key], active) for key in buffers}
 
-    def _root_mean(
-        self, buffers: dict[str, np.ndarray], coefficients: list[float], where: str
+    def _root_sum(
+        self, buffers: dict[str, np.ndarray], active: list[int], where: str
     ) -> dict[str, np.ndarray]:
         comm = self._session.comm
         if self.is_root:
-            rows = {key: np.empty((self.size, b.size), b.dtype) for key, b in buffers.items()}
+            rows = {key: self._session.rows(self.size, b) for key, b in buffers.items()}
             gathers = [comm.Igather(_bytes(b), _bytes(rows[key]), 0) for key, b in buffers.items()]
         else:
             gathers = [comm.Igather(_bytes(b), None, 0) for b in buffers.values()]
         self._session.wait(gathers, where, self.timeout)
         if self.is_root:
-            means = {key: _in_rank_order(rows[key], coefficients) for key in buffers}
+            sums = {key: _sum_in_rank_order(rows[key], active) for key in buffers}
         else:
-            means = {key: np.empty_like(b) for key, b in buffers.items()}
-        self._session.wait([comm.Ibcast(_bytes(m), 0) for m in means.values()], where, self.timeout)
-        return means
+            sums = {key: np.empty_like(b) for key, b in buffers.items()}
+        self._session.wait([comm.Ibcast(_bytes(m), 0) for m in sums.values()], where, self.timeout)
+        return sums
 
     def broadcast(self, value: T) -> T:
-        packed = pack(value, "broadcast")
-        _, where = self._agree("broadcast", packed.signature, 0.0)
-        buffers = {
-            key: buffer if self.is_root else np.empty_like(buffer)
-            for key, buffer in packed.buffers.items()
-        }
+        plan = layout(value, "broadcast")
+        _, where = self._agree("broadcast", plan.signature, 0.0)
+        buffers = plan.pack() if self.is_root else plan.empty()
         requests = [self._session.comm.Ibcast(_bytes(b), 0) for b in buffers.values() if b.size]
         self._session.wait(requests, where, self.timeout)
-        return packed.unpack(buffers)  # type: ignore[no-any-return]
+        return plan.unpack(buffers)  # type: ignore[no-any-return]
 
     def fail(self, error: BaseException) -> None:
         if not isinstance(error, ParallelError):
