@@ -356,6 +356,8 @@ def test_a_rank_of_weight_zero_is_not_read(collectives):
         ("operation", "in broadcast (call #10); rank 1 (pid"),
         ("weights", "ValueError: allreduce_mean (call #11): every rank's weight is 0"),
         ("broadcast_shape", "at the root, rank 0 has array float64 (2,) where rank 1 has"),
+        ("batch_order", "at ['global batch']['hash of the first and last'], rank 0 has int"),
+        ("batch_size", "at ['global batch']['examples'], rank 0 has int int64 () = 8 where"),
     ],
 )
 def test_ranks_that_disagree_all_raise_the_same_error(collectives, case, expected):
@@ -368,6 +370,7 @@ def test_ranks_that_disagree_all_raise_the_same_error(collectives, case, expecte
 @needs_mpi
 def test_the_communicator_works_after_ranks_disagreed(collectives):
     assert [rank["after_errors"] for rank in collectives] == [0.5, 0.5]
+    assert collectives[0]["errors"]["batch_same"] is None
 
 
 @needs_mpi

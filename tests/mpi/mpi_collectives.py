@@ -15,7 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from paralens import parallel
+from paralens import nn, optim, parallel
+from paralens.learn import squared_error
 from paralens.tree import tree_leaves
 
 
@@ -87,6 +88,14 @@ def main(out: Path) -> None:
     expect("operation", lambda: comm.broadcast(1.0) if r == 0 else comm.allreduce_mean(1.0))
     expect("weights", lambda: comm.allreduce_mean(1.0, weight=0))
     expect("broadcast_shape", lambda: comm.broadcast(np.zeros(2 + r)))
+    model, opt = nn.linear(2, 1), optim.sgd(0.1)
+    params = model.init(0)
+    step = parallel.make_step(model, squared_error, opt, comm)
+    x, y = np.arange(16.0).reshape(8, 2), np.arange(8.0)[:, None]
+    order = slice(None, None, -1 if r else 1)
+    expect("batch_order", lambda: step(params, opt.init(params), (x[order], y[order])))
+    expect("batch_size", lambda: step(params, opt.init(params), (x[: 8 - r], y[: 8 - r])))
+    expect("batch_same", lambda: step(params, opt.init(params), (x, y)))
     results["errors"] = errors
     results["after_errors"] = comm.allreduce_mean(float(r))
 

@@ -3,6 +3,7 @@ averaged over the ranks, then one update that every rank applies alike."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -47,7 +48,9 @@ def make_step(
 
     Returns:
         ``step(params, opt_state, batch) -> (params, opt_state, {"loss": value})``, where
-        ``value`` is the loss of the whole batch; its arguments are left unchanged.
+        ``value`` is the loss of the whole batch; its arguments are left unchanged. Every
+    rank must be given the same batch: on several processes the step checks its size and
+    its first and last examples, and raises ``ParallelError`` on every rank if they differ.
 
     Examples:
         >>> import numpy as np
@@ -78,8 +81,26 @@ def make_step(
         else:
             # A batch smaller than the number of ranks leaves some without examples.
             value, grads = 0.0, zeros_like(params)
-        value, grads = communicator.allreduce_mean((float(value), grads), weight=examples)
-        updates, opt_state = update(grads, opt_state, params)
-        return apply_updates(params, updates), opt_state, {"loss": value}
+        mean = {"loss": float(value), "gradient": grads}
+        if communicator.size > 1:
+            # Integer leaves must agree on every rank: a rank given another batch raises.
+            mean["global batch"] = _fingerprint(batch)
+        mean = communicator.allreduce_mean(mean, weight=examples)
+        updates, opt_state = update(mean["gradient"], opt_state, params)
+        return apply_updates(params, updates), opt_state, {"loss": mean["loss"]}
 
     return step
+
+
+def _fingerprint(batch: Any) -> dict[str, int]:
+    """The size of ``batch`` and a hash of its first and last examples: cheap to take, and
+    different for two ranks given differently shuffled batches."""
+    leaves = [np.asarray(leaf) for leaf in tree_leaves(batch)]
+    digest = hashlib.blake2b(digest_size=7)
+    for leaf in leaves:
+        if len(leaf):
+            digest.update(np.ascontiguousarray(leaf[[0, -1]]).tobytes())
+    return {
+        "examples": len(leaves[0]),
+        "hash of the first and last": int.from_bytes(digest.digest()),
+    }
