@@ -169,8 +169,9 @@ class Communicator(ABC):
     def allreduce_mean(self, value: T, weight: float = 1.0) -> T:
         """The mean over ranks of ``value``, each rank's value weighted by ``weight``.
 
-        Float and complex leaves are averaged: every rank gets ``sum(w_r * x_r) / sum(w_r)``
-        summed in rank order, so every rank gets the same bits. Integer and boolean
+        Float and complex leaves are averaged: every rank gets the sum over ranks ``r`` of
+        ``x_r * (w_r / sum(w))``, each term computed in ``x``'s precision and the terms
+        added in rank order, so every rank gets the same bits. Integer and boolean
         leaves are constants (a gradient's zeros, sizes): they must be equal on every
         rank and are returned as they are. Each leaf of the result is a new array (no two
         share memory) of the leaf's type, dtype and shape.
