@@ -23,7 +23,7 @@ import numpy as np
 import pytest
 
 from paralens import nn, optim, parallel
-from paralens.learn import make_step, softmax_cross_entropy
+from paralens.learn import load_checkpoint, make_step, softmax_cross_entropy
 from paralens.parallel import Communicator, SingleProcess
 from paralens.tree import tree_leaves
 
@@ -465,3 +465,66 @@ def test_a_rank_that_raises_after_the_others_finished_does_not_wait_for_them():
     assert "ValueError: rank 1 could not write its results" in result.stderr
     # rank 0 said it had left, so rank 1 does not wait its 60 s for an acknowledgement
     assert elapsed < 30
+
+
+# fit and paralens train on two processes.
+
+
+def _import_script(name: str) -> Any:
+    sys.path.insert(0, str(SCRIPTS))
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.path.remove(str(SCRIPTS))
+
+
+@needs_mpi
+def test_fit_on_two_processes_ends_where_one_process_does(tmp_path):
+    mpi_fit = _import_script("mpi_fit")
+    result, _ = _mpirun(str(SCRIPTS / "mpi_fit.py"), str(tmp_path), "train")
+    assert result.returncode == 0, result.stdout + result.stderr
+    expected, expected_losses = mpi_fit.fit_one_process()
+    ranks = [np.load(tmp_path / f"fit-rank{r}.npz") for r in range(2)]
+    saved, _ = load_checkpoint(tmp_path / "fit.npz")  # written by rank 0
+    saved_leaves = tree_leaves(saved)
+    assert len(saved_leaves) == len(expected)
+    for i, leaf in enumerate(expected):
+        assert ranks[0][f"leaf{i}"].tobytes() == ranks[1][f"leaf{i}"].tobytes()
+        np.testing.assert_allclose(ranks[0][f"leaf{i}"], leaf, rtol=0, atol=1e-12)
+        np.testing.assert_array_equal(saved_leaves[i], ranks[0][f"leaf{i}"])
+    np.testing.assert_allclose(ranks[0]["losses"], expected_losses, rtol=1e-12)
+
+
+@needs_mpi
+def test_fit_refuses_ranks_that_would_split_other_batches(tmp_path):
+    result, elapsed = _mpirun(str(SCRIPTS / "mpi_fit.py"), str(tmp_path), "keys")
+    assert result.returncode != 0
+    assert "CheckpointError: fit: rank 1 starts at step 0 of epoch 1 with its own shuffling" in (
+        result.stderr
+    )
+    assert "RankFailedError: rank 1 (pid" in result.stderr
+    assert elapsed < 30
+
+
+def _epoch_losses(out: str) -> list[str]:
+    return [line.split("  ")[1:4] for line in out.splitlines() if line.startswith("epoch ")]
+
+
+@needs_mpi
+def test_paralens_train_under_mpiexec_trains_as_one_process_and_prints_once():
+    argv = ["-m", "paralens", "train", "mnist", "--limit", "300", "--epochs", "2", "--seed", "1"]
+    one = subprocess.run(
+        [sys.executable, *argv],
+        env=_clean_environment(),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    two, _ = _mpirun(*argv)
+    assert one.returncode == 0 and two.returncode == 0, two.stderr
+    assert "data-parallel on 2 processes" in two.stdout
+    assert two.stdout.count("test accuracy: ") == 1
+    assert two.stdout.splitlines()[-1] == one.stdout.splitlines()[-1]
+    assert _epoch_losses(two.stdout) == _epoch_losses(one.stdout)
+    assert len(_epoch_losses(two.stdout)) == 2

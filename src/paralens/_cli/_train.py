@@ -10,8 +10,10 @@ after the end of an epoch or a Ctrl-C inside one.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import math
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -20,7 +22,7 @@ from typing import Any
 import numpy as np
 
 import paralens.numpy as pnp
-from paralens import data, nn, optim
+from paralens import data, nn, optim, parallel
 from paralens._cli._options import DEFAULT_LR
 from paralens._cli._output import blas_threads, check_outputs, plot_curves, plot_sine
 from paralens.learn import (
@@ -109,6 +111,12 @@ def _fit(
     batches_per_epoch = -(-len(train[0]) // int(args.batch_size))
     opt, described = _optimiser(args, int(args.epochs) * batches_per_epoch)
     print(f"optimiser: {described}; epochs {args.epochs}, batch size {args.batch_size}")
+    communicator = args.communicator
+    if communicator.size > 1:
+        print(
+            f"data-parallel on {communicator.size} processes: each takes its part of every "
+            f"batch of {args.batch_size}"
+        )
     if args.resume:
         _announce_resume(args)
     params, history = fit(
@@ -127,6 +135,7 @@ def _fit(
         callbacks=[lambda record, _: _report(record, args.epochs)],
         progress=args.progress,
         verbose=False,
+        parallel=communicator if communicator.size > 1 else None,
     )
     if history.interrupted:
         raise _interrupted(args, history)
@@ -248,7 +257,11 @@ RUNNERS: dict[str, Callable[[argparse.Namespace], int]] = {
 def run_train(args: argparse.Namespace) -> int:
     """Run the example named by ``args.example``: 0 when done, 1 with one line on stderr
     for any file, data or training error, 2 for options that contradict each other, 130
-    after Ctrl-C."""
+    after Ctrl-C.
+
+    Under ``mpiexec -n N`` the example trains data-parallel on the N processes; rank 0
+    prints, plots and writes the checkpoint.
+    """
     usage = f"paralens train {args.example}: error:"
     if args.resume and args.save is None:
         print(f"{usage} --resume needs --save PATH", file=sys.stderr)
@@ -259,6 +272,19 @@ def run_train(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    try:
+        args.communicator = parallel.world()
+    except ImportError as err:
+        print(f"{usage} {err}", file=sys.stderr)
+        return 1
+    if args.communicator.is_root:
+        return _run_example(args, usage)
+    args.plot = None
+    with open(os.devnull, "w") as quiet, contextlib.redirect_stdout(quiet):
+        return _run_example(args, usage)
+
+
+def _run_example(args: argparse.Namespace, usage: str) -> int:
     try:
         check_outputs(args)
         # A loss or parameter that overflows is reported by fit in one line, naming the
@@ -272,4 +298,5 @@ def run_train(args: argparse.Namespace) -> int:
         raise
     except (OSError, ImportError, ValueError, FloatingPointError, RuntimeError) as err:
         print(f"{usage} {err}", file=sys.stderr)
+        args.communicator.fail(err)  # the other ranks stop too, naming this one
         return 1

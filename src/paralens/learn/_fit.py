@@ -27,9 +27,12 @@ from paralens.data import batches
 from paralens.learn._callbacks import Callback, History, Metrics, StopTraining
 from paralens.learn._checkpoint import CheckpointError, check_output_path, read_parts, write_parts
 from paralens.learn._data_checks import check_array_data, first_non_finite, non_finite_leaf
+from paralens.learn._fit_parallel import same_start
 from paralens.learn._learner import Trainable
 from paralens.learn._train import Loss, evaluate, make_step
 from paralens.optim import UpdateRule
+from paralens.parallel import Communicator
+from paralens.parallel import make_step as data_parallel_step
 
 __all__ = ["fit"]
 
@@ -98,9 +101,16 @@ class _Loop:
         data: Any,
         rng: np.random.Generator,
         settings: _Settings,
+        parallel: Communicator | None,
     ) -> None:
         self.model, self.loss, self.data, self.rng = model, loss, data, rng
-        self.step_fn = make_step(model, loss, optimiser)
+        self.step_fn = (
+            make_step(model, loss, optimiser)
+            if parallel is None
+            else data_parallel_step(model, loss, optimiser, parallel)
+        )
+        # Under data parallelism only rank 0 writes the checkpoint.
+        self.writes = parallel is None or parallel.is_root
         self.s = settings
         self.checkpoint = settings.checkpoint
         self.examples = check_array_data(data, "data")
@@ -125,7 +135,7 @@ class _Loop:
         }
 
     def save(self, p: _Progress) -> None:
-        if self.checkpoint is not None:
+        if self.checkpoint is not None and self.writes:
             info = {"fit": self.position(p)}
             write_parts(self.checkpoint, {"": p.params, "opt_state": p.opt_state}, info)
             self.saved = p
@@ -308,6 +318,7 @@ def fit(
     step_callbacks: Sequence[Callback] = (),
     progress: bool | None = None,
     verbose: bool | None = None,
+    parallel: Communicator | None = None,
 ) -> tuple[Any, History]:
     """Train ``model`` on ``data`` and return ``(params, history)``.
 
@@ -354,6 +365,13 @@ def fit(
         progress: show a progress bar; ``None`` shows one when stderr is a terminal.
         verbose: print one line per epoch to stderr; ``None`` prints it when no progress
             bar is shown (output to a file or a pipe), ``False`` prints nothing.
+        parallel: train data-parallel on the ranks of this communicator
+            (``paralens.parallel.world()`` under ``mpiexec``): every rank calls ``fit``
+            with the same arguments, ``batch_size`` is the global batch, each rank
+            computes the gradient of its part of it, and the ranks end with the
+            parameters one process would reach. Rank 0's initial parameters are used;
+            only rank 0 writes ``checkpoint``, shows a progress bar and prints; every
+            rank reads the checkpoint to resume, and callbacks run on every rank.
 
     Raises:
         ValueError: the data is empty, inconsistent or not finite, ``epochs`` or
@@ -362,8 +380,10 @@ def fit(
             is set.
         OSError: ``checkpoint`` cannot be written (checked before training).
         CheckpointError: ``resume`` found a checkpoint of another model, optimiser,
-            data size or batch size.
+            data size or batch size, or (with ``parallel``) the ranks did not resume
+            from the same one.
         FloatingPointError: the loss or the parameters turned non-finite.
+        ParallelError: (with ``parallel``) another rank failed or stopped answering.
 
     Examples:
         >>> import numpy as np
@@ -385,6 +405,8 @@ def fit(
     _check_model_params(model, params)
     if eval_data is not None:
         check_array_data(eval_data, "eval_data")
+    if parallel is not None and not parallel.is_root:
+        progress, verbose = False, False
     settings = _Settings(
         epochs,
         batch_size,
@@ -396,11 +418,13 @@ def fit(
         progress,
         verbose,
     )
-    loop = _Loop(model, loss, optimiser, data, rng, settings)
+    loop = _Loop(model, loss, optimiser, data, rng, settings, parallel)
     opt_state = optimiser.init(params)
     loop.progress = loop.progress._replace(params=params, opt_state=opt_state)
     if path is not None and resume and path.is_file():
         loop.progress = loop.saved = loop.restore(path, params, opt_state)
+    if parallel is not None:
+        loop.progress = same_start(parallel, loop.progress)
     return loop.run()
 
 
