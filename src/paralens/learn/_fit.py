@@ -29,6 +29,7 @@ from paralens.learn._checkpoint import CheckpointError, check_output_path, read_
 from paralens.learn._data_checks import check_array_data, first_non_finite, non_finite_leaf
 from paralens.learn._learner import Trainable
 from paralens.learn._train import Loss, evaluate, make_step
+from paralens.learn._training_state import check_trained, initial_params, trained_part
 from paralens.optim import UpdateRule
 
 __all__ = ["fit"]
@@ -283,12 +284,6 @@ class _Loop:
             )
 
 
-def _check_model_params(model: Trainable, params: Any) -> None:
-    check: Callable[[Any], None] | None = getattr(model, "check_params", None)
-    if callable(check):
-        check(params)
-
-
 def fit(
     model: Trainable,
     loss: Loss,
@@ -342,7 +337,10 @@ def fit(
         metrics: extra functions ``metric(prediction, targets) -> float`` for evaluation,
             such as ``{"accuracy": accuracy}``.
         key: an int seed or generator, for ``model.init`` and the shuffling.
-        params: parameters to start from instead of ``model.init(key)``.
+        params: parameters to start from instead of ``model.init(key)``. For a stateful
+            model (``nn.ModelS``: batch norm, dropout), training carries its state from
+            step to step, and what it trains and returns is the pair ``(params, state)``
+            (``(model.init(key), model.init_state(key))`` to start).
         checkpoint: a ``.npz`` file written after each epoch and when training stops:
             the parameters (``load_checkpoint(path, like=params)`` reads them), the
             optimiser state and the position of the run.
@@ -381,8 +379,8 @@ def fit(
         raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
     path = _check_checkpoint(checkpoint, resume, overwrite)
     rng = as_generator(key)
-    params = model.init(rng) if params is None else params
-    _check_model_params(model, params)
+    params = initial_params(model, rng) if params is None else params
+    check_trained(model, params)
     if eval_data is not None:
         check_array_data(eval_data, "eval_data")
     settings = _Settings(
@@ -397,7 +395,7 @@ def fit(
         verbose,
     )
     loop = _Loop(model, loss, optimiser, data, rng, settings)
-    opt_state = optimiser.init(params)
+    opt_state = optimiser.init(trained_part(model, params))
     loop.progress = loop.progress._replace(params=params, opt_state=opt_state)
     if path is not None and resume and path.is_file():
         loop.progress = loop.saved = loop.restore(path, params, opt_state)

@@ -21,6 +21,7 @@ Examples:
 """
 
 from paralens.nn._combinators import fix_state, map_s, to_stateful, train_state, zero_state
+from paralens.nn._conv import Conv, avg_pool, conv1d, conv2d, flatten, max_pool, reshape
 from paralens.nn._layers import (
     Array,
     Linear,
@@ -37,6 +38,7 @@ from paralens.nn._layers import (
 from paralens.nn._lift import fn, model, model_s
 from paralens.nn._memory import lagged, recurrently, recurrently_with
 from paralens.nn._model import Key, Model, ModelS, identity, then
+from paralens.nn._norm import BatchNormState, Norm, batch_norm, dropout, dropout_mask, layer_norm
 from paralens.nn._recurrent import (
     ARParams,
     FCRNNParams,
@@ -55,6 +57,8 @@ from paralens.nn._summary import Summary, summary
 __all__ = [
     "ARParams",
     "Array",
+    "BatchNormState",
+    "Conv",
     "FCRNNParams",
     "GRUParams",
     "Gate",
@@ -65,21 +69,31 @@ __all__ = [
     "Linear",
     "Model",
     "ModelS",
+    "Norm",
     "Summary",
     "ar",
+    "avg_pool",
+    "batch_norm",
+    "conv1d",
+    "conv2d",
+    "dropout",
+    "dropout_mask",
     "fcrnn",
     "feedback",
     "fix_state",
+    "flatten",
     "fn",
     "gru",
     "identity",
     "lagged",
+    "layer_norm",
     "lin_reg",
     "linear",
     "log_reg",
     "logistic_layer",
     "lstm",
     "map_s",
+    "max_pool",
     "mlp",
     "model",
     "model_s",
@@ -87,6 +101,7 @@ __all__ = [
     "recurrently",
     "recurrently_with",
     "relu_layer",
+    "reshape",
     "softmax_layer",
     "summary",
     "tanh_layer",

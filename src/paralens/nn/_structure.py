@@ -9,13 +9,14 @@ is the metadata of one kind of model, written where that kind is defined:
   ``CHILD_PARAMS`` (its one child's), ``ONE_PER_CHILD`` (a tuple with an entry per child),
   or a rule of its own, as ``train_state``'s;
 - ``state``, a ``State``: how its state relates to its children's states;
-- ``sizes``, a ``Sizes``: where the sizes of the last axis of its input and of its output
-  come from (declared by the model, or its child's, or looked up along a chain).
+- ``sizes``, a ``Sizes``: how shapes flow through it to its children (``shape_of``, which
+  ``init`` and ``model.shape_of`` run: ``nn._shapes``), and where the sizes of the last
+  axis of its input and of its output come from (declared by the model, or its child's, or
+  looked up along a chain).
 
 Parameter checks (``nn._params_check``: ``check_params``, and ``apply`` on parameters it
-has not seen), size checks (``init``), ``nn.summary`` and the pictures of ``paralens.viz``
-read these fields, never the kind's name. A rule for whole shapes would sit beside
-``Sizes``, in the same field of the same descriptor.
+has not seen), shape checks (``init``), ``nn.summary`` and the pictures of ``paralens.viz``
+read these fields, never the kind's name.
 
 Examples:
     >>> from paralens import nn
@@ -35,16 +36,20 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from paralens.nn._shapes import ANY, INPUT, Flow, LayerMismatch, Shape, mismatch_error
+
 __all__ = [
     "CHAIN_SIZES",
     "CHILD_PARAMS",
     "DECLARED_SIZES",
     "FROM_CHILD_SIZES",
     "INPUT_FROM_CHILD_SIZES",
+    "LAST_OF_SEQUENCE_SIZES",
     "NO_PARAMS",
     "ONE_PER_CHILD",
     "OUTPUT_FROM_CHILD_SIZES",
     "OWN_PARAMS",
+    "SEQUENCE_SIZES",
     "Combinator",
     "ParamPart",
     "ParamsRule",
@@ -52,13 +57,15 @@ __all__ = [
     "Sizes",
     "State",
     "check_sizes",
+    "flow_through",
     "input_end",
     "output_end",
+    "shape_of",
     "wire_sizes",
 ]
 
 # A model here is anything with the fields of ``nn.Model`` (``name``, ``children``,
-# ``combinator``, ``in_size``, ``out_size``, ``preserves_size``, ``_init``): this module
+# ``combinator``, ``shapes``, ``in_size``, ``out_size``, ``preserves_size``, ``_init``): this module
 # sits below the model classes, which read it.
 AnyModel = Any
 
@@ -151,12 +158,14 @@ class SizeEnd(NamedTuple):
 
 
 class Sizes:
-    """Where a kind of model's input and output sizes come from: what the model declares
-    (``in_size``, ``out_size``), else, where it says so, the model it wraps.
+    """How a kind of model passes shapes to its children and where its sizes come from:
+    what the model declares (its ``shapes``, ``in_size``, ``out_size``), else, where it
+    says so, the model it wraps.
 
     Args:
-        input_from_child: the input size is the wrapped model's when not declared.
-        output_from_child: the output size is the wrapped model's when not declared.
+        input_from_child: the model's input is its child's input (the input size is the
+            child's when not declared).
+        output_from_child: the model's output is its child's output.
     """
 
     def __init__(self, input_from_child: bool, output_from_child: bool) -> None:
@@ -183,13 +192,44 @@ class Sizes:
             and all(c.preserves_size for c in children)
         )
 
-    def check(self, m: AnyModel) -> None:
-        """Raise if the sizes of ``m``'s children disagree (nothing to check here)."""
+    def shape_of(self, m: AnyModel, given: Flow) -> Flow:
+        """What flows out of ``m`` for ``given`` flowing in: a layer's own rule, or its
+        child's, fed ``m``'s input where it is the child's input, an unknown one where not.
+
+        Raises:
+            LayerMismatch: a layer's input does not fit it (the composition in which the
+                two layers meet turns it into a ``ValueError``).
+        """
+        if not m.children:
+            flow: Flow = m.shapes.flow(m.name, given)
+            return flow
+        into = given if self.input_from_child else Flow(ANY, m.name)
+        out = flow_through(m.children[0], into)
+        return out if self.output_from_child else Flow(ANY, m.name)
+
+
+class _SequenceSizes(Sizes):
+    """A model run along the first axis of its input (``unroll``, ``unroll_last``): each
+    step sees the input without that axis; ``keep_time`` keeps it on the output."""
+
+    def __init__(self, keep_time: bool) -> None:
+        super().__init__(True, True)
+        self.keep_time = keep_time
+
+    def shape_of(self, m: AnyModel, given: Flow) -> Flow:
+        shape = given.shape
+        if not shape or shape[0] is Ellipsis:
+            return flow_through(m.children[0], given)
+        step = flow_through(m.children[0], Flow(shape[1:], given.source))
+        if not self.keep_time:
+            return step
+        return Flow((shape[0], *step.shape), step.source)
 
 
 class _ChainSizes(Sizes):
-    """A chain's input size is its first declaring part's, looking through parts that keep
-    the size of their input; its output size likewise from the end."""
+    """A chain passes the flow from part to part, and names the two layers that meet where
+    a part's input does not fit; its sizes are its first and last declaring parts',
+    looking through parts that keep the size of their input."""
 
     def __init__(self) -> None:
         super().__init__(True, True)
@@ -200,18 +240,18 @@ class _ChainSizes(Sizes):
     def output_end(self, m: AnyModel) -> SizeEnd | None:
         return chain_output_end(m.children)
 
-    def check(self, m: AnyModel) -> None:
-        parts = m.children
-        for i in range(1, len(parts)):
-            before, after = chain_output_end(parts[:i]), chain_input_end(parts[i:])
-            if before is None or after is None or before.size == after.size:
-                continue
-            (n_out, left), (n_in, right) = before, after
-            raise ValueError(
-                f"size mismatch in {m.name!r}: layer {left!r} gives outputs of size {n_out}, "
-                f"but the next layer {right!r} expects inputs of size {n_in}. Make them "
-                f"agree: the output size of {left!r} must equal the input size of {right!r}."
-            )
+    def shape_of(self, m: AnyModel, given: Flow) -> Flow:
+        flow = given
+        for i, part in enumerate(m.children):
+            try:
+                flow = flow_through(part, flow)
+            except LayerMismatch as e:
+                # The first part's input comes from outside the chain: the composition
+                # around it says where, so the mismatch goes up to it.
+                if i == 0 and e.flow.source == given.source:
+                    raise
+                raise mismatch_error(m.name, e) from None
+        return flow
 
 
 DECLARED_SIZES = Sizes(False, False)
@@ -224,6 +264,10 @@ OUTPUT_FROM_CHILD_SIZES = Sizes(False, True)
 """The wrapped model's output size; its input is more than the model's (``lagged``)."""
 CHAIN_SIZES: Sizes = _ChainSizes()
 """Sizes along a sequential composition."""
+SEQUENCE_SIZES: Sizes = _SequenceSizes(keep_time=True)
+"""A model run along a sequence, keeping every output (``unroll``)."""
+LAST_OF_SEQUENCE_SIZES: Sizes = _SequenceSizes(keep_time=False)
+"""A model run along a sequence, keeping the last output (``unroll_last``)."""
 
 
 def input_end(m: AnyModel) -> SizeEnd | None:
@@ -256,11 +300,31 @@ def chain_output_end(parts: Sequence[AnyModel]) -> SizeEnd | None:
     return None
 
 
+def flow_through(m: AnyModel, given: Flow) -> Flow:
+    """What flows out of ``m`` for ``given`` flowing in (see ``Sizes.shape_of``)."""
+    out: Flow = m.combinator.sizes.shape_of(m, given)
+    return out
+
+
+def shape_of(m: AnyModel, shape: Shape | None = None) -> Shape:
+    """The shape of ``m``'s output for an input of ``shape`` (``None``: the input ``m``
+    declares), checked through the whole composition.
+
+    Raises:
+        ValueError: a layer's input does not fit it; the message names that layer and the
+            one before it, with both shapes.
+    """
+    given = Flow(ANY if shape is None else shape, INPUT)
+    try:
+        return flow_through(m, given).shape
+    except LayerMismatch as e:
+        raise mismatch_error(m.name, e) from None
+
+
 def check_sizes(m: AnyModel) -> None:
-    """Check that consecutive parts agree on sizes, throughout ``m``'s composition tree."""
-    for child in m.children:
-        check_sizes(child)
-    m.combinator.sizes.check(m)
+    """Check that consecutive parts agree on shapes, throughout ``m``'s composition tree,
+    from the input its first layer declares."""
+    shape_of(m)
 
 
 def wire_sizes(parts: Sequence[AnyModel]) -> list[int | None]:
