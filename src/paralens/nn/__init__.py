@@ -20,8 +20,18 @@ Examples:
     ('Linear', (2, 4))
 """
 
+from paralens.nn._attention import (
+    Attention,
+    Embedding,
+    attention,
+    embedding,
+    residual,
+    scaled_dot_product_attention,
+    transformer_block,
+)
 from paralens.nn._combinators import fix_state, map_s, to_stateful, train_state, zero_state
 from paralens.nn._conv import Conv, avg_pool, conv1d, conv2d, flatten, max_pool, reshape
+from paralens.nn._einsum import einsum
 from paralens.nn._layers import (
     Array,
     Linear,
@@ -57,8 +67,10 @@ from paralens.nn._summary import Summary, summary
 __all__ = [
     "ARParams",
     "Array",
+    "Attention",
     "BatchNormState",
     "Conv",
+    "Embedding",
     "FCRNNParams",
     "GRUParams",
     "Gate",
@@ -72,12 +84,15 @@ __all__ = [
     "Norm",
     "Summary",
     "ar",
+    "attention",
     "avg_pool",
     "batch_norm",
     "conv1d",
     "conv2d",
     "dropout",
     "dropout_mask",
+    "einsum",
+    "embedding",
     "fcrnn",
     "feedback",
     "fix_state",
@@ -102,12 +117,15 @@ __all__ = [
     "recurrently_with",
     "relu_layer",
     "reshape",
+    "residual",
+    "scaled_dot_product_attention",
     "softmax_layer",
     "summary",
     "tanh_layer",
     "then",
     "to_stateful",
     "train_state",
+    "transformer_block",
     "unroll",
     "unroll_last",
     "zero_state",

@@ -57,6 +57,7 @@ __all__ = [
     "Sizes",
     "State",
     "check_sizes",
+    "declared_input",
     "flow_through",
     "input_end",
     "output_end",
@@ -304,6 +305,29 @@ def flow_through(m: AnyModel, given: Flow) -> Flow:
     """What flows out of ``m`` for ``given`` flowing in (see ``Sizes.shape_of``)."""
     out: Flow = m.combinator.sizes.shape_of(m, given)
     return out
+
+
+def declared_input(m: AnyModel) -> Shape:
+    """The input shape ``m`` declares: its first layer's pattern, looking through parts
+    that keep any shape they are given; ``(...,)`` where none says.
+
+    Examples:
+        >>> import paralens.numpy as pnp
+        >>> from paralens import nn
+        >>> declared_input(nn.fn(pnp.tanh) >> nn.linear(3, 2))
+        (Ellipsis, 3)
+    """
+    if not m.children:
+        takes: Shape = m.shapes.takes
+        return takes
+    sizes = m.combinator.sizes
+    if isinstance(sizes, _ChainSizes):
+        for part in m.children:
+            found = declared_input(part)
+            if found != ANY or not part.preserves_size:
+                return found
+        return ANY
+    return declared_input(m.children[0]) if sizes.input_from_child else ANY
 
 
 def shape_of(m: AnyModel, shape: Shape | None = None) -> Shape:

@@ -118,7 +118,41 @@ def _kernel_matrix(w: np.ndarray, groups: int) -> np.ndarray:
     return rows.transpose(1, 0, 2)
 
 
+# The patches of a large batch (an evaluation set) would need memory in proportion to it:
+# a batch is taken in blocks whose patches hold at most this many entries (64 MB of
+# float64), which a training batch of MNIST's second convolution fits in whole.
+_BLOCK_ENTRIES = 1 << 23
+
+
+def _blocks(n: int, out: Ints, window: Ints, channels: int) -> list[slice]:
+    """Slices of a batch of ``n`` whose patches (``out`` windows of ``window`` taps of
+    ``channels`` per example) fit ``_BLOCK_ENTRIES``."""
+    per_example = max(math.prod(out) * math.prod(window) * channels, 1)
+    size = max(1, _BLOCK_ENTRIES // per_example)
+    return [slice(start, start + size) for start in range(0, n, size)]
+
+
+def _out_sizes(sizes: Ints, window: Ints, stride: Ints, padding: Pairs, dilation: Ints) -> Ints:
+    return tuple(
+        (n + a + b - d * (k - 1) - 1) // s + 1
+        for n, k, s, (a, b), d in zip(sizes, window, stride, padding, dilation, strict=True)
+    )
+
+
 def _correlate(x: Any, w: Any, stride: Ints, padding: Pairs, dilation: Ints, groups: int) -> Any:
+    window = w.shape[:-2]
+    out = _out_sizes(x.shape[1:-1], window, stride, padding, dilation)
+    parts = _blocks(x.shape[0], out, window, x.shape[-1])
+    if len(parts) == 1:
+        return _correlate_block(x, w, stride, padding, dilation, groups)
+    return np.concatenate(
+        [_correlate_block(x[part], w, stride, padding, dilation, groups) for part in parts]
+    )
+
+
+def _correlate_block(
+    x: Any, w: Any, stride: Ints, padding: Pairs, dilation: Ints, groups: int
+) -> Any:
     window = w.shape[:-2]
     cols = _patches(x, window, stride, padding, dilation)
     lead = cols.shape[: 1 + len(window)]
@@ -138,6 +172,14 @@ def _correlate_input_transpose(
     g: Any, w: Any, sizes: Ints, stride: Ints, padding: Pairs, dilation: Ints, groups: int
 ) -> Any:
     window = w.shape[:-2]
+    parts = _blocks(g.shape[0], g.shape[1:-1], window, w.shape[-2] * groups)
+    if len(parts) > 1:
+        return np.concatenate(
+            [
+                _correlate_input_transpose(g[part], w, sizes, stride, padding, dilation, groups)
+                for part in parts
+            ]
+        )
     lead = g.shape[:-1]
     m = math.prod(lead)
     rows = g.reshape(m, -1)
@@ -155,6 +197,12 @@ def _correlate_input_transpose(
 def _correlate_kernel_transpose(
     x: Any, g: Any, window: Ints, stride: Ints, padding: Pairs, dilation: Ints, groups: int
 ) -> Any:
+    parts = _blocks(x.shape[0], g.shape[1:-1], window, x.shape[-1])
+    if len(parts) > 1:
+        return sum(
+            _correlate_kernel_transpose(x[part], g[part], window, stride, padding, dilation, groups)
+            for part in parts
+        )
     cols = _patches(x, window, stride, padding, dilation)
     m = math.prod(cols.shape[: 1 + len(window)])
     rows = g.reshape(m, -1)

@@ -108,6 +108,8 @@ def resolve_padding(
         (p,) = _ints(padding, 1, "padding", where, low=0)
         return ((p, p),) * n
     entries = list(padding)
+    if n == 1 and len(entries) == 2 and all(isinstance(e, int | np.integer) for e in entries):
+        entries = [tuple(entries)]  # one axis: an int pair is its (before, after)
     if len(entries) != n:
         raise ValueError(
             f"{where}: padding needs one entry per spatial axis ({n}), got {padding!r}"
