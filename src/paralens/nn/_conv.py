@@ -32,7 +32,7 @@ import paralens.numpy as pnp
 from paralens.nn._layers import Array, glorot
 from paralens.nn._model import Model
 from paralens.nn._shapes import Dim, LayerShape, Shape, ShapeMismatch, dim_text
-from paralens.numpy._conv import windows
+from paralens.numpy._conv import Pairs, windows
 from paralens.numpy._convolution import (
     Padding,
     conv_general,
@@ -87,10 +87,11 @@ def _settings_text(settings: dict[str, Any], defaults: dict[str, Any]) -> str:
     return "".join(f", {k}={v!r}" for k, v in settings.items() if v != defaults[k])
 
 
-def _window_axis(d: Dim, k: int, s: int, dilation: int, padding: Padding, axis: int) -> Dim:
-    """An output axis of a window ``k`` (stride ``s``) over an input axis ``d``."""
+def _window_axis(d: Dim, k: int, s: int, dilation: int, padding: str | Pairs, axis: int) -> Dim:
+    """An output axis of a window ``k`` (stride ``s``) over an input axis ``d``, for padding
+    ``"same"``, ``"valid"`` or ``(before, after)`` pairs."""
     if isinstance(d, int):
-        given: Any = padding if isinstance(padding, str | int) else (list(padding)[axis],)
+        given: Any = padding if isinstance(padding, str) else (padding[axis],)
         (pair,) = resolve_padding(
             given,
             (d,),
@@ -106,13 +107,29 @@ def _window_axis(d: Dim, k: int, s: int, dilation: int, padding: Padding, axis: 
                 + (f" dilated by {dilation}" if dilation > 1 else "")
             )
         return out
+    name = d if d.isidentifier() else f"({d})"
     if padding == "same":
-        return d if s == 1 else f"{d}/{s}"
-    if padding == "valid":
-        shrink = dilation * (k - 1)
-        inner = f"{d}-{shrink}" if shrink else d
-        return inner if s == 1 else f"({inner})/{s}"
-    return f"{d}'"
+        return d if s == 1 else f"ceil({d}/{s})"
+    total = 0 if isinstance(padding, str) else sum(padding[axis])
+    change = total - dilation * (k - 1)
+    if s == 1:
+        return d if change == 0 else f"{name}{change:+d}"
+    if change == 1 - s:  # windows that tile the axis: a pooling of stride = window
+        return f"{name}//{s}"
+    return f"({name}{change - 1:+d})//{s}+1"
+
+
+def _pairs(
+    padding: Padding,
+    window: tuple[int, ...],
+    stride: tuple[int, ...],
+    dilation: tuple[int, ...],
+    where: str,
+) -> str | Pairs:
+    """``padding`` checked, as ``"same"``, ``"valid"`` or ``(before, after)`` pairs."""
+    if isinstance(padding, str) and padding in ("same", "valid"):
+        return padding
+    return resolve_padding(padding, window, window, stride, dilation, where)
 
 
 def _conv_shapes(
@@ -120,7 +137,7 @@ def _conv_shapes(
     c_out: int,
     window: tuple[int, ...],
     stride: tuple[int, ...],
-    padding: Padding,
+    padding: str | Pairs,
     dilation: tuple[int, ...],
 ) -> LayerShape:
     n = len(window)
@@ -165,6 +182,7 @@ def _conv(
     )
     strides = _per_axis(stride, n, "stride", name)
     dilations = _per_axis(dilation, n, "dilation", name)
+    pads = _pairs(padding, window, strides, dilations, name)
     fan_in, fan_out = math.prod(window) * c_in // groups, math.prod(window) * c_out // groups
     shape_w = (*window, c_in // groups, c_out)
 
@@ -172,10 +190,10 @@ def _conv(
         return Conv(glorot(rng, fan_in, fan_out, shape_w), np.zeros(c_out))
 
     def apply(p: Conv, x: Array) -> Array:
-        y: Array = conv_general(x, p.w, strides, padding, dilations, groups, where=name) + p.b
+        y: Array = conv_general(x, p.w, strides, pads, dilations, groups, where=name) + p.b
         return y
 
-    shapes = _conv_shapes(c_in, c_out, window, strides, padding, dilations)
+    shapes = _conv_shapes(c_in, c_out, window, strides, pads, dilations)
     return Model(apply, init, name=name, in_size=c_in, out_size=c_out, shapes=shapes)
 
 
@@ -328,17 +346,17 @@ def _pool_layer(
     name = shown + ("" if padding == "valid" else f", padding={padding!r}") + ")"
     windows_ = _per_axis(window, n, "window", name)
     strides = windows_ if stride is None else _per_axis(stride, n, "stride", name)
-    resolve_padding(padding, windows_, windows_, strides, (1,) * n, name)
+    pads = _pairs(padding, windows_, strides, (1,) * n, name)
     mean = kind == "avg_pool"
 
     def apply(p: None, x: Array) -> Array:
-        y: Array = pool(x, windows_, strides, padding, mean, name)
+        y: Array = pool(x, windows_, strides, pads, mean, name)
         return y
 
     def gives(shape: Shape) -> Shape:
         space = shape[-1 - n : -1]
         out = tuple(
-            _window_axis(d, k, s, 1, padding, i)  # type: ignore[arg-type]
+            _window_axis(d, k, s, 1, pads, i)  # type: ignore[arg-type]
             for i, (d, k, s) in enumerate(zip(space, windows_, strides, strict=True))
         )
         return (*shape[: -1 - n], *out, shape[-1])

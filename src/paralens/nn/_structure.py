@@ -36,7 +36,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from paralens.nn._shapes import ANY, INPUT, Flow, LayerMismatch, Shape, mismatch_error
+from paralens.nn._shapes import ANY, INPUT, Flow, LayerMismatch, Shape, mismatch_error, show
 
 __all__ = [
     "CHAIN_SIZES",
@@ -221,7 +221,11 @@ class _SequenceSizes(Sizes):
         shape = given.shape
         if not shape or shape[0] is Ellipsis:
             return flow_through(m.children[0], given)
-        step = flow_through(m.children[0], Flow(shape[1:], given.source))
+        try:
+            step = flow_through(m.children[0], Flow(shape[1:], given.source))
+        except LayerMismatch as e:
+            why = f"each step sees {show(shape[1:])}" + (f": {e.why}" if e.why else "")
+            raise LayerMismatch(e.layer, e.expected, given, why) from None
         if not self.keep_time:
             return step
         return Flow((shape[0], *step.shape), step.source)
