@@ -17,7 +17,7 @@ __all__ = [
 ]
 
 OPTIMISERS = ("sgd", "adam", "adamw", "rmsprop", "adagrad")
-CNN_DEFAULTS: dict[str, Any] = {"epochs": 6, "batch_size": 64, "optimiser": "adam", "lr": 2e-3}
+CNN_DEFAULTS: dict[str, Any] = {"epochs": 8, "batch_size": 64, "optimiser": "adam", "lr": 2e-3}
 """What ``paralens train mnist --model cnn`` trains with where no option says otherwise."""
 DEFAULT_LR = {"sgd": 0.2, "adam": 1e-3, "adamw": 1e-3, "rmsprop": 1e-3, "adagrad": 0.05}
 

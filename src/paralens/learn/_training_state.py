@@ -73,8 +73,17 @@ def check_trained(model: Any, params: Any) -> None:
             f"(model.init(0), model.init_state(0)); got {type(params).__name__}"
         )
     check: Callable[[Any], None] | None = getattr(model, "check_params", None)
-    if callable(check):
+    if not callable(check):
+        return
+    try:
         check(trained_part(model, params))
+    except ValueError as e:
+        if not is_stateful(model):
+            raise
+        raise ValueError(
+            f"{e} (training the stateful {model.name} takes the pair (params, state): is "
+            f"params[0] its parameters?)"
+        ) from None
 
 
 def predict(model: Any, params: Any, inputs: Any) -> Any:
