@@ -263,3 +263,27 @@ def test_a_large_batch_in_blocks_gives_what_one_block_gives(
     )
     for a, b in zip(whole, blocked, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+def test_the_patches_kept_for_the_backward_pass_give_what_recomputing_gives() -> None:
+    from paralens.numpy import _conv
+
+    s = {"stride": (1, 1), "padding": ((2, 2), (2, 2)), "dilation": (1, 1), "groups": 1}
+    x, w = RNG.normal(size=(3, 6, 6, 2)), RNG.normal(size=(5, 5, 2, 4))
+    _conv._KEPT_PATCHES.clear()
+    y, pullback = paralens.vjp(lambda x, w: correlate(x, w, **s), x, w)
+    assert id(x) in _conv._KEPT_PATCHES  # the forward pass kept them
+    g = RNG.normal(size=y.shape)
+    kept = pullback(g)[1]
+    assert id(x) not in _conv._KEPT_PATCHES  # taken once
+    recomputed = correlate_kernel_transpose(x, g, window=(5, 5), **s)
+    assert np.array_equal(kept, recomputed)
+    # Entries die with their input, and only a few are kept at any time.
+    for _ in range(10):
+        correlate(RNG.normal(size=(1, 6, 6, 2)), w, **s)
+    assert len(_conv._KEPT_PATCHES) <= _conv._KEEP_AT_MOST
+    _conv._KEPT_PATCHES.clear()
+    other = RNG.normal(size=(1, 6, 6, 2))
+    correlate(other, w, **s)
+    del other
+    assert not _conv._KEPT_PATCHES

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import weakref
 from typing import Any
 
 import numpy as np
@@ -150,19 +151,55 @@ def _correlate(x: Any, w: Any, stride: Ints, padding: Pairs, dilation: Ints, gro
     )
 
 
+# The kernel's gradient needs the patch matrix the forward pass made, as a hand-written
+# backward pass keeps it: the forward pass leaves it here, under its input's identity, for
+# the kernel transpose to take (the copy it saves is a tenth of a step of MNIST's first
+# convolution, see benchmarks/conv2d.py). An entry dies with its input, is taken once, and
+# at most a few are kept, so memory stays bounded when no backward pass comes.
+_KEPT_PATCHES: dict[int, tuple[weakref.ref[Any], tuple[Any, ...], np.ndarray]] = {}
+_KEEP_AT_MOST = 4
+
+
+def _keep_patches(x: Any, settings: tuple[Any, ...], cols: np.ndarray) -> None:
+    key = id(x)
+    try:
+        ref = weakref.ref(x, lambda _: _KEPT_PATCHES.pop(key, None))
+    except TypeError:  # a value that takes no weak reference: nothing is kept
+        return
+    _KEPT_PATCHES[key] = (ref, settings, cols)
+    while len(_KEPT_PATCHES) > _KEEP_AT_MOST:
+        _KEPT_PATCHES.pop(next(iter(_KEPT_PATCHES)))
+
+
+def _patch_matrix(
+    x: Any, window: Ints, stride: Ints, padding: Pairs, dilation: Ints, keep: bool
+) -> np.ndarray:
+    """The patches of ``x`` as rows ``(n * prod(out), prod(window) * c)``, made and kept
+    for a backward pass (``keep``, in the forward pass), or, in the backward pass, taken
+    from the forward pass of this ``x`` with these settings where it kept them."""
+    settings = (window, stride, padding, dilation)
+    kept = None if keep else _KEPT_PATCHES.pop(id(x), None)
+    if kept is not None and kept[0]() is x and kept[1] == settings:
+        return kept[2]
+    view = _patches(x, window, stride, padding, dilation)
+    cols = view.reshape(math.prod(view.shape[: 1 + len(window)]), -1)
+    if keep:
+        _keep_patches(x, settings, cols)
+    return cols
+
+
 def _correlate_block(
     x: Any, w: Any, stride: Ints, padding: Pairs, dilation: Ints, groups: int
 ) -> Any:
     window = w.shape[:-2]
-    cols = _patches(x, window, stride, padding, dilation)
-    lead = cols.shape[: 1 + len(window)]
-    m = math.prod(lead)
+    cols = _patch_matrix(x, window, stride, padding, dilation, keep=True)
+    lead = (x.shape[0], *_out_sizes(x.shape[1:-1], window, stride, padding, dilation))
+    m = cols.shape[0]
     if groups == 1:
-        y = cols.reshape(m, -1) @ w.reshape(-1, w.shape[-1])
+        y = cols @ w.reshape(-1, w.shape[-1])
     else:
         parts = np.matmul(
-            _grouped(cols.reshape(m, *cols.shape[1 + len(window) :]), groups),
-            _kernel_matrix(w, groups),
+            _grouped(cols.reshape(m, *window, x.shape[-1]), groups), _kernel_matrix(w, groups)
         )
         y = parts.transpose(1, 0, 2).reshape(m, -1)
     return y.reshape(*lead, w.shape[-1])
@@ -203,14 +240,14 @@ def _correlate_kernel_transpose(
             _correlate_kernel_transpose(x[part], g[part], window, stride, padding, dilation, groups)
             for part in parts
         )
-    cols = _patches(x, window, stride, padding, dilation)
-    m = math.prod(cols.shape[: 1 + len(window)])
+    cols = _patch_matrix(x, window, stride, padding, dilation, keep=False)
+    m = cols.shape[0]
     rows = g.reshape(m, -1)
     c = x.shape[-1]
     if groups == 1:
-        dw = cols.reshape(m, -1).T @ rows
+        dw = cols.T @ rows
         return dw.reshape(*window, c, -1)
-    grouped = _grouped(cols.reshape(m, *cols.shape[1 + len(window) :]), groups)
+    grouped = _grouped(cols.reshape(m, *window, c), groups)
     per_group = rows.reshape(m, groups, -1).transpose(1, 0, 2)
     parts = np.matmul(grouped.transpose(0, 2, 1), per_group)  # (groups, k * c_g, o_g)
     parts = parts.reshape(groups, math.prod(window), c // groups, -1)
