@@ -32,6 +32,7 @@ import paralens.numpy as pnp
 from paralens.nn._layers import Array, glorot
 from paralens.nn._model import Model
 from paralens.nn._shapes import Dim, LayerShape, Shape, ShapeMismatch, dim_text
+from paralens.nn._structure import NO_PARAMS, Combinator
 from paralens.numpy._conv import Pairs, windows
 from paralens.numpy._convolution import (
     Padding,
@@ -42,6 +43,7 @@ from paralens.numpy._convolution import (
 )
 
 __all__ = [
+    "PARAMETERLESS",
     "Conv",
     "avg_pool",
     "conv1d",
@@ -53,6 +55,8 @@ __all__ = [
 ]
 
 SPATIAL_NAMES = {1: ("time",), 2: ("height", "width")}
+PARAMETERLESS = Combinator("layer", NO_PARAMS)
+"""A layer without parameters (pooling, reshaping): its parameters are ``None``."""
 
 
 @dataclass(frozen=True)
@@ -362,7 +366,7 @@ def _pool_layer(
         return (*shape[: -1 - n], *out, shape[-1])
 
     shapes = LayerShape((..., *SPATIAL_NAMES.get(n, ("size",) * n), "channels"), gives)
-    return Model(apply, _no_params, name=name, shapes=shapes)
+    return Model(apply, _no_params, name=name, kind=PARAMETERLESS, shapes=shapes)
 
 
 def _no_params(rng: np.random.Generator) -> None:
@@ -483,7 +487,7 @@ def reshape(shape: Sequence[int], axes: int = 1) -> Model[None, Array, Array]:
             raise ShapeMismatch(f"its last {axes} axes hold {size} entries, not {total}")
         return (*s[: len(s) - axes], *target)
 
-    return Model(apply, _no_params, name=name, shapes=LayerShape(takes, gives))
+    return Model(apply, _no_params, name=name, kind=PARAMETERLESS, shapes=LayerShape(takes, gives))
 
 
 def flatten(axes: int = 3) -> Model[None, Array, Array]:
@@ -524,4 +528,4 @@ def flatten(axes: int = 3) -> Model[None, Array, Array]:
         return (*s[: len(s) - axes], _product(s[len(s) - axes :]))  # type: ignore[arg-type]
 
     takes: Shape = (..., *(f"axis{i}" for i in range(axes)))
-    return Model(apply, _no_params, name=name, shapes=LayerShape(takes, gives))
+    return Model(apply, _no_params, name=name, kind=PARAMETERLESS, shapes=LayerShape(takes, gives))

@@ -30,6 +30,7 @@ import paralens.numpy as pnp
 from paralens.nn._layers import Array
 from paralens.nn._model import Model, ModelS
 from paralens.nn._shapes import SAME_SHAPE, LayerShape
+from paralens.nn._structure import NO_PARAMS, Combinator, State
 
 __all__ = [
     "BatchNormState",
@@ -132,6 +133,7 @@ def dropout(rate: float) -> ModelS[None, Array, Array, Array]:
         _no_params,
         init_state,
         name=name,
+        kind=Combinator("layer", NO_PARAMS, State.OWN),
         shapes=SAME_SHAPE,
         evaluation=evaluation,
     )

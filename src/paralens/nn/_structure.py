@@ -62,6 +62,7 @@ __all__ = [
     "input_end",
     "output_end",
     "shape_of",
+    "wire_shapes",
     "wire_sizes",
 ]
 
@@ -374,6 +375,29 @@ def wire_sizes(parts: Sequence[AnyModel]) -> list[int | None]:
         chain_output_end(parts[:i]) for i in range(1, len(parts) + 1)
     ]
     return [None if end is None else end.size for end in ends]
+
+
+def wire_shapes(parts: Sequence[AnyModel], shape: Shape | None = None) -> list[Shape] | None:
+    """The shapes on the wires into, between and out of ``parts`` run one after another,
+    for an input of ``shape`` (``None``: the one the first part declares); ``None`` if a
+    part's input does not fit.
+
+    Examples:
+        >>> from paralens import nn
+        >>> wire_shapes([nn.reshape((4, 4, 1)), nn.max_pool(2), nn.flatten()], ("batch", 16))
+        [('batch', 16), ('batch', 4, 4, 1), ('batch', 2, 2, 1), ('batch', 4)]
+    """
+    flow = Flow(ANY if shape is None else shape, INPUT)
+    if shape is None and parts:
+        flow = Flow(declared_input(parts[0]), INPUT)
+    shapes = [flow.shape]
+    try:
+        for part in parts:
+            flow = flow_through(part, flow)
+            shapes.append(flow.shape)
+    except (LayerMismatch, ValueError):
+        return None
+    return shapes
 
 
 # ---- the combinator ------------------------------------------------------------------------
