@@ -287,3 +287,22 @@ def test_the_patches_kept_for_the_backward_pass_give_what_recomputing_gives() ->
     correlate(other, w, **s)
     del other
     assert not _conv._KEPT_PATCHES
+
+
+@pytest.mark.parametrize("channels", [1, 5])
+def test_the_input_gradient_tap_by_tap_is_the_one_scattered_back(
+    channels: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from paralens.numpy import _conv
+
+    s = {"stride": (2, 1), "padding": ((1, 2), (0, 1)), "dilation": (1, 2), "groups": 1}
+    w = RNG.normal(size=(3, 2, channels, 3))
+    g = RNG.normal(size=(2, 3, 4, 3))
+    results = []
+    for threshold in (1, 10**9):  # every channel count tap by tap, then none
+        monkeypatch.setattr(_conv, "_PER_TAP_FROM", threshold)
+        results.append(correlate_input_transpose(g, w, sizes=(5, 5), **s))
+    np.testing.assert_allclose(results[0], results[1], rtol=1e-12, atol=1e-12)
+    monkeypatch.setattr(_conv, "_PER_TAP_FROM", 1)
+    x = RNG.normal(size=(2, 5, 5, channels))
+    check_grads(lambda x, w: correlate(x, w, **s), (x, w), order=2)

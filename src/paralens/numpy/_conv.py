@@ -220,6 +220,8 @@ def _correlate_input_transpose(
     lead = g.shape[:-1]
     m = math.prod(lead)
     rows = g.reshape(m, -1)
+    if groups == 1 and w.shape[-2] >= _PER_TAP_FROM:
+        return _scatter_products(rows, w, lead, sizes, stride, padding, dilation)
     if groups == 1:
         cols = rows @ w.reshape(-1, w.shape[-1]).T
         cols = cols.reshape(*lead, *window, w.shape[-2])
@@ -229,6 +231,38 @@ def _correlate_input_transpose(
         parts = parts.reshape(groups, m, math.prod(window), -1)
         cols = parts.transpose(1, 2, 0, 3).reshape(*lead, *window, -1)
     return _scatter(cols, sizes, window, stride, padding, dilation)
+
+
+# From this many input channels, the input's gradient is faster as one product per tap
+# added where it belongs than as one large product scattered back (col2im): 14 ms against
+# 26 ms for MNIST's second convolution in float64, 6 against 14 in float32; with one
+# channel the large product is faster.
+_PER_TAP_FROM = 4
+
+
+def _scatter_products(
+    rows: np.ndarray,
+    w: np.ndarray,
+    lead: Ints,
+    sizes: Ints,
+    stride: Ints,
+    padding: Pairs,
+    dilation: Ints,
+) -> np.ndarray:
+    """``_scatter`` of ``rows @ w.T`` (the columns of col2im), one tap at a time: each tap's
+    product added into the strided slice of the input it came from."""
+    window, c = w.shape[:-2], w.shape[-2]
+    out = lead[1:]
+    padded = tuple(n + a + b for n, (a, b) in zip(sizes, padding, strict=True))
+    total = np.zeros((lead[0], *padded, c), dtype=np.result_type(rows, w))
+    for offset in itertools.product(*(range(k) for k in window)):
+        target = tuple(
+            slice(i * d, i * d + s * (o - 1) + 1, s)
+            for i, d, s, o in zip(offset, dilation, stride, out, strict=True)
+        )
+        total[(slice(None), *target)] += (rows @ w[offset].T).reshape(*lead, c)
+    crop = tuple(slice(a, a + n) for n, (a, _) in zip(sizes, padding, strict=True))
+    return total[(slice(None), *crop)]
 
 
 def _correlate_kernel_transpose(
