@@ -149,7 +149,7 @@ def main() -> None:
     dtype = np.dtype(args.dtype)
     rng = np.random.default_rng(0)
     print(
-        f"conv2d, batch {BATCH}, {KERNEL}x{KERNEL} 'same'; BLAS threads {BLAS_THREADS}; "
+        f"conv2d, {dtype}, batch {BATCH}, {KERNEL}x{KERNEL} 'same'; BLAS threads {BLAS_THREADS}; "
         f"{'wall' if args.wall else 'CPU'} time, median of {args.rounds} rounds (ms)"
     )
     header = "| layer | pass | numpy | paralens | paralens / numpy | torch | paralens / torch |"

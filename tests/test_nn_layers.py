@@ -11,7 +11,7 @@ import pytest
 
 import paralens.numpy as pnp
 from paralens import nn
-from paralens.nn._conv import pool
+from paralens.nn._pooling import pool
 from paralens.testing import check_grads
 
 RNG = np.random.default_rng(0)

@@ -30,7 +30,7 @@ from paralens.nn._attention import (
     transformer_block,
 )
 from paralens.nn._combinators import fix_state, map_s, to_stateful, train_state, zero_state
-from paralens.nn._conv import Conv, avg_pool, conv1d, conv2d, flatten, max_pool, reshape
+from paralens.nn._conv import Conv, conv1d, conv2d, flatten, reshape
 from paralens.nn._einsum import einsum
 from paralens.nn._layers import (
     Array,
@@ -49,6 +49,7 @@ from paralens.nn._lift import fn, model, model_s
 from paralens.nn._memory import lagged, recurrently, recurrently_with
 from paralens.nn._model import Key, Model, ModelS, identity, then
 from paralens.nn._norm import BatchNormState, Norm, batch_norm, dropout, dropout_mask, layer_norm
+from paralens.nn._pooling import avg_pool, max_pool
 from paralens.nn._recurrent import (
     ARParams,
     FCRNNParams,

@@ -4,7 +4,7 @@ the checks of parameters (run by ``apply``, and by ``check_params`` on request).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Self, TypeVar
 
 import numpy as np
 
@@ -154,6 +154,33 @@ class ModelBase(Generic[P]):
             ValueError: size mismatch in 'linear(2, 3) >> linear(4, 1)': layer 'linear(2, 3)' gives outputs of size 3, but the next layer 'linear(4, 1)' expects inputs of size 4. Make them agree: the output size of 'linear(2, 3)' must equal the input size of 'linear(4, 1)'.
         """  # noqa: E501
         check_sizes(self)
+
+    def evaluation(self) -> Self:
+        """The model as it runs in evaluation: dropout off, batch norm on its running
+        statistics (a stateful model's state passed through unchanged); the model itself
+        when nothing in it differs. ``learn.evaluate`` and ``fit``'s evaluation use it.
+
+        Returns:
+            A model of the same class, kind, children and parameters.
+
+        Examples:
+            >>> import numpy as np
+            >>> from paralens import nn
+            >>> nn.linear(2, 1).evaluation().name
+            'linear(2, 1)'
+            >>> norm = nn.batch_norm(2)
+            >>> y, s = norm.evaluation().apply(norm.init(0), np.ones((3, 2)), norm.init_state(0))
+            >>> y
+            array([[1., 1.],
+                   [1., 1.],
+                   [1., 1.]])
+        """
+        if self._evaluation_apply is self._unchecked_apply:
+            return self
+        return self._with_apply(self._evaluation_apply)
+
+    def _with_apply(self, apply: Callable[..., Any]) -> Self:
+        raise NotImplementedError
 
     def shape_of(self, input_shape: Any = None) -> Shape:
         """The shape of the output for inputs of ``input_shape``, checked layer by layer.

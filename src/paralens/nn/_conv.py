@@ -1,5 +1,5 @@
-"""Convolutional layers: ``conv1d``, ``conv2d``, ``max_pool``, ``avg_pool``, ``flatten``,
-``reshape``.
+"""Convolutional layers, ``conv1d`` and ``conv2d``, and the reshaping around them,
+``flatten`` and ``reshape`` (pooling is in ``nn._pooling``).
 
 Channels come last, as for every layer here (a dense layer after a convolution acts on
 its channels): images are ``(..., height, width, channels)`` and sequences ``(...,
@@ -29,11 +29,12 @@ from typing import Any
 import numpy as np
 
 import paralens.numpy as pnp
+from paralens.nn._base import no_params
 from paralens.nn._layers import Array, glorot
 from paralens.nn._model import Model
 from paralens.nn._shapes import Dim, LayerShape, Shape, ShapeMismatch, dim_text
 from paralens.nn._structure import NO_PARAMS, Combinator
-from paralens.numpy._conv import Pairs, windows
+from paralens.numpy._conv import Pairs
 from paralens.numpy._convolution import (
     Padding,
     conv_general,
@@ -44,14 +45,15 @@ from paralens.numpy._convolution import (
 
 __all__ = [
     "PARAMETERLESS",
+    "SPATIAL_NAMES",
     "Conv",
-    "avg_pool",
     "conv1d",
     "conv2d",
     "flatten",
-    "max_pool",
-    "pool",
+    "pairs",
+    "per_axis",
     "reshape",
+    "window_axis",
 ]
 
 SPATIAL_NAMES = {1: ("time",), 2: ("height", "width")}
@@ -80,7 +82,7 @@ def _positive(n: Any, what: str, where: str) -> int:
     return int(n)
 
 
-def _per_axis(value: Any, n: int, what: str, where: str) -> tuple[int, ...]:
+def per_axis(value: Any, n: int, what: str, where: str) -> tuple[int, ...]:
     values = (value,) * n if isinstance(value, int | np.integer) else tuple(value)
     if len(values) != n:
         raise ValueError(f"{where}: {what} needs one int per spatial axis ({n}), got {value!r}")
@@ -91,7 +93,7 @@ def _settings_text(settings: dict[str, Any], defaults: dict[str, Any]) -> str:
     return "".join(f", {k}={v!r}" for k, v in settings.items() if v != defaults[k])
 
 
-def _window_axis(d: Dim, k: int, s: int, dilation: int, padding: str | Pairs, axis: int) -> Dim:
+def window_axis(d: Dim, k: int, s: int, dilation: int, padding: str | Pairs, axis: int) -> Dim:
     """An output axis of a window ``k`` (stride ``s``) over an input axis ``d``, for padding
     ``"same"``, ``"valid"`` or ``(before, after)`` pairs."""
     if isinstance(d, int):
@@ -123,7 +125,7 @@ def _window_axis(d: Dim, k: int, s: int, dilation: int, padding: str | Pairs, ax
     return f"({name}{change - 1:+d})//{s}+1"
 
 
-def _pairs(
+def pairs(
     padding: Padding,
     window: tuple[int, ...],
     stride: tuple[int, ...],
@@ -149,7 +151,7 @@ def _conv_shapes(
     def gives(shape: Shape) -> Shape:
         space = shape[-1 - n : -1]
         out = tuple(
-            _window_axis(d, k, s, dl, padding, i)  # type: ignore[arg-type]
+            window_axis(d, k, s, dl, padding, i)  # type: ignore[arg-type]
             for i, (d, k, s, dl) in enumerate(zip(space, window, stride, dilation, strict=True))
         )
         return (*shape[: -1 - n], *out, c_out)
@@ -173,7 +175,7 @@ def _conv(
     settings = {"stride": stride, "padding": padding, "dilation": dilation, "groups": groups}
     defaults = {"stride": 1, "padding": "valid", "dilation": 1, "groups": 1}
     name = base + _settings_text(settings, defaults) + ")"
-    window = _per_axis(kernel, n, "kernel", name)
+    window = per_axis(kernel, n, "kernel", name)
     # Every setting checked now, on an input of the window's size, not at the first call.
     resolve_settings(
         (1, *window, c_in),
@@ -184,9 +186,9 @@ def _conv(
         groups,
         name,
     )
-    strides = _per_axis(stride, n, "stride", name)
-    dilations = _per_axis(dilation, n, "dilation", name)
-    pads = _pairs(padding, window, strides, dilations, name)
+    strides = per_axis(stride, n, "stride", name)
+    dilations = per_axis(dilation, n, "dilation", name)
+    pads = pairs(padding, window, strides, dilations, name)
     fan_in, fan_out = math.prod(window) * c_in // groups, math.prod(window) * c_out // groups
     shape_w = (*window, c_in // groups, c_out)
 
@@ -287,148 +289,6 @@ def conv2d(
     return _conv(2, c_in, c_out, kernel, stride, padding, dilation, groups)
 
 
-# ---- pooling ------------------------------------------------------------------------------
-
-
-def pool(
-    x: Any,
-    window: tuple[int, ...],
-    stride: tuple[int, ...],
-    padding: Padding,
-    mean: bool,
-    where: str = "pool",
-) -> Any:
-    """The maximum (or, with ``mean``, the mean) of each window of channels-last ``x``.
-
-    Non-overlapping windows without padding are a reshape and one reduction (the axes that
-    do not fill a window are cut, as PyTorch does); others read the window primitive.
-    Padding adds no entries to a window: ``-inf`` for the maximum, and the mean divides by
-    the entries of ``x`` the window covers.
-    """
-    n = len(window)
-    x_shape = tuple(pnp.shape(x))
-    if len(x_shape) < n + 1:
-        raise ValueError(
-            f"{where}: the input must be (..., {', '.join(['size'] * n)}, channels), got shape "
-            f"{x_shape}"
-        )
-    sizes = x_shape[-1 - n : -1]
-    pairs = resolve_padding(padding, sizes, window, stride, (1,) * n, where)
-    for axis, (size, k, (a, b)) in enumerate(zip(sizes, window, pairs, strict=True)):
-        if size + a + b < k:
-            raise ValueError(
-                f"{where}: spatial axis {axis} has size {size}, smaller than the window {k}; "
-                f"pad it (padding='same') or pool with a smaller window"
-            )
-    lead = x_shape[: -1 - n]
-    flat = pnp.reshape(x, (-1, *sizes, x_shape[-1]))
-    reduce = pnp.mean if mean else pnp.max
-    if stride == window and not any(a or b for a, b in pairs):
-        outs = tuple(size // k for size, k in zip(sizes, window, strict=True))
-        cut = flat[(slice(None), *(slice(0, o * k) for o, k in zip(outs, window, strict=True)))]
-        split = tuple(v for o, k in zip(outs, window, strict=True) for v in (o, k))
-        blocks = pnp.reshape(cut, (-1, *split, x_shape[-1]))
-        y = reduce(blocks, axis=tuple(2 + 2 * i for i in range(n)))
-    else:
-        settings: dict[str, Any] = {"window": window, "stride": stride, "padding": pairs}
-        patches = windows(flat, fill=0.0 if mean else -np.inf, **settings)
-        axes = tuple(range(1 + n, 1 + 2 * n))
-        if not mean or not any(a or b for a, b in pairs):
-            y = reduce(patches, axis=axes)
-        else:
-            ones = np.ones((1, *sizes, 1))
-            counts = np.sum(windows(ones, **settings), axis=axes)
-            y = pnp.sum(patches, axis=axes) / counts
-    return pnp.reshape(y, (*lead, *pnp.shape(y)[1:]))
-
-
-def _pool_layer(
-    kind: str, window: int | Sequence[int], stride: Any, padding: Padding
-) -> Model[None, Array, Array]:
-    n = 2 if isinstance(window, int | np.integer) else len(tuple(window))
-    shown = f"{kind}({window!r}" + ("" if stride is None else f", stride={stride!r}")
-    name = shown + ("" if padding == "valid" else f", padding={padding!r}") + ")"
-    windows_ = _per_axis(window, n, "window", name)
-    strides = windows_ if stride is None else _per_axis(stride, n, "stride", name)
-    pads = _pairs(padding, windows_, strides, (1,) * n, name)
-    mean = kind == "avg_pool"
-
-    def apply(p: None, x: Array) -> Array:
-        y: Array = pool(x, windows_, strides, pads, mean, name)
-        return y
-
-    def gives(shape: Shape) -> Shape:
-        space = shape[-1 - n : -1]
-        out = tuple(
-            _window_axis(d, k, s, 1, pads, i)  # type: ignore[arg-type]
-            for i, (d, k, s) in enumerate(zip(space, windows_, strides, strict=True))
-        )
-        return (*shape[: -1 - n], *out, shape[-1])
-
-    shapes = LayerShape((..., *SPATIAL_NAMES.get(n, ("size",) * n), "channels"), gives)
-    return Model(apply, _no_params, name=name, kind=PARAMETERLESS, shapes=shapes)
-
-
-def _no_params(rng: np.random.Generator) -> None:
-    return None
-
-
-def max_pool(
-    window: int | Sequence[int],
-    stride: int | Sequence[int] | None = None,
-    padding: Padding = "valid",
-) -> Model[None, Array, Array]:
-    """The maximum over each window of ``(..., *sizes, channels)``, channel by channel.
-
-    Types: ``Model[None, Array, Array]`` (no parameters). An int window pools two axes
-    (images); a tuple one axis per entry (``(2,)`` for sequences).
-
-    Args:
-        window: the window, ``k`` for ``(k, k)``, or one size per axis.
-        stride: the step between windows (default: the window, so they do not overlap).
-        padding: ``"valid"``, ``"same"`` or ints, padded with ``-inf``.
-
-    Returns:
-        The layer.
-
-    Examples:
-        >>> import numpy as np
-        >>> x = np.arange(16.0).reshape(1, 4, 4, 1)
-        >>> max_pool(2).apply(None, x)[0, :, :, 0]
-        array([[ 5.,  7.],
-               [13., 15.]])
-        >>> max_pool((3,), stride=1).shape_of((8, 10, 4))
-        (8, 8, 4)
-    """
-    return _pool_layer("max_pool", window, stride, padding)
-
-
-def avg_pool(
-    window: int | Sequence[int],
-    stride: int | Sequence[int] | None = None,
-    padding: Padding = "valid",
-) -> Model[None, Array, Array]:
-    """The mean over each window of ``(..., *sizes, channels)``, channel by channel.
-
-    Types: ``Model[None, Array, Array]``; padding adds no entries to the means.
-
-    Args:
-        window: the window, ``k`` for ``(k, k)``, or one size per axis.
-        stride: the step between windows (default: the window).
-        padding: ``"valid"``, ``"same"`` or ints.
-
-    Returns:
-        The layer.
-
-    Examples:
-        >>> import numpy as np
-        >>> avg_pool(2).apply(None, np.arange(16.0).reshape(1, 4, 4, 1))[0, :, :, 0]
-        array([[ 2.5,  4.5],
-               [10.5, 12.5]])
-    """
-    return _pool_layer("avg_pool", window, stride, padding)
-
-
 # ---- reshaping ----------------------------------------------------------------------------
 
 
@@ -487,7 +347,7 @@ def reshape(shape: Sequence[int], axes: int = 1) -> Model[None, Array, Array]:
             raise ShapeMismatch(f"its last {axes} axes hold {size} entries, not {total}")
         return (*s[: len(s) - axes], *target)
 
-    return Model(apply, _no_params, name=name, kind=PARAMETERLESS, shapes=LayerShape(takes, gives))
+    return Model(apply, no_params, name=name, kind=PARAMETERLESS, shapes=LayerShape(takes, gives))
 
 
 def flatten(axes: int = 3) -> Model[None, Array, Array]:
@@ -528,4 +388,4 @@ def flatten(axes: int = 3) -> Model[None, Array, Array]:
         return (*s[: len(s) - axes], _product(s[len(s) - axes :]))  # type: ignore[arg-type]
 
     takes: Shape = (..., *(f"axis{i}" for i in range(axes)))
-    return Model(apply, _no_params, name=name, kind=PARAMETERLESS, shapes=LayerShape(takes, gives))
+    return Model(apply, no_params, name=name, kind=PARAMETERLESS, shapes=LayerShape(takes, gives))

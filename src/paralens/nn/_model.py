@@ -61,7 +61,7 @@ Examples:
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar, overload
+from typing import Any, Generic, Self, TypeVar, cast, overload
 
 import numpy as np
 
@@ -165,28 +165,20 @@ class Model(ModelBase[P], Generic[P, A, B]):
             apply=checked_apply, _unchecked_apply=apply, _evaluation_apply=evaluation or apply
         )
 
-    def evaluation(self) -> Model[P, A, B]:
-        """The model as it runs in evaluation: dropout off, batch norm on its running
-        statistics; the model itself when nothing in it differs.
-
-        Examples:
-            >>> from paralens import nn
-            >>> net = nn.linear(2, 1)
-            >>> net.evaluation() is net
-            True
-        """
-        if self._evaluation_apply is self._unchecked_apply:
-            return self
-        return Model(
-            self._evaluation_apply,
-            self._init,
-            name=self.name,
-            kind=self.combinator,
-            children=self.children,
-            in_size=self.in_size,
-            out_size=self.out_size,
-            preserves_size=self.preserves_size,
-            shapes=self.shapes,
+    def _with_apply(self, apply: Callable[..., Any]) -> Self:
+        return cast(
+            Self,
+            Model(
+                apply,
+                self._init,
+                name=self.name,
+                kind=self.combinator,
+                children=self.children,
+                in_size=self.in_size,
+                out_size=self.out_size,
+                preserves_size=self.preserves_size,
+                shapes=self.shapes,
+            ),
         )
 
     def __rshift__(self, other: Model[Q, B, C]) -> Model[tuple[P, Q], A, C]:
@@ -273,34 +265,21 @@ class ModelS(ModelBase[P], Generic[P, S, A, B]):
             _init_state=init_state,
         )
 
-    def evaluation(self) -> ModelS[P, S, A, B]:
-        """The model as it runs in evaluation: dropout off, batch norm on its running
-        statistics (and its state passed through unchanged); the model itself when nothing
-        in it differs.
-
-        Examples:
-            >>> import numpy as np
-            >>> from paralens import nn
-            >>> norm = nn.batch_norm(2)
-            >>> y, s = norm.evaluation().apply(norm.init(0), np.ones((3, 2)), norm.init_state(0))
-            >>> y
-            array([[1., 1.],
-                   [1., 1.],
-                   [1., 1.]])
-        """
-        if self._evaluation_apply is self._unchecked_apply:
-            return self
-        return ModelS(
-            self._evaluation_apply,
-            self._init,
-            self._init_state,
-            name=self.name,
-            kind=self.combinator,
-            children=self.children,
-            in_size=self.in_size,
-            out_size=self.out_size,
-            preserves_size=self.preserves_size,
-            shapes=self.shapes,
+    def _with_apply(self, apply: Callable[..., Any]) -> Self:
+        return cast(
+            Self,
+            ModelS(
+                apply,
+                self._init,
+                self._init_state,
+                name=self.name,
+                kind=self.combinator,
+                children=self.children,
+                in_size=self.in_size,
+                out_size=self.out_size,
+                preserves_size=self.preserves_size,
+                shapes=self.shapes,
+            ),
         )
 
     def init_state(self, key: Key) -> S:
