@@ -161,9 +161,13 @@ _KEEP_AT_MOST = 4
 
 
 def _keep_patches(x: Any, settings: tuple[Any, ...], cols: np.ndarray) -> None:
-    key = id(x)
+    key, kept = id(x), _KEPT_PATCHES  # bound now: at exit the module's names are gone
+
+    def forget(_: Any) -> None:
+        kept.pop(key, None)
+
     try:
-        ref = weakref.ref(x, lambda _: _KEPT_PATCHES.pop(key, None))
+        ref = weakref.ref(x, forget)
     except TypeError:  # a value that takes no weak reference: nothing is kept
         return
     _KEPT_PATCHES[key] = (ref, settings, cols)

@@ -285,6 +285,8 @@ def diagram_drawing(
     """The string diagram of a model, learner or arrow, as shapes; a model's wires are
     labelled with the shapes that flow along them from ``input_shape`` (by default, the
     input its first layer declares)."""
+    if input_shape is not None and not isinstance(thing, Model | ModelS):
+        raise TypeError(f"viz.diagram: input_shape is for models, not {type(thing).__name__}")
     if isinstance(thing, Model | ModelS):
         items = chain_with_paths(thing, "p")
         parts = [_model_block(part, where) for part, where in items]
@@ -300,6 +302,4 @@ def diagram_drawing(
         parts = [_arrow_block(a) for a in chain(thing)]
         title = f"Arrow: {thing!r}"
         return layout(parts, [""] * (len(parts) - 1), title=title, per_line=per_line)
-    if input_shape is not None:
-        raise TypeError(f"viz.diagram: input_shape is for models, not {type(thing).__name__}")
     raise TypeError(UNSUPPORTED.format(what=type(thing).__name__))
