@@ -269,7 +269,7 @@ class _ResidualSizes(Sizes):
         (child,) = m.children
         out = flow_through(child, given)
         try:
-            taken = unify(declared_input(child), given.shape)
+            taken = unify(declared_input(child).shape, given.shape)
             unify(taken, out.shape)
         except ShapeMismatch as e:
             raise ValueError(

@@ -10,9 +10,10 @@ is the metadata of one kind of model, written where that kind is defined:
   or a rule of its own, as ``train_state``'s;
 - ``state``, a ``State``: how its state relates to its children's states;
 - ``sizes``, a ``Sizes``: how shapes flow through it to its children (``shape_of``, which
-  ``init`` and ``model.shape_of`` run: ``nn._shapes``), and where the sizes of the last
-  axis of its input and of its output come from (declared by the model, or its child's, or
-  looked up along a chain).
+  ``init`` and ``model.shape_of`` run: ``nn._shapes``). The sizes of the last axis at
+  either end of a model (``input_end``, ``output_end``: the first state of
+  ``recurrently``, the check of ``lagged``, the labels of dense layers' wires) are read
+  from the same shapes.
 
 Parameter checks (``nn._params_check``: ``check_params``, and ``apply`` on parameters it
 has not seen), shape checks (``init``), ``nn.summary`` and the pictures of ``paralens.viz``
@@ -56,6 +57,7 @@ __all__ = [
     "SizeEnd",
     "Sizes",
     "State",
+    "chain_declared_input",
     "check_sizes",
     "declared_input",
     "flow_through",
@@ -160,31 +162,17 @@ class SizeEnd(NamedTuple):
 
 
 class Sizes:
-    """How a kind of model passes shapes to its children and where its sizes come from:
-    what the model declares (its ``shapes``, ``in_size``, ``out_size``), else, where it
-    says so, the model it wraps.
+    """How a kind of model passes shapes to its children: a layer's are its own
+    (``shapes``); a combinator's are, where it says so, those of the model it wraps.
 
     Args:
-        input_from_child: the model's input is its child's input (the input size is the
-            child's when not declared).
+        input_from_child: the model's input is its child's input.
         output_from_child: the model's output is its child's output.
     """
 
     def __init__(self, input_from_child: bool, output_from_child: bool) -> None:
         self.input_from_child = input_from_child
         self.output_from_child = output_from_child
-
-    def input_end(self, m: AnyModel) -> SizeEnd | None:
-        """The input size ``m`` expects and who declares it, or ``None`` if unknown."""
-        if m.in_size is not None:
-            return SizeEnd(m.in_size, m.name)
-        return input_end(m.children[0]) if self.input_from_child else None
-
-    def output_end(self, m: AnyModel) -> SizeEnd | None:
-        """The output size ``m`` gives and who declares it, or ``None`` if unknown."""
-        if m.out_size is not None:
-            return SizeEnd(m.out_size, m.name)
-        return output_end(m.children[0]) if self.output_from_child else None
 
     def preserves_size(self, children: Sequence[AnyModel]) -> bool:
         """Whether a model of this kind around ``children`` keeps its input's size."""
@@ -234,17 +222,10 @@ class _SequenceSizes(Sizes):
 
 class _ChainSizes(Sizes):
     """A chain passes the flow from part to part, and names the two layers that meet where
-    a part's input does not fit; its sizes are its first and last declaring parts',
-    looking through parts that keep the size of their input."""
+    a part's input does not fit."""
 
     def __init__(self) -> None:
         super().__init__(True, True)
-
-    def input_end(self, m: AnyModel) -> SizeEnd | None:
-        return chain_input_end(m.children)
-
-    def output_end(self, m: AnyModel) -> SizeEnd | None:
-        return chain_output_end(m.children)
 
     def shape_of(self, m: AnyModel, given: Flow) -> Flow:
         flow = given
@@ -277,33 +258,26 @@ LAST_OF_SEQUENCE_SIZES: Sizes = _SequenceSizes(keep_time=False)
 
 
 def input_end(m: AnyModel) -> SizeEnd | None:
-    """The input size ``m`` expects, and the layer that declares it (``None``: unknown)."""
-    found: SizeEnd | None = m.combinator.sizes.input_end(m)
-    return found
+    """The size of the last axis of the input ``m`` expects, and the layer that declares
+    it (``None``: unknown), read from the shapes its layers declare."""
+    declared = declared_input(m)
+    last = declared.shape[-1] if declared.shape else None
+    return SizeEnd(last, declared.source) if isinstance(last, int) else None
 
 
 def output_end(m: AnyModel) -> SizeEnd | None:
-    """The output size ``m`` gives, and the layer that declares it (``None``: unknown)."""
-    found: SizeEnd | None = m.combinator.sizes.output_end(m)
-    return found
+    """The size of the last axis of ``m``'s output, and the layer that gives it (``None``:
+    unknown), read from the shapes its layers declare.
 
-
-def chain_input_end(parts: Sequence[AnyModel]) -> SizeEnd | None:
-    """The input size of ``parts`` run one after another."""
-    for part in parts:
-        found = input_end(part)
-        if found is not None or not part.preserves_size:
-            return found
-    return None
-
-
-def chain_output_end(parts: Sequence[AnyModel]) -> SizeEnd | None:
-    """The output size of ``parts`` run one after another."""
-    for part in reversed(parts):
-        found = output_end(part)
-        if found is not None or not part.preserves_size:
-            return found
-    return None
+    Raises:
+        ValueError: two of ``m``'s layers disagree on a shape.
+    """
+    try:
+        out = flow_through(m, Flow(ANY, INPUT))
+    except LayerMismatch as e:
+        raise mismatch_error(m.name, e) from None
+    last = out.shape[-1] if out.shape else None
+    return SizeEnd(last, out.source) if isinstance(last, int) else None
 
 
 def flow_through(m: AnyModel, given: Flow) -> Flow:
@@ -312,27 +286,32 @@ def flow_through(m: AnyModel, given: Flow) -> Flow:
     return out
 
 
-def declared_input(m: AnyModel) -> Shape:
-    """The input shape ``m`` declares: its first layer's pattern, looking through parts
-    that keep any shape they are given; ``(...,)`` where none says.
+def declared_input(m: AnyModel) -> Flow:
+    """The input shape ``m`` declares, and the layer that declares it: its first layer's
+    pattern, looking through parts that keep any shape they are given; ``(...,)`` where
+    none says.
 
     Examples:
         >>> import paralens.numpy as pnp
         >>> from paralens import nn
         >>> declared_input(nn.fn(pnp.tanh) >> nn.linear(3, 2))
-        (Ellipsis, 3)
+        Flow(shape=(Ellipsis, 3), source='linear(3, 2)')
     """
     if not m.children:
-        takes: Shape = m.shapes.takes
-        return takes
+        return Flow(m.shapes.takes, m.name)
     sizes = m.combinator.sizes
     if isinstance(sizes, _ChainSizes):
-        for part in m.children:
-            found = declared_input(part)
-            if found != ANY or not part.preserves_size:
-                return found
-        return ANY
-    return declared_input(m.children[0]) if sizes.input_from_child else ANY
+        return chain_declared_input(m.children)
+    return declared_input(m.children[0]) if sizes.input_from_child else Flow(ANY, m.name)
+
+
+def chain_declared_input(parts: Sequence[AnyModel]) -> Flow:
+    """The input shape that ``parts`` run one after another declare (``declared_input``)."""
+    for part in parts:
+        found = declared_input(part)
+        if found.shape != ANY or not part.preserves_size:
+            return found
+    return Flow(ANY, INPUT)
 
 
 def shape_of(m: AnyModel, shape: Shape | None = None) -> Shape:
@@ -357,24 +336,33 @@ def check_sizes(m: AnyModel) -> None:
 
 
 def wire_sizes(parts: Sequence[AnyModel]) -> list[int | None]:
-    """The sizes of the wires into, between and out of ``parts`` run one after another.
-
-    Entry 0 is the input size the parts expect, entry ``i`` the output size of
-    ``parts[i - 1]``, as the layers declare them, looking through size-preserving parts;
-    ``None`` where no layer says.
+    """The sizes of the last axis on the wires into, between and out of ``parts`` run one
+    after another, from the shapes the layers declare (``wire_shapes``), looking through
+    parts that keep the shape of their input; ``None`` where no layer says.
 
     Examples:
         >>> import paralens.numpy as pnp
         >>> from paralens import nn
         >>> wire_sizes([nn.linear(3, 4), nn.fn(pnp.tanh), nn.linear(4, 2)])
         [3, 4, 4, 2]
+        >>> wire_sizes([nn.fn(pnp.tanh), nn.linear(3, 2)])
+        [3, 3, 2]
         >>> wire_sizes([nn.fn(pnp.tanh), nn.fn(lambda x: x, preserves_size=False)])
         [None, None, None]
     """
-    ends = [chain_input_end(parts)] + [
-        chain_output_end(parts[:i]) for i in range(1, len(parts) + 1)
-    ]
-    return [None if end is None else end.size for end in ends]
+    shapes = wire_shapes(parts)
+    if shapes is None:  # parts that disagree: each one's own ends
+        ends = [input_end(parts[0]), *(_own_output_end(part) for part in parts)]
+        return [None if end is None else end.size for end in ends]
+    lasts = [shape[-1] if shape else None for shape in shapes]
+    return [last if isinstance(last, int) else None for last in lasts]
+
+
+def _own_output_end(m: AnyModel) -> SizeEnd | None:
+    try:
+        return output_end(m)
+    except ValueError:
+        return None
 
 
 def wire_shapes(parts: Sequence[AnyModel], shape: Shape | None = None) -> list[Shape] | None:
@@ -388,8 +376,8 @@ def wire_shapes(parts: Sequence[AnyModel], shape: Shape | None = None) -> list[S
         [('batch', 16), ('batch', 4, 4, 1), ('batch', 2, 2, 1), ('batch', 4)]
     """
     flow = Flow(ANY if shape is None else shape, INPUT)
-    if shape is None and parts:
-        flow = Flow(declared_input(parts[0]), INPUT)
+    if shape is None:
+        flow = Flow(chain_declared_input(parts).shape, INPUT)
     shapes = [flow.shape]
     try:
         for part in parts:
