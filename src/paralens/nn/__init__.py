@@ -3,9 +3,15 @@
 A ``Model[P, A, B]`` is a parameterised function ``apply(p, x) -> y`` with ``init(key) -> p``;
 a ``ModelS[P, S, A, B]`` also threads a state, ``apply(p, x, s) -> (y, s)``. Models compose
 with ``>>`` (then) and ``<<`` (after), pairing their parameters ``(p_first, p_second)``;
-``then(f, g, h, ...)`` composes any number. Layers (``linear``, ``lstm``, ...) return
-models; combinators (``unroll``, ``recurrently``, ...) turn models into models;
-``summary`` tabulates a model's parameters.
+``then(f, g, h, ...)`` composes any number. Layers return models: dense and recurrent
+(``linear``, ``mlp``, ``lstm``, ...), convolutional (``conv1d``, ``conv2d``,
+``max_pool``, ``avg_pool``, ``flatten``, ``reshape``), normalising (``layer_norm``,
+``batch_norm``, ``dropout``) and for sequences (``embedding``, ``attention``,
+``transformer_block``, ``einsum``); combinators (``unroll``, ``recurrently``,
+``residual``, ...) turn models into models; ``summary`` tabulates a model's parameters.
+Shapes are part of a model's type: ``model.shape_of(input_shape)`` runs them through the
+composition, as ``init`` does before it makes any parameter, and ``model.evaluation()`` is
+the model as it runs in evaluation (dropout off, batch norm on its running statistics).
 
 Examples:
     >>> import numpy as np
