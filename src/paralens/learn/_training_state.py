@@ -113,6 +113,7 @@ def stateful_step(
     def step(pair: Any, opt_state: Any, batch: Any) -> tuple[Any, Any, dict[str, float]]:
         params, state = pair
         inputs, targets = batch
+        kept.clear()  # nothing left over from a step that raised
         value, grads = loss_and_grad(params, state, inputs, targets)
         # The state carries no gradient; what the model returned is read as plain values.
         new_state = tree.tree_map(plain_value, kept.pop())
