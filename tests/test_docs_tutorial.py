@@ -76,6 +76,21 @@ def test_tutorial_writes_its_pictures(tutorial: dict[str, object]) -> None:
     assert viz.diagram(tutorial["net"]) == diagram
 
 
+def test_tutorial_cnn_checks_its_shapes_trains_and_draws_them(
+    tutorial: dict[str, object],
+) -> None:
+    cnn = tutorial["cnn"]
+    assert isinstance(cnn, nn.Model) and cnn.shape_of(("batch", 784)) == ("batch", 10)
+    history = tutorial["cnn_history"]
+    assert isinstance(history, list) and len(history) == 1
+    assert history[0]["eval_accuracy"] > 0.3  # one epoch on 640 digits; guessing gives 0.1
+    out = tutorial["__out__"]
+    assert isinstance(out, Path)
+    drawn = (out / "mnist-cnn-diagram.svg").read_text()
+    assert (DOCS / "tutorial" / "mnist-cnn-diagram.svg").read_text() == drawn
+    assert "(batch, 14, 14, 32)" in drawn
+
+
 def test_every_picture_the_pages_show_is_committed() -> None:
     for page in (TUTORIAL, DOCS / "index.md"):
         shown = IMAGE.findall(page.read_text(encoding="utf-8"))
@@ -98,6 +113,10 @@ def test_tutorial_covers_the_issue() -> None:
         "viz.training_curves(",
         "resume=True",
         "early_stopping(",
+        "nn.conv2d(",
+        "nn.max_pool(",
+        "shape_of(",
+        "input_shape=",
     )
     assert unmentioned(TUTORIAL, names) == []
 

@@ -528,3 +528,12 @@ def test_paralens_train_under_mpiexec_trains_as_one_process_and_prints_once():
     assert two.stdout.splitlines()[-1] == one.stdout.splitlines()[-1]
     assert _epoch_losses(two.stdout) == _epoch_losses(one.stdout)
     assert len(_epoch_losses(two.stdout)) == 2
+
+
+def test_fit_refuses_a_stateful_model_in_parallel():
+    from paralens.learn import fit, squared_error
+
+    model = nn.to_stateful(nn.linear(2, 2)) >> nn.batch_norm(2)
+    x = np.random.default_rng(0).normal(size=(8, 2))
+    with pytest.raises(ValueError, match="parallel= trains stateless models only"):
+        fit(model, squared_error, optim.sgd(0.1), (x, x), parallel=parallel.world())

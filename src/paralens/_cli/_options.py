@@ -8,9 +8,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["DEFAULT_LR", "OPTIMISERS", "add_train_parser"]
+__all__ = [
+    "CNN_DEFAULTS",
+    "DEFAULT_LR",
+    "OPTIMISERS",
+    "add_train_parser",
+    "resolve_model_defaults",
+]
 
 OPTIMISERS = ("sgd", "adam", "adamw", "rmsprop", "adagrad")
+CNN_DEFAULTS: dict[str, Any] = {"epochs": 8, "batch_size": 64, "optimiser": "adam", "lr": 2e-3}
+"""What ``paralens train mnist --model cnn`` trains with where no option says otherwise."""
 DEFAULT_LR = {"sgd": 0.2, "adam": 1e-3, "adamw": 1e-3, "rmsprop": 1e-3, "adagrad": 0.05}
 
 
@@ -58,15 +66,42 @@ def _sizes(text: str) -> tuple[int, ...]:
     return sizes
 
 
-def _training_options(parser: argparse.ArgumentParser, epochs: int, batch_size: int) -> None:
-    parser.add_argument("--epochs", type=_positive_int, default=epochs, help=f"default {epochs}")
+def _training_options(
+    parser: argparse.ArgumentParser, epochs: int, batch_size: int, per_model: bool = False
+) -> None:
+    """The options of training; with ``per_model`` (mnist), those whose defaults differ for
+    ``--model cnn`` default to ``None``, resolved by the runner (``resolve_model_defaults``)."""
+    cnn = CNN_DEFAULTS
+
+    def note(key: str) -> str:
+        return f" (cnn: {cnn[key]})" if per_model else ""
+
     parser.add_argument(
-        "--batch-size", type=_positive_int, default=batch_size, help=f"default {batch_size}"
+        "--epochs",
+        type=_positive_int,
+        default=None if per_model else epochs,
+        help=f"default {epochs}{note('epochs')}",
     )
-    parser.add_argument("--optimiser", "--optimizer", choices=OPTIMISERS, default="sgd")
+    parser.add_argument(
+        "--batch-size",
+        type=_positive_int,
+        default=None if per_model else batch_size,
+        help=f"default {batch_size}{note('batch_size')}",
+    )
+    parser.add_argument(
+        "--optimiser",
+        "--optimizer",
+        choices=OPTIMISERS,
+        default=None if per_model else "sgd",
+        help=f"default sgd{note('optimiser')}",
+    )
     defaults = ", ".join(f"{k} {v}" for k, v in DEFAULT_LR.items())
     parser.add_argument(
-        "--lr", type=_learning_rate, default=None, help=f"learning rate (default: {defaults})"
+        "--lr",
+        type=_learning_rate,
+        default=None,
+        help=f"learning rate (default: {defaults}{'; cnn with adam ' if per_model else ''}"
+        f"{cnn['lr'] if per_model else ''})",
     )
     parser.add_argument(
         "--momentum",
@@ -114,11 +149,26 @@ def _output_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _example(examples: Any, name: str, text: str, epochs: int, batch_size: int) -> Any:
+def _example(
+    examples: Any, name: str, text: str, epochs: int, batch_size: int, per_model: bool = False
+) -> Any:
     parser = examples.add_parser(name, help=text, description=text)
-    _training_options(parser, epochs, batch_size)
+    _training_options(parser, epochs, batch_size, per_model)
     _output_options(parser)
     return parser
+
+
+def resolve_model_defaults(args: argparse.Namespace) -> None:
+    """Fill in the options ``paralens train mnist`` leaves to the model (``--model``)."""
+    cnn = args.model == "cnn"
+    if args.epochs is None:
+        args.epochs = CNN_DEFAULTS["epochs"] if cnn else 10
+    if args.batch_size is None:
+        args.batch_size = CNN_DEFAULTS["batch_size"] if cnn else 32
+    if args.optimiser is None:
+        args.optimiser = CNN_DEFAULTS["optimiser"] if cnn else "sgd"
+        if cnn and args.lr is None:
+            args.lr = CNN_DEFAULTS["lr"]
 
 
 def add_train_parser(commands: Any) -> None:
@@ -126,10 +176,27 @@ def add_train_parser(commands: Any) -> None:
     train = commands.add_parser("train", help="train one of the examples (mnist, ...)")
     examples = train.add_subparsers(dest="example", required=True, metavar="EXAMPLE")
     mnist = _example(
-        examples, "mnist", "the 784-300-100-10 MNIST classifier; prints the test accuracy", 10, 32
+        examples,
+        "mnist",
+        "the MNIST classifier (784-300-100-10, or a CNN); prints the test accuracy",
+        10,
+        32,
+        per_model=True,
     )
     mnist.add_argument(
-        "--hidden", type=_sizes, default=(300, 100), help="hidden layer sizes (default 300,100)"
+        "--model",
+        choices=("mlp", "cnn"),
+        default="mlp",
+        help="mlp: the 784-300-100-10 network (the tutorial's); cnn: two 5x5 convolutions "
+        "(16 and 32 channels) with 2x2 max pooling and a dense head, by default trained "
+        f"with adam lr {CNN_DEFAULTS['lr']} for {CNN_DEFAULTS['epochs']} epochs of batches "
+        f"of {CNN_DEFAULTS['batch_size']} (default mlp)",
+    )
+    mnist.add_argument(
+        "--hidden",
+        type=_sizes,
+        default=(300, 100),
+        help="hidden layer sizes of the mlp (default 300,100)",
     )
     mnist.add_argument(
         "--full",

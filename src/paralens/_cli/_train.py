@@ -23,7 +23,7 @@ import numpy as np
 
 import paralens.numpy as pnp
 from paralens import data, nn, optim, parallel
-from paralens._cli._options import DEFAULT_LR
+from paralens._cli._options import DEFAULT_LR, resolve_model_defaults
 from paralens._cli._output import blas_threads, check_outputs, plot_curves, plot_sine
 from paralens.learn import (
     CheckpointError,
@@ -144,8 +144,35 @@ def _fit(
     return params, history
 
 
+def mnist_cnn() -> nn.Model[Any, Any, Any]:
+    """The CNN of ``paralens train mnist --model cnn``: two 5x5 convolutions ("same"
+    padding, 16 then 32 channels), each followed by a ReLU and 2x2 max pooling, then the
+    dense head from the 7x7x32 features to the 10 digits (the softmax is in the loss)."""
+    relu = nn.fn(pnp.relu, name="relu")
+    return nn.then(
+        nn.reshape((28, 28, 1)),
+        nn.conv2d(1, 16, 5, padding="same"),
+        relu,
+        nn.max_pool(2),
+        nn.conv2d(16, 32, 5, padding="same"),
+        relu,
+        nn.max_pool(2),
+        nn.flatten(),
+        nn.linear(7 * 7 * 32, 10),
+    )
+
+
+def _mnist_mlp(hidden: tuple[int, ...]) -> Any:
+    layers = list(itertools.pairwise((784, *hidden, 10)))
+    model: Any = nn.logistic_layer(*layers[0])
+    for n_in, n_out in layers[1:-1]:
+        model = model >> nn.logistic_layer(n_in, n_out)
+    return model >> nn.linear(*layers[-1])
+
+
 def train_mnist(args: argparse.Namespace) -> int:
     """Train the MNIST classifier and print its test accuracy last."""
+    resolve_model_defaults(args)
     (x, y), (x_test, y_test) = data.load_mnist(args.data_dir, full=args.full)
     if args.full:
         source = "full MNIST"
@@ -154,22 +181,27 @@ def train_mnist(args: argparse.Namespace) -> int:
     if args.limit is not None:
         n = args.limit
         x, y, x_test, y_test = x[:n], y[:n], x_test[:n], y_test[:n]
-    sizes = (784, *args.hidden, 10)
-    print(
-        f"paralens train mnist: {'-'.join(map(str, sizes))} network, logistic hidden "
-        f"layers, softmax output (in the loss)"
-    )
+    if args.model == "cnn":
+        title = "MNIST CNN"
+        print(
+            "paralens train mnist: CNN, conv 5x5 16 > relu > max pool 2 > conv 5x5 32 > relu "
+            "> max pool 2 > flatten > dense 1568-10, softmax output (in the loss)"
+        )
+        model = mnist_cnn()
+    else:
+        sizes = (784, *args.hidden, 10)
+        title = "MNIST " + "-".join(map(str, sizes))
+        print(
+            f"paralens train mnist: {'-'.join(map(str, sizes))} network, logistic hidden "
+            f"layers, softmax output (in the loss)"
+        )
+        model = _mnist_mlp(tuple(args.hidden))
     print(f"data: {source}, {len(x)} training and {len(x_test)} test digits")
-    layers = list(itertools.pairwise(sizes))
-    model: Any = nn.logistic_layer(*layers[0])
-    for n_in, n_out in layers[1:-1]:
-        model = model >> nn.logistic_layer(n_in, n_out)
-    model = model >> nn.linear(*layers[-1])
     start = time.perf_counter()
     params, history = _fit(args, model, softmax_cross_entropy, (x, y), (x_test, y_test), True)
     print(f"trained in {time.perf_counter() - start:.1f} s")
     if args.plot is not None:
-        plot_curves(args.plot, history, "MNIST " + "-".join(map(str, sizes)))
+        plot_curves(args.plot, history, title)
     final = accuracy(model.apply(params, x_test), y_test)
     print(f"test accuracy: {final:.4f}")
     return 0

@@ -30,6 +30,12 @@ from paralens.learn._data_checks import check_array_data, first_non_finite, non_
 from paralens.learn._fit_parallel import same_start
 from paralens.learn._learner import Trainable
 from paralens.learn._train import Loss, evaluate, make_step
+from paralens.learn._training_state import (
+    check_trained,
+    initial_params,
+    is_stateful,
+    trained_part,
+)
 from paralens.optim import UpdateRule
 from paralens.parallel import Communicator
 from paralens.parallel import make_step as data_parallel_step
@@ -293,12 +299,6 @@ class _Loop:
             )
 
 
-def _check_model_params(model: Trainable, params: Any) -> None:
-    check: Callable[[Any], None] | None = getattr(model, "check_params", None)
-    if callable(check):
-        check(params)
-
-
 def fit(
     model: Trainable,
     loss: Loss,
@@ -353,7 +353,10 @@ def fit(
         metrics: extra functions ``metric(prediction, targets) -> float`` for evaluation,
             such as ``{"accuracy": accuracy}``.
         key: an int seed or generator, for ``model.init`` and the shuffling.
-        params: parameters to start from instead of ``model.init(key)``.
+        params: parameters to start from instead of ``model.init(key)``. For a stateful
+            model (``nn.ModelS``: batch norm, dropout), training carries its state from
+            step to step, and what it trains and returns is the pair ``(params, state)``
+            (``(model.init(key), model.init_state(key))`` to start).
         checkpoint: a ``.npz`` file written after each epoch and when training stops:
             the parameters (``load_checkpoint(path, like=params)`` reads them), the
             optimiser state and the position of the run.
@@ -401,10 +404,15 @@ def fit(
         raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
     path = _check_checkpoint(checkpoint, resume, overwrite)
     rng = as_generator(key)
-    params = model.init(rng) if params is None else params
-    _check_model_params(model, params)
+    params = initial_params(model, rng) if params is None else params
+    check_trained(model, params)
     if eval_data is not None:
         check_array_data(eval_data, "eval_data")
+    if parallel is not None and is_stateful(model):
+        raise ValueError(
+            "fit: parallel= trains stateless models only; a stateful model (batch norm, "
+            "dropout) would keep a state per rank. Train it on one process"
+        )
     if parallel is not None and not parallel.is_root:
         progress, verbose = False, False
     settings = _Settings(
@@ -419,7 +427,7 @@ def fit(
         verbose,
     )
     loop = _Loop(model, loss, optimiser, data, rng, settings, parallel)
-    opt_state = optimiser.init(params)
+    opt_state = optimiser.init(trained_part(model, params))
     loop.progress = loop.progress._replace(params=params, opt_state=opt_state)
     if path is not None and resume and path.is_file():
         loop.progress = loop.saved = loop.restore(path, params, opt_state)

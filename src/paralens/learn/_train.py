@@ -9,6 +9,7 @@ from typing import Any
 from paralens._transforms import value_and_grad
 from paralens.learn._callbacks import Metrics
 from paralens.learn._learner import Trainable
+from paralens.learn._training_state import is_stateful, predict, stateful_step
 from paralens.optim import UpdateRule, apply_updates
 
 __all__ = ["Loss", "Step", "evaluate", "make_step"]
@@ -22,7 +23,10 @@ def make_step(model: Trainable, loss: Loss, optimiser: UpdateRule) -> Step:
 
     ``step(params, opt_state, (inputs, targets))`` computes the loss of the batch and its
     gradient, applies one update, and returns ``(params, opt_state, {"loss": value})``
-    as new values; its arguments are left unchanged.
+    as new values; its arguments are left unchanged. For a stateful model (``nn.ModelS``:
+    batch norm, dropout) ``params`` is the pair ``(params, state)``: the state the model
+    returns is carried to the next step, and only ``params`` are differentiated and
+    updated (the optimiser's state is made for them alone).
 
     Examples:
         >>> import numpy as np
@@ -38,6 +42,9 @@ def make_step(model: Trainable, loss: Loss, optimiser: UpdateRule) -> Step:
         >>> round(metrics["loss"], 6)
         0.0
     """
+
+    if is_stateful(model):
+        return stateful_step(model, loss, optimiser)
 
     def objective(params: Any, inputs: Any, targets: Any) -> Any:
         return loss(model.apply(params, inputs), targets)
@@ -63,6 +70,9 @@ def evaluate(
 ) -> Metrics:
     """The loss and ``metrics`` of ``model`` with ``params`` on ``data = (inputs, targets)``.
 
+    The model runs as in evaluation (``model.evaluation()``: dropout off, batch norm on its
+    running statistics); a stateful model's ``params`` are the pair ``(params, state)``.
+
     Examples:
         >>> import numpy as np
         >>> from paralens import nn
@@ -75,7 +85,7 @@ def evaluate(
         ['accuracy', 'loss']
     """
     inputs, targets = data
-    prediction = model.apply(params, inputs)
+    prediction = predict(model, params, inputs)
     out = {"loss": float(loss(prediction, targets))}
     for name, metric in (metrics or {}).items():
         out[name] = float(metric(prediction, targets))

@@ -48,6 +48,7 @@ from paralens.nn._structure import (
 )
 
 __all__ = [
+    "Build",
     "fix_state",
     "map_s",
     "to_stateful",
@@ -68,40 +69,56 @@ def _no_state(rng: np.random.Generator) -> None:
     return None
 
 
+Build = Callable[[Callable[..., Any]], Callable[..., Any]]
+"""How a combinator makes its function from the wrapped model's: the same for training and
+for evaluation (``model.evaluation()``), which differ where a layer inside does."""
+
+
 def wrap_stateless(
-    m: ModelBase[Any], combinator: Combinator, apply: Callable[[Any, Any], Any], init: Any = None
+    m: ModelBase[Any], combinator: Combinator, build: Build, init: Any = None
 ) -> Model[Any, Any, Any]:
-    """A model of ``combinator`` around ``m``, named ``kind(m)``."""
+    """A model of ``combinator`` around ``m``, named ``kind(m)``, whose function ``build``
+    makes from ``m``'s."""
     return Model(
-        apply,
+        build(m._unchecked_apply),
         m._init if init is None else init,
         name=f"{combinator.kind}({m.name})",
         kind=combinator,
         children=(m,),
         preserves_size=combinator.sizes.preserves_size((m,)),
+        evaluation=_evaluation(m, build),
     )
+
+
+def _evaluation(m: ModelBase[Any], build: Build) -> Callable[..., Any] | None:
+    """The wrapper's function in evaluation, where ``m``'s differs from its training one."""
+    if m._evaluation_apply is m._unchecked_apply:
+        return None
+    return build(m._evaluation_apply)
 
 
 def wrap_stateful(
     m: ModelBase[Any],
     combinator: Combinator,
-    apply: Callable[[Any, Any, Any], Any],
+    build: Build,
     init_state: Callable[[np.random.Generator], Any] | None = None,
     name: str | None = None,
 ) -> ModelS[Any, Any, Any, Any]:
     """A stateful model of ``combinator`` around ``m``, with ``m``'s parameters and, unless
-    ``init_state`` is given, its state; named ``kind(m)`` unless ``name`` is given."""
+    ``init_state`` is given, its state; named ``kind(m)`` unless ``name`` is given; its
+    function is what ``build`` makes of ``m``'s."""
     if init_state is None:
         assert combinator.state is State.CHILD and isinstance(m, ModelS)
         init_state = m._init_state
     return ModelS(
-        apply,
+        build(m._unchecked_apply),
         m._init,
         init_state,
         name=name or f"{combinator.kind}({m.name})",
         kind=combinator,
         children=(m,),
         preserves_size=combinator.sizes.preserves_size((m,)),
+        evaluation=_evaluation(m, build),
     )
 
 
@@ -127,12 +144,14 @@ def to_stateful(m: Model[P, A, B]) -> ModelS[P, None, A, B]:
         >>> m.apply(m.init(0), np.zeros(2), None)
         (array([0.]), None)
     """
-    f = m._unchecked_apply
+    return wrap_stateful(m, TO_STATEFUL, _passing_state, _no_state)
 
+
+def _passing_state(f: Callable[[P, A], B]) -> Callable[[P, A, None], tuple[B, None]]:
     def apply(p: P, x: A, s: None) -> tuple[B, None]:
         return f(p, x), s
 
-    return wrap_stateful(m, TO_STATEFUL, apply, _no_state)
+    return apply
 
 
 MAP_S = Combinator("map_s", CHILD_PARAMS, State.CHILD, INPUT_FROM_CHILD_SIZES)
@@ -159,14 +178,16 @@ def map_s(f: Callable[[B], C], m: ModelS[P, S, A, B]) -> ModelS[P, S, A, C]:
         >>> y
         array([0.5, 0.5])
     """
-    g = m._unchecked_apply
 
-    def apply(p: P, x: A, s: S) -> tuple[C, S]:
-        y, s = g(p, x, s)
-        return f(y), s
+    def build(g: Callable[[P, A, S], tuple[B, S]]) -> Callable[[P, A, S], tuple[C, S]]:
+        def apply(p: P, x: A, s: S) -> tuple[C, S]:
+            y, s = g(p, x, s)
+            return f(y), s
+
+        return apply
 
     name = f"map_s({getattr(f, '__name__', 'f')}, {m.name})"
-    return wrap_stateful(m, MAP_S, apply, name=name)
+    return wrap_stateful(m, MAP_S, build, name=name)
 
 
 FIX_STATE = Combinator("fix_state", CHILD_PARAMS, State.NONE, FROM_CHILD_SIZES)
@@ -192,17 +213,17 @@ def fix_state(s0: S, m: ModelS[P, S, A, B]) -> Model[P, A, B]:
         >>> float(m.apply(nn.ARParams(0.0, np.array([1.0, 1.0])), 2.0))
         3.0
     """
-    return wrap_stateless(m, FIX_STATE, _from_state(s0, m))
+    return wrap_stateless(m, FIX_STATE, _from_state(s0))
 
 
-def _from_state(s0: S, m: ModelS[P, S, A, B]) -> Callable[[P, A], B]:
-    f = m._unchecked_apply
+def _from_state(s0: S) -> Build:
+    def build(f: Callable[..., Any]) -> Callable[[Any, Any], Any]:
+        def apply(p: Any, x: Any) -> Any:
+            return f(p, x, s0)[0]
 
-    def apply(p: P, x: A) -> B:
-        y: B = f(p, x, s0)[0]
-        return y
+        return apply
 
-    return apply
+    return build
 
 
 ZERO_STATE = Combinator("zero_state", CHILD_PARAMS, State.NONE, FROM_CHILD_SIZES)
@@ -229,7 +250,7 @@ def zero_state(m: ModelS[P, S, A, B]) -> Model[P, A, B]:
         2.0
     """
     s0: S = tree.zeros_like(m.init_state(0))
-    return wrap_stateless(m, ZERO_STATE, _from_state(s0, m))
+    return wrap_stateless(m, ZERO_STATE, _from_state(s0))
 
 
 class _ParamsAndInitialState(ParamsRule):
@@ -269,14 +290,16 @@ def train_state(m: ModelS[P, S, A, B]) -> Model[tuple[P, S], A, B]:
         >>> s0
         array([0.])
     """
-    f = m._unchecked_apply
     init_p, init_s = m._init, m._init_state
-
-    def apply(p: tuple[P, S], x: A) -> B:
-        y: B = f(p[0], x, p[1])[0]
-        return y
 
     def init(rng: np.random.Generator) -> tuple[P, S]:
         return init_p(rng), init_s(rng)
 
-    return wrap_stateless(m, TRAIN_STATE, apply, init)
+    return wrap_stateless(m, TRAIN_STATE, _from_trained_state, init)
+
+
+def _from_trained_state(f: Callable[..., Any]) -> Callable[[Any, Any], Any]:
+    def apply(p: tuple[Any, Any], x: Any) -> Any:
+        return f(p[0], x, p[1])[0]
+
+    return apply

@@ -74,14 +74,17 @@ def recurrently_with(
         >>> m.init_state(0)
         array([0., 0.])
     """
-    f, keep = m._unchecked_apply, store
+    keep = store
 
-    def apply(p: P, x: A, s: B) -> tuple[C, B]:
-        y: C = f(p, (x, s))
-        return y, keep(y)
+    def build(f: Callable[[P, tuple[A, B]], C]) -> Callable[[P, A, B], tuple[C, B]]:
+        def apply(p: P, x: A, s: B) -> tuple[C, B]:
+            y: C = f(p, (x, s))
+            return y, keep(y)
+
+        return apply
 
     name = f"recurrently_with({getattr(store, '__name__', 'store')}, {m.name})"
-    return wrap_stateful(m, RECURRENTLY_WITH, apply, _first_state(m, init_state, name), name)
+    return wrap_stateful(m, RECURRENTLY_WITH, build, _first_state(m, init_state, name), name)
 
 
 RECURRENTLY = Combinator("recurrently", CHILD_PARAMS, State.OWN, OUTPUT_FROM_CHILD_SIZES)
@@ -116,14 +119,16 @@ def recurrently(
         >>> bool(np.all(y == s))
         True
     """
-    f = m._unchecked_apply
+    name = f"recurrently({m.name})"
+    return wrap_stateful(m, RECURRENTLY, _feeding_back, _first_state(m, init_state, name), name)
 
+
+def _feeding_back(f: Callable[[P, tuple[A, B]], B]) -> Callable[[P, A, B], tuple[B, B]]:
     def apply(p: P, x: A, s: B) -> tuple[B, B]:
         y: B = f(p, (x, s))
         return y, y
 
-    name = f"recurrently({m.name})"
-    return wrap_stateful(m, RECURRENTLY, apply, _first_state(m, init_state, name), name)
+    return apply
 
 
 def _first_state(
@@ -187,15 +192,18 @@ def lagged(n: int, m: Model[P, Array, B]) -> ModelS[P, Array, float, B]:
             f"expects inputs of size {first.size}; use lagged({first.size - 1}, ...) or a "
             f"layer of input size {n + 1}"
         )
-    f = m._unchecked_apply
 
+    def init_state(rng: np.random.Generator) -> Array:
+        return np.zeros(n)
+
+    return wrap_stateful(m, LAGGED, _windowed, init_state, f"lagged({n}, {m.name})")
+
+
+def _windowed(f: Callable[[P, Array], B]) -> Callable[[P, float, Array], tuple[B, Array]]:
     def apply(p: P, x: float, s: Array) -> tuple[B, Array]:
         x_col = pnp.expand_dims(x, -1)
         # adding 0 * x broadcasts an unbatched state against a batch of inputs
         full = pnp.concatenate([s + 0.0 * x_col, x_col], axis=-1)
         return f(p, full), full[..., 1:]
 
-    def init_state(rng: np.random.Generator) -> Array:
-        return np.zeros(n)
-
-    return wrap_stateful(m, LAGGED, apply, init_state, f"lagged({n}, {m.name})")
+    return apply

@@ -40,11 +40,13 @@ how its parameters, state and sizes relate to its children's.
 - any other kind names the combinator that made it (``"unroll"``, ``"zero_state"``...);
   ``children`` holds the model it wraps.
 
-``in_size`` and ``out_size`` are the sizes of the last axis of the input and the output
-where a layer declares them (``None`` where it does not), and ``preserves_size`` is true
-for models whose output has the size of their input. ``init`` checks sizes through the
-whole composition before it makes any parameter, and ``apply`` checks the structure and
-shapes of parameters it has not seen before.
+A layer's ``shapes`` say what shapes it takes and gives (``nn._shapes``), with named axes
+for sizes not fixed; ``in_size`` and ``out_size`` are the sizes of the last axis of the
+input and the output where a layer declares them (``None`` where it does not), and
+``preserves_size`` is true for models whose output has the shape of their input.
+``init`` checks shapes through the whole composition before it makes any parameter
+(``model.shape_of(input_shape)`` runs the same check for a given input), and ``apply``
+checks the structure and shapes of parameters it has not seen before.
 
 Examples:
     >>> net = nn.linear(3, 4) >> nn.fn(pnp.tanh) >> nn.linear(4, 2)
@@ -59,7 +61,7 @@ Examples:
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar, overload
+from typing import Any, Generic, Self, TypeVar, cast, overload
 
 import numpy as np
 
@@ -67,6 +69,7 @@ from paralens._random import Key, as_generator
 from paralens.cat._chain import THEN, require_parts, then_name
 from paralens.nn._base import ModelBase, as_combinator, no_params
 from paralens.nn._runs import chain_apply, stateful_chain
+from paralens.nn._shapes import LayerShape
 from paralens.nn._structure import (
     CHAIN_SIZES,
     NO_PARAMS,
@@ -112,6 +115,10 @@ class Model(ModelBase[P], Generic[P, A, B]):
         in_size: the size of the input's last axis, where the model fixes it.
         out_size: the size of the output's last axis, where the model fixes it.
         preserves_size: whether the output has the size of the input.
+        shapes: the shapes a layer takes and gives (``nn._shapes``), beyond the last axis's
+            sizes.
+        evaluation: the function in evaluation (``model.evaluation()``), where it differs
+            from ``apply`` (dropout, batch norm).
 
     Examples:
         >>> import numpy as np
@@ -141,16 +148,38 @@ class Model(ModelBase[P], Generic[P, A, B]):
         in_size: int | None = None,
         out_size: int | None = None,
         preserves_size: bool = False,
+        shapes: LayerShape | None = None,
+        evaluation: Callable[[P, A], B] | None = None,
     ) -> None:
         combinator = as_combinator(kind, LAYER)
-        super().__init__(init, name, combinator, children, in_size, out_size, preserves_size)
+        super().__init__(
+            init, name, combinator, children, in_size, out_size, preserves_size, shapes
+        )
 
         def checked_apply(params: P, x: A) -> B:
             if params is not self._seen:
                 self._admit(params)
             return apply(params, x)
 
-        self._set(apply=checked_apply, _unchecked_apply=apply)
+        self._set(
+            apply=checked_apply, _unchecked_apply=apply, _evaluation_apply=evaluation or apply
+        )
+
+    def _with_apply(self, apply: Callable[..., Any]) -> Self:
+        return cast(
+            Self,
+            Model(
+                apply,
+                self._init,
+                name=self.name,
+                kind=self.combinator,
+                children=self.children,
+                in_size=self.in_size,
+                out_size=self.out_size,
+                preserves_size=self.preserves_size,
+                shapes=self.shapes,
+            ),
+        )
 
     def __rshift__(self, other: Model[Q, B, C]) -> Model[tuple[P, Q], A, C]:
         """``self >> other``: self, then other; parameters ``(p_self, p_other)``."""
@@ -188,6 +217,8 @@ class ModelS(ModelBase[P], Generic[P, S, A, B]):
         in_size: the size of the input's last axis, where the model fixes it.
         out_size: the size of the output's last axis, where the model fixes it.
         preserves_size: whether the output has the size of the input.
+        shapes: the shapes a layer takes and gives (``nn._shapes``).
+        evaluation: the function in evaluation, where it differs from ``apply``.
 
     Examples:
         >>> running_sum = ModelS(
@@ -214,16 +245,42 @@ class ModelS(ModelBase[P], Generic[P, S, A, B]):
         in_size: int | None = None,
         out_size: int | None = None,
         preserves_size: bool = False,
+        shapes: LayerShape | None = None,
+        evaluation: Callable[[P, A, S], tuple[B, S]] | None = None,
     ) -> None:
         combinator = as_combinator(kind, STATEFUL_LAYER)
-        super().__init__(init, name, combinator, children, in_size, out_size, preserves_size)
+        super().__init__(
+            init, name, combinator, children, in_size, out_size, preserves_size, shapes
+        )
 
         def checked_apply(params: P, x: A, s: S) -> tuple[B, S]:
             if params is not self._seen:
                 self._admit(params)
             return apply(params, x, s)
 
-        self._set(apply=checked_apply, _unchecked_apply=apply, _init_state=init_state)
+        self._set(
+            apply=checked_apply,
+            _unchecked_apply=apply,
+            _evaluation_apply=evaluation or apply,
+            _init_state=init_state,
+        )
+
+    def _with_apply(self, apply: Callable[..., Any]) -> Self:
+        return cast(
+            Self,
+            ModelS(
+                apply,
+                self._init,
+                self._init_state,
+                name=self.name,
+                kind=self.combinator,
+                children=self.children,
+                in_size=self.in_size,
+                out_size=self.out_size,
+                preserves_size=self.preserves_size,
+                shapes=self.shapes,
+            ),
+        )
 
     def init_state(self, key: Key) -> S:
         """A first state.
@@ -375,19 +432,22 @@ def then(*parts: Model[Any, Any, Any] | ModelS[Any, Any, Any, Any]) -> Any:
 
     name = then_name(models, _show_part)
     preserves = CHAIN_SIZES.preserves_size(models)
+    runs = [part._unchecked_apply for part in models]
+    differs = any(part._evaluation_apply is not part._unchecked_apply for part in models)
+    evaluations = [part._evaluation_apply for part in models]
     if not any(stateful):
-        applies = [part._unchecked_apply for part in models]
         return Model(
-            chain_apply(applies),
+            chain_apply(runs),
             init,
             name=name,
             kind=SEQUENCE,
             children=models,
             preserves_size=preserves,
+            evaluation=chain_apply(evaluations) if differs else None,
         )
-    runs = [part._unchecked_apply for part in models]
     first_states = [part._init_state for part in models if isinstance(part, ModelS)]
     apply, init_state = stateful_chain(runs, stateful, first_states)
+    evaluation = stateful_chain(evaluations, stateful, first_states)[0] if differs else None
     return ModelS(
         apply,
         init,
@@ -396,6 +456,7 @@ def then(*parts: Model[Any, Any, Any] | ModelS[Any, Any, Any, Any]) -> Any:
         kind=STATEFUL_SEQUENCE,
         children=models,
         preserves_size=preserves,
+        evaluation=evaluation,
     )
 
 

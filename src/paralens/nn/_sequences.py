@@ -16,7 +16,13 @@ from typing import TypeVar
 
 from paralens.nn._combinators import wrap_stateful
 from paralens.nn._model import ModelS
-from paralens.nn._structure import CHILD_PARAMS, FROM_CHILD_SIZES, Combinator, State
+from paralens.nn._structure import (
+    CHILD_PARAMS,
+    LAST_OF_SEQUENCE_SIZES,
+    SEQUENCE_SIZES,
+    Combinator,
+    State,
+)
 
 __all__ = ["feedback", "prime", "unroll", "unroll_last"]
 
@@ -26,7 +32,7 @@ A = TypeVar("A")
 B = TypeVar("B")
 
 
-UNROLL = Combinator("unroll", CHILD_PARAMS, State.CHILD, FROM_CHILD_SIZES)
+UNROLL = Combinator("unroll", CHILD_PARAMS, State.CHILD, SEQUENCE_SIZES)
 
 
 def unroll(m: ModelS[P, S, A, B]) -> ModelS[P, S, Iterable[A], list[B]]:
@@ -50,8 +56,10 @@ def unroll(m: ModelS[P, S, A, B]) -> ModelS[P, S, Iterable[A], list[B]]:
         >>> [float(y) for y in ys]
         [3.0, 5.0]
     """
-    f = m._unchecked_apply
+    return wrap_stateful(m, UNROLL, _unrolled)
 
+
+def _unrolled(f: Callable[[P, A, S], tuple[B, S]]) -> Callable[..., tuple[list[B], S]]:
     def apply(p: P, xs: Iterable[A], s: S) -> tuple[list[B], S]:
         ys = []
         for x in xs:
@@ -59,10 +67,10 @@ def unroll(m: ModelS[P, S, A, B]) -> ModelS[P, S, Iterable[A], list[B]]:
             ys.append(y)
         return ys, s
 
-    return wrap_stateful(m, UNROLL, apply)
+    return apply
 
 
-UNROLL_LAST = Combinator("unroll_last", CHILD_PARAMS, State.CHILD, FROM_CHILD_SIZES)
+UNROLL_LAST = Combinator("unroll_last", CHILD_PARAMS, State.CHILD, LAST_OF_SEQUENCE_SIZES)
 
 
 def unroll_last(m: ModelS[P, S, A, B]) -> ModelS[P, S, Iterable[A], B]:
@@ -85,24 +93,27 @@ def unroll_last(m: ModelS[P, S, A, B]) -> ModelS[P, S, Iterable[A], B]:
         >>> float(y)
         5.0
     """
-    f = m._unchecked_apply
     name = f"unroll_last({m.name})"
 
-    def apply(p: P, xs: Iterable[A], s: S) -> tuple[B, S]:
-        it = iter(xs)
-        try:
-            x = next(it)
-        except StopIteration:
-            raise ValueError(
-                f"{name} got an empty sequence, which has no last output; pass at least "
-                f"one step (or use unroll, which returns all outputs, none for an empty one)"
-            ) from None
-        y, s = f(p, x, s)
-        for x in it:
+    def build(f: Callable[[P, A, S], tuple[B, S]]) -> Callable[..., tuple[B, S]]:
+        def apply(p: P, xs: Iterable[A], s: S) -> tuple[B, S]:
+            it = iter(xs)
+            try:
+                x = next(it)
+            except StopIteration:
+                raise ValueError(
+                    f"{name} got an empty sequence, which has no last output; pass at least "
+                    f"one step (or use unroll, which returns all outputs, none for an empty "
+                    f"one)"
+                ) from None
             y, s = f(p, x, s)
-        return y, s
+            for x in it:
+                y, s = f(p, x, s)
+            return y, s
 
-    return wrap_stateful(m, UNROLL_LAST, apply, name=name)
+        return apply
+
+    return wrap_stateful(m, UNROLL_LAST, build, name=name)
 
 
 def feedback(m: ModelS[P, S, A, A], p: P, s: S, x0: A, n: int) -> list[A]:

@@ -12,6 +12,7 @@ Examples:
 """
 
 from paralens.numpy import linalg
+from paralens.numpy._convolution import conv, conv1d, conv2d
 from paralens.numpy._ops import (
     abs,
     absolute,
@@ -137,6 +138,9 @@ __all__ = [
     "ceil",
     "clip",
     "concatenate",
+    "conv",
+    "conv1d",
+    "conv2d",
     "cos",
     "cosh",
     "cumsum",

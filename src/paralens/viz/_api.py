@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from paralens.nn._shapes import as_shape
 from paralens.viz._diagram import diagram_drawing
 from paralens.viz._draw import require_matplotlib, to_png, to_svg
 from paralens.viz._trace_graph import trace_drawing
@@ -15,11 +16,12 @@ from paralens.viz._trace_graph import trace_drawing
 __all__ = ["diagram", "save", "trace_graph", "training_curves"]
 
 
-def diagram(thing: Any, *, per_line: int = 5) -> str:
+def diagram(thing: Any, *, per_line: int = 5, input_shape: Any = None) -> str:
     """The string diagram of a model, learner or arrow, as SVG text.
 
     Boxes are layers, named, with their input and output sizes where the layers declare
-    them; wires are data, read left to right. Each box's parameters enter it from above,
+    them; wires are data, read left to right, labelled with the shapes that flow along them
+    (the size of the last axis where that is all the layers say, as for dense layers). Each box's parameters enter it from above,
     labelled with where they sit in the composite's parameters (``p[0]``, ``p[1]``...);
     stateful layers have a state wire looping back; learners show their request wires
     flowing back under the data; an arrow's ``&`` and ``*`` stack their parts.
@@ -29,12 +31,16 @@ def diagram(thing: Any, *, per_line: int = 5) -> str:
             ``paralens.cat.Arrow``.
         per_line: the most parts of a sequential composition drawn on one line before the
             chain wraps onto the next.
+        input_shape: for a model, the shape of its input, such as ``("batch", 784)``
+            (default: the one its first layer declares), from which the wires' shapes
+            follow.
 
     Returns:
         A standalone SVG document.
 
     Raises:
         TypeError: ``thing`` is none of the above.
+        ValueError: ``input_shape`` is not a shape.
 
     Examples:
         >>> from paralens import nn, viz
@@ -46,10 +52,16 @@ def diagram(thing: Any, *, per_line: int = 5) -> str:
         ...
         TypeError: viz.diagram draws a paralens.nn.Model or ModelS, a paralens.learn.Learner or a paralens.cat.Arrow, got str; build the thing to draw from those (e.g. nn.linear(2, 1))
     """  # noqa: E501
-    return to_svg(diagram_drawing(thing, per_line))
+    return to_svg(diagram_drawing(thing, per_line, _input_shape(input_shape)))
 
 
-def save(thing: Any, path: str | os.PathLike[str], *, per_line: int = 5) -> Path:
+def _input_shape(shape: Any) -> Any:
+    return None if shape is None else as_shape(shape, "viz.diagram")
+
+
+def save(
+    thing: Any, path: str | os.PathLike[str], *, per_line: int = 5, input_shape: Any = None
+) -> Path:
     """Write the diagram of ``thing`` to ``path``: SVG for ``.svg``, PNG for ``.png``.
 
     PNG is drawn with matplotlib, an optional dependency (``pip install paralens[plot]``).
@@ -58,6 +70,7 @@ def save(thing: Any, path: str | os.PathLike[str], *, per_line: int = 5) -> Path
         thing: what ``diagram`` draws.
         path: the file to write; its suffix chooses the format.
         per_line: as for ``diagram``.
+        input_shape: as for ``diagram``.
 
     Returns:
         The path written.
@@ -84,7 +97,7 @@ def save(thing: Any, path: str | os.PathLike[str], *, per_line: int = 5) -> Path
             f"viz.save writes .svg or .png files, got {target.name!r}; name the file e.g. "
             f"{target.stem + '.svg'!r}"
         )
-    drawing = diagram_drawing(thing, per_line)
+    drawing = diagram_drawing(thing, per_line, _input_shape(input_shape))
     if suffix == ".svg":
         target.write_text(to_svg(drawing), encoding="utf-8")
     else:

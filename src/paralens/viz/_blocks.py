@@ -125,7 +125,10 @@ class Row(Block):
         self.parts, self.labels = list(parts), list(labels)
         self.port_y = max(p.port_y for p in parts)
         self.h = max(self.port_y - p.port_y + p.h for p in parts)
-        self.w = sum(p.w for p in parts) + GAP * (len(parts) - 1)
+        # a wire is long enough for its label (a whole shape may be longer than GAP)
+        self.gaps = [max(GAP, text_width(label, SMALL) + 12.0) for label in self.labels]
+        self.gaps += [GAP] * (len(parts) - 1 - len(self.gaps))
+        self.w = sum(p.w for p in parts) + sum(self.gaps[: len(parts) - 1])
         lanes = {None if p.back_y is None else p.back_y - p.port_y for p in parts}
         lane = next(iter(lanes)) if len(lanes) == 1 else None
         self.back_y = None if lane is None else self.port_y + lane
@@ -135,15 +138,16 @@ class Row(Block):
         cx = x
         for i, part in enumerate(self.parts):
             if i:
-                start = cx - GAP
+                gap = self.gaps[i - 1]
+                start = cx - gap
                 shapes.append(Line(((start, wire_y), (cx, wire_y)), WIRE, arrow=True))
                 if self.labels[i - 1]:
-                    shapes.append(Text(cx - GAP / 2, wire_y - 8, self.labels[i - 1], SMALL))
+                    shapes.append(Text(cx - gap / 2, wire_y - 8, self.labels[i - 1], SMALL))
                 if self.back_y is not None:
                     back = y + self.back_y
                     shapes.append(Line(((cx, back), (start, back)), REQUEST, arrow=True))
             part.draw(cx, y + self.port_y - part.port_y, shapes, params)
-            cx += part.w + GAP
+            cx += part.w + (self.gaps[i] if i < len(self.gaps) else 0.0)
 
 
 class Stack(Block):

@@ -23,7 +23,9 @@ from paralens.cat import Arrow
 from paralens.cat._chain import THEN, chain, chain_with_paths
 from paralens.learn import Learner
 from paralens.nn import Model, ModelS
-from paralens.nn._structure import NO_PARAMS, wire_sizes
+from paralens.nn._shapes import ANY, is_last_axis_only, show
+from paralens.nn._shapes import Shape as ArrayShape
+from paralens.nn._structure import NO_PARAMS, wire_shapes, wire_sizes
 from paralens.viz._blocks import (
     END,
     MARGIN,
@@ -41,7 +43,7 @@ from paralens.viz._blocks import (
     Stack,
     Wire,
 )
-from paralens.viz._draw import Drawing, Line, Shape, Text
+from paralens.viz._draw import Drawing, Line, Shape, Text, text_width
 
 UNSUPPORTED = (
     "viz.diagram draws a paralens.nn.Model or ModelS, a paralens.learn.Learner or a "
@@ -51,9 +53,18 @@ UNSUPPORTED = (
 # ---- models ----------------------------------------------------------------------------
 
 
-def _wire_labels(models: Sequence[Any]) -> list[str]:
-    """The sizes of the wires into, between and out of ``models``, where layers declare them."""
-    return ["" if n is None else str(n) for n in wire_sizes(models)]
+def _wire_labels(models: Sequence[Any], input_shape: ArrayShape | None = None) -> list[str]:
+    """The shapes of the wires into, between and out of ``models``: the whole shape where
+    the layers say more than the size of the last axis, else that size, else nothing."""
+    sizes = wire_sizes(models)
+    shapes = wire_shapes(models, input_shape) or [ANY] * len(sizes)
+    labels = []
+    for size, shape in zip(sizes, shapes, strict=True):
+        if shape != ANY and not is_last_axis_only(shape):
+            labels.append(show(shape))
+        else:
+            labels.append("" if size is None else str(size))
+    return labels
 
 
 def _sizes(m: Any) -> str:
@@ -171,7 +182,9 @@ def layout(
     """
     rows = _lines(parts, labels, max(per_line, 1))
     shapes: list[Shape] = []
-    x0 = MARGIN + END
+    end_in = max(END, text_width(ends[0], SMALL) + 16.0)
+    end_out = max(END, text_width(ends[1], SMALL) + 16.0)
+    x0 = MARGIN + end_in
     y = MARGIN + 26.0
     has_params = _any_params(rows)
     rail = RAIL if has_params else 6.0
@@ -195,8 +208,8 @@ def layout(
             y = bottom
     first, first_top = placed[0]
     last, last_top = placed[-1]
-    _ends(x0, first, first_top, last, last_top, ends, shapes)
-    width = x0 + max(r.w for r in rows) + END + MARGIN
+    _ends(x0, first, first_top, last, last_top, ends, shapes, end_out)
+    width = x0 + max(r.w for r in rows) + end_out + MARGIN
     height = y + MARGIN + (18.0 if first.back_y is not None else 0.0)
     shown = title
     room = max(int((width - 2 * MARGIN) / (SIZE * 0.602)), 20)
@@ -245,17 +258,18 @@ def _ends(
     last_top: float,
     ends: tuple[str, str],
     shapes: list[Shape],
+    end_out: float = END,
 ) -> None:
     start = MARGIN
     in_y = first_top + first.port_y
     out_x = x0 + last.w
     out_y = last_top + last.port_y
     shapes.append(Line(((start, in_y), (x0, in_y)), WIRE, arrow=True))
-    shapes.append(Line(((out_x, out_y), (out_x + END, out_y)), WIRE, arrow=True))
+    shapes.append(Line(((out_x, out_y), (out_x + end_out, out_y)), WIRE, arrow=True))
     if ends[0]:
-        shapes.append(Text(start + END / 2 - 4, in_y - 8, ends[0], SMALL))
+        shapes.append(Text((start + x0) / 2 - 4, in_y - 8, ends[0], SMALL))
     if ends[1]:
-        shapes.append(Text(out_x + END / 2, out_y - 8, ends[1], SMALL))
+        shapes.append(Text(out_x + end_out / 2, out_y - 8, ends[1], SMALL))
     if first.back_y is not None and last.back_y is not None:
         back_in = first_top + first.back_y
         back_out = last_top + last.back_y
@@ -265,12 +279,18 @@ def _ends(
         shapes.append(Text(out_x + END / 2, back_out + 10, "target", 9.0, color=REQUEST))
 
 
-def diagram_drawing(thing: Any, per_line: int = 5) -> Drawing:
-    """The string diagram of a model, learner or arrow, as shapes."""
+def diagram_drawing(
+    thing: Any, per_line: int = 5, input_shape: ArrayShape | None = None
+) -> Drawing:
+    """The string diagram of a model, learner or arrow, as shapes; a model's wires are
+    labelled with the shapes that flow along them from ``input_shape`` (by default, the
+    input its first layer declares)."""
+    if input_shape is not None and not isinstance(thing, Model | ModelS):
+        raise TypeError(f"viz.diagram: input_shape is for models, not {type(thing).__name__}")
     if isinstance(thing, Model | ModelS):
         items = chain_with_paths(thing, "p")
         parts = [_model_block(part, where) for part, where in items]
-        sizes = _wire_labels([part for part, _ in items])
+        sizes = _wire_labels([part for part, _ in items], input_shape)
         labels = sizes[1:-1]
         ends = (sizes[0], sizes[-1])
         return layout(parts, labels, title=repr(thing), ends=ends, per_line=per_line)
