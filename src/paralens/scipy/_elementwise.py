@@ -44,7 +44,9 @@ __all__ = [
     "NoDerivative",
     "elementwise",
     "elementwise_primitive",
+    "inside",
     "integer",
+    "nan_outside",
     "nan_where",
     "not_implemented",
     "plain",
@@ -75,6 +77,7 @@ class NoDerivative:
     arg: str
     why: str
     error: type[Exception]
+    discrete: bool = False
 
     def fail(self, name: str) -> Exception:
         return self.error(
@@ -85,7 +88,7 @@ class NoDerivative:
 
 def integer(arg: str) -> NoDerivative:
     """The partial of a discrete argument: it has none (``TypeError`` when traced)."""
-    return NoDerivative(arg, "is an integer and has no derivative", TypeError)
+    return NoDerivative(arg, "is an integer and has no derivative", TypeError, discrete=True)
 
 
 def not_implemented(arg: str, why: str) -> NoDerivative:
@@ -117,17 +120,46 @@ def real_only(name: str, partial: Partial) -> Partial:
     return checked
 
 
+def nan_outside(d: Any, valid: Any) -> Any:
+    """``d`` times 1 where ``valid`` and times nan elsewhere: nan there at every order.
+
+    A product with a constant, not a ``where``: the reverse rule of ``where`` hands the
+    unselected branch a zero cotangent, which would drop the nan, so a second derivative
+    would be finite where the first is nan.
+
+    Examples:
+        >>> nan_outside(np.array([2.0, 3.0]), np.array([True, False]))
+        array([ 2., nan])
+    """
+    if np.all(valid):
+        return d
+    return d * np.where(valid, 1.0, np.nan)
+
+
+def inside(x: Any, valid: Any, safe: float) -> Any:
+    """``x`` where ``valid``, ``safe`` elsewhere, as a blend with constant weights.
+
+    For a formula that must not be evaluated outside its domain: unlike a ``where``, the
+    blend passes a nan cotangent on (as ``nan * 0``), so ``nan_outside`` holds at every order.
+
+    Examples:
+        >>> inside(np.array([-1.0, 2.0]), np.array([False, True]), 1.0)
+        array([1., 2.])
+    """
+    if np.all(valid):
+        return x
+    weight = np.asarray(valid, dtype=float)
+    return x * weight + safe * (1.0 - weight)
+
+
 def nan_where(ans: Any, d: Any) -> Any:
-    """``d``, with nan wherever the answer ``ans`` is nan.
+    """``d``, with nan wherever the answer ``ans`` is nan (see ``nan_outside``).
 
     Examples:
         >>> nan_where(np.array([1.0, np.nan]), np.array([2.0, 3.0]))
         array([ 2., nan])
     """
-    mask = np.isnan(plain(ans))
-    if not np.any(mask):
-        return d
-    return pnp.where(mask, np.nan, d)
+    return nan_outside(d, ~np.isnan(plain(ans)))
 
 
 def positional(
@@ -215,12 +247,21 @@ def elementwise(*partials: Partial | NoDerivative | None) -> Callable[[F], F]:
     """
 
     def decorate(fun: F) -> F:
-        prim = elementwise_primitive(fun, fun.__name__, partials)
+        name = fun.__name__
+        prim = elementwise_primitive(fun, name, partials)
         bind = positional(fun)
+        # An integer argument can be refused as soon as it arrives traced.
+        integers = [
+            (i, d) for i, d in enumerate(partials) if isinstance(d, NoDerivative) and d.discrete
+        ]
 
         @functools.wraps(fun)
         def call(*args: Any, **kwargs: Any) -> Any:
-            return prim(*bind(args, kwargs))
+            args = bind(args, kwargs)
+            for i, d in integers:
+                if isinstance(args[i], Var):
+                    raise d.fail(name)
+            return prim(*args)
 
         return cast(F, call)
 

@@ -16,8 +16,9 @@ SciPy has no derivative of a distribution function in its shape parameters, so t
 ``cdf``, ``sf``, ``logcdf``, ``logsf``, ``ppf`` and ``isf`` raise when a traced value
 reaches them. Outside the support a density is constant (0, its logarithm ``-inf``): the
 derivatives of ``pdf`` are 0 there, those of ``logpdf`` nan, and both are nan on the
-boundary, where the density has no derivative; the log density's formulas are evaluated
-at a point inside the support instead, so no nan leaks into a higher derivative.
+boundary, where the density has no derivative. Outside the interior the formulas are
+evaluated at a point inside it instead, and the masks are products with constants, so
+this holds for every order of derivative.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ from paralens.scipy._elementwise import (
     NoDerivative,
     Partial,
     elementwise_primitive,
+    inside,
+    nan_outside,
     not_implemented,
     plain,
 )
@@ -113,7 +116,7 @@ class LocationScale:
     def _z(self, args: tuple[Any, ...], interior: Any) -> Any:
         x, _, loc, scale = self._split(args)
         z = (x - loc) / scale
-        return z if interior is None else pnp.where(interior, z, self.safe)
+        return z if interior is None else inside(z, interior, self.safe)
 
     # logpdf and pdf.
 
@@ -128,8 +131,10 @@ class LocationScale:
                     d = ans * d
                 if interior is None:
                     return d
-                outside = np.where(exterior, np.nan if log else 0.0, np.nan)
-                return pnp.where(interior, d, outside)
+                # Outside the support the density is 0 and so are its derivatives; the
+                # log density's are nan, as are both on the boundary.
+                valid = interior | (exterior & (not log))
+                return nan_outside(d * np.asarray(interior, dtype=float), valid)
 
             return partial
 

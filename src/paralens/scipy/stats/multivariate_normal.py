@@ -154,37 +154,44 @@ def _dimension(mean: Any, cov: Any) -> int:
     return int(pnp.shape(cov)[0]) if pnp.ndim(cov) >= 2 else 1
 
 
-def _as_matrix(cov: Any, d: int) -> Any:
-    """``cov`` as the symmetric matrix SciPy reads from it (from its lower triangle)."""
-    if pnp.ndim(cov) == 0:
-        return cov * np.eye(d)
-    if pnp.ndim(cov) == 1 and pnp.shape(cov) == (d,):
-        return pnp.expand_dims(cov, -1) * np.eye(d)
-    if pnp.ndim(cov) != 2 or pnp.shape(cov) != (d, d):
+def _check_shapes(x: Any, mean: Any, cov: Any) -> int:
+    """The dimension, once ``mean``, ``cov`` and ``x`` (None: no points) are known to fit."""
+    d = _dimension(mean, cov)
+    if mean is not None and pnp.ndim(mean) > 1:
+        raise ValueError(
+            f"multivariate_normal: mean must be a vector (or a number), not an array of "
+            f"shape {pnp.shape(mean)}"
+        )
+    fits = pnp.ndim(cov) == 0 or pnp.shape(cov) in ((d,), (d, d))
+    if not fits:
         raise ValueError(
             f"multivariate_normal: cov must be a ({d}, {d}) matrix to match mean, a vector "
             f"of {d} variances or a number, not an array of shape {pnp.shape(cov)}"
         )
-    return symmetric_from(cov, lower=True)
-
-
-def _parameters(x: Any, mean: Any, cov: Any) -> tuple[Any, Any, Any]:
-    d = _dimension(mean, cov)
-    mean = np.zeros(d) if mean is None else mean
-    if pnp.ndim(mean) == 0:
-        mean = mean * np.ones(d)
-    if pnp.shape(mean) != (d,):
-        raise ValueError(
-            f"multivariate_normal: mean must be a vector of length {d}, not an array of "
-            f"shape {pnp.shape(mean)}"
-        )
-    if d == 1 and (pnp.ndim(x) == 0 or pnp.shape(x)[-1] != 1):
-        x = pnp.expand_dims(x, -1)
-    if pnp.ndim(x) == 0 or pnp.shape(x)[-1] != d:
+    if x is not None and d > 1 and (pnp.ndim(x) == 0 or pnp.shape(x)[-1] != d):
         raise ValueError(
             f"multivariate_normal: each point of x must have {d} components (its last "
             f"axis), to match mean; x has shape {pnp.shape(x)}"
         )
+    return d
+
+
+def _as_matrix(cov: Any, d: int) -> Any:
+    """``cov`` as the symmetric matrix SciPy reads from it (from its lower triangle)."""
+    if pnp.ndim(cov) == 0:
+        return cov * np.eye(d)
+    if pnp.ndim(cov) == 1:
+        return pnp.expand_dims(cov, -1) * np.eye(d)
+    return symmetric_from(cov, lower=True)
+
+
+def _parameters(x: Any, mean: Any, cov: Any) -> tuple[Any, Any, Any]:
+    d = _check_shapes(x, mean, cov)
+    mean = np.zeros(d) if mean is None else mean
+    if pnp.ndim(mean) == 0:
+        mean = mean * np.ones(d)
+    if d == 1 and (pnp.ndim(x) == 0 or pnp.shape(x)[-1] != 1):
+        x = pnp.expand_dims(x, -1)
     return x, mean, _as_matrix(cov, d)
 
 
@@ -204,6 +211,7 @@ def logpdf(x: Any, mean: Any = None, cov: Any = 1, allow_singular: bool = False)
         -1.837877
     """
     if not _is_traced(x, mean, cov):
+        _check_shapes(x, mean, cov)
         return _mvn.logpdf(x, mean, cov, allow_singular)
     x, mean, cov = _parameters(x, mean, cov)
     return _logpdf(x, mean, cov, allow_singular=allow_singular)
@@ -217,6 +225,7 @@ def pdf(x: Any, mean: Any = None, cov: Any = 1, allow_singular: bool = False) ->
         0.159155
     """
     if not _is_traced(x, mean, cov):
+        _check_shapes(x, mean, cov)
         return _mvn.pdf(x, mean, cov, allow_singular)
     x, mean, cov = _parameters(x, mean, cov)
     return _pdf(x, mean, cov, allow_singular=allow_singular)
@@ -231,5 +240,5 @@ def entropy(mean: Any = None, cov: Any = 1) -> Any:
     """
     if not _is_traced(mean, cov):
         return _mvn.entropy(mean, cov)
-    d = _dimension(mean, cov)
+    d = _check_shapes(None, mean, cov)
     return _entropy(np.zeros(d) if mean is None else mean, _as_matrix(cov, d))

@@ -20,22 +20,31 @@ import numpy as np
 import scipy.stats
 
 import paralens.numpy as pnp
-from paralens.scipy._elementwise import elementwise, integer, plain
+from paralens.scipy._elementwise import elementwise, integer, nan_outside, plain
 
 __all__ = ["cdf", "logcdf", "logpmf", "logsf", "pmf", "sf"]
 
 _K, _LOC = integer("k"), integer("loc")
 
 
+def _count(k: Any, loc: Any) -> Any:
+    return np.asarray(plain(k)) - plain(loc)
+
+
+def _dlogpmf_dmu_formula(k: Any, mu: Any, loc: Any) -> Any:
+    """``n / mu - 1``, with ``0 / mu`` read as 0 (also at ``mu = 0``)."""
+    n = _count(k, loc)
+    return np.where(n == 0, 0.0, n) / pnp.where(n == 0, 1.0, mu) - 1.0
+
+
 def _dlogpmf_dmu(ans: Any, k: Any, mu: Any, loc: Any) -> Any:
-    n = np.asarray(plain(k)) - plain(loc)
-    is_count = (n >= 0) & (n == np.floor(n))
-    d = np.where(n == 0, 0.0, n) / pnp.where(n == 0, 1.0, mu) - 1.0
-    return pnp.where(is_count, d, np.nan)
+    n = _count(k, loc)
+    return nan_outside(_dlogpmf_dmu_formula(k, mu, loc), (n >= 0) & (n == np.floor(n)))
 
 
 def _dpmf_dmu(ans: Any, k: Any, mu: Any, loc: Any) -> Any:
-    return pnp.where(plain(ans) == 0, 0.0, ans * _dlogpmf_dmu(ans, k, mu, loc))
+    # pmf is 0 where n is not a count, so ans * formula is 0 there, at every order.
+    return ans * _dlogpmf_dmu_formula(k, mu, loc)
 
 
 def _dcdf_dmu(ans: Any, k: Any, mu: Any, loc: Any) -> Any:
