@@ -116,6 +116,16 @@ def test_one_adjoint_solve_serves_every_argument(monkeypatch):
     assert len(calls) == len(TS) - 1  # one backward solve per interval, for all four
 
 
+def test_a_cotangent_changed_in_place_is_not_taken_for_the_one_before():
+    _, pullback = paralens.vjp(solve, Y0, TS, ARG1, ARG2)
+    u = np.ones((4, 3))
+    first = pullback(u)
+    u *= 2.0
+    second = pullback(u)
+    for a, b in zip(first, second, strict=True):
+        np.testing.assert_allclose(b, 2.0 * a, rtol=1e-9)
+
+
 def test_full_output_is_refused_on_traced_inputs():
     with pytest.raises(ValueError, match="full_output"):
         paralens.grad(lambda y0: odeint(func, y0, TS, (ARG1, ARG2), full_output=1)[0].sum())(Y0)

@@ -7,9 +7,10 @@ multiplies the tangent). Partials are written with ``paralens.numpy`` and with t
 differentiable SciPy functions themselves, so every rule can be differentiated again.
 
 An argument without a derivative says why: ``integer("n")`` for a discrete argument (the
-order of ``polygamma``, the count of a Poisson distribution), ``not_implemented("v",
-why)`` for one whose derivative SciPy gives no way to compute. Both raise, naming the
-argument, as soon as a traced value reaches it; a gradient is never a silent zero.
+order of ``polygamma``, the count of a Poisson distribution), refused as soon as it
+arrives traced; ``not_implemented("v", why)`` for one whose derivative SciPy gives no way
+to compute, refused when its derivative is asked for. Both errors name the argument; a
+gradient is never a silent zero.
 
 Where SciPy's value is nan (outside the function's domain) every partial is nan too, so a
 gradient cannot be finite where the value is not a number.
@@ -237,8 +238,8 @@ def elementwise(*partials: Partial | NoDerivative | None) -> Callable[[F], F]:
     Args:
         *partials: for each positional argument of the function, ``d(ans, *args)`` (the
             derivative of the answer with respect to it, broadcasting against the answer),
-            ``None`` for an argument the answer does not depend on smoothly (a zero
-            derivative, e.g. ``gammasgn``), or a ``NoDerivative``.
+            ``None`` for an argument whose derivative is zero wherever it exists
+            (``gammasgn``'s), or a ``NoDerivative``.
 
     Returns:
         A decorator. The function it returns accepts SciPy's keywords and passes every

@@ -47,8 +47,8 @@ class _Problem:
 
     ``args`` are rebuilt from ``static`` (their leaves, with None where a traced leaf
     goes) and the traced leaves, which are the primitive's arguments after ``y0`` and
-    ``t``. ``memo`` keeps the last adjoint solve: the backward pass asks for each
-    argument's cotangent in turn, and one solve gives them all.
+    ``t``. ``memo`` keeps the last adjoint solve with its cotangent: the backward pass
+    asks for each argument's cotangent in turn, and one solve gives them all.
     """
 
     func: Callable[..., Any]
@@ -143,10 +143,13 @@ def _vjp(argnum: int, ans: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -
     y0, t, *params = args
 
     def pullback(g: Any) -> Any:
-        # One adjoint solve serves every argument: keep it for the calls that follow.
-        if not problem.memo or problem.memo[0] is not g:
-            problem.memo[:] = [g, _adjoint(problem, g, ans, y0, t, tuple(params))]
-        return problem.memo[1][argnum]
+        # One adjoint solve serves every argument: keep it for the calls that follow
+        # (with the same cotangent, by identity and by value, should it be changed).
+        seen = problem.memo
+        if not seen or seen[0] is not g or not np.array_equal(seen[1], plain(g)):
+            result = _adjoint(problem, g, ans, y0, t, tuple(params))
+            seen[:] = [g, np.array(plain(g)), result]
+        return seen[2][argnum]
 
     return pullback
 
