@@ -47,8 +47,9 @@ class _Problem:
 
     ``args`` are rebuilt from ``static`` (their leaves, with None where a traced leaf
     goes) and the traced leaves, which are the primitive's arguments after ``y0`` and
-    ``t``. ``memo`` keeps the last adjoint solve with its cotangent: the backward pass
-    asks for each argument's cotangent in turn, and one solve gives them all.
+    ``t``. ``memo`` keeps the last adjoint solve (its cotangent, its results, and which of
+    them are still to hand out): the backward pass asks for each argument's cotangent in
+    turn, and one solve gives them all.
     """
 
     func: Callable[..., Any]
@@ -143,13 +144,15 @@ def _vjp(argnum: int, ans: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -
     y0, t, *params = args
 
     def pullback(g: Any) -> Any:
-        # One adjoint solve serves every argument: keep it for the calls that follow
-        # (with the same cotangent, by identity and by value, should it be changed).
+        # One adjoint solve serves every argument: keep it for the calls that follow in
+        # the same backward pass, handing each cotangent out once (so none is shared).
         seen = problem.memo
-        if not seen or seen[0] is not g or not np.array_equal(seen[1], plain(g)):
-            result = _adjoint(problem, g, ans, y0, t, tuple(params))
-            seen[:] = [g, np.array(plain(g)), result]
-        return seen[2][argnum]
+        if not seen or seen[0] is not g or argnum not in seen[2]:
+            cotangents = _adjoint(problem, g, ans, y0, t, tuple(params))
+            seen[:] = [g, dict(enumerate(cotangents))]
+            seen.append(set(seen[1]))
+        seen[2].discard(argnum)
+        return seen[1][argnum]
 
     return pullback
 
