@@ -15,20 +15,17 @@ from paralens import numpy as numpy
 from paralens import optim as optim
 from paralens import tree as tree
 from paralens import viz as viz
-from paralens._core import Var
-from paralens._transforms import (
+from paralens._ad import (
     backprop,
     grad,
-    hessian,
     hvp,
-    jacfwd,
-    jacobian,
-    jacrev,
     jvp,
     stop_gradient,
     value_and_grad,
     vjp,
 )
+from paralens._core import Var
+from paralens.numpy._jacobians import hessian, jacfwd, jacobian, jacrev
 from paralens.optics import (
     lens,
     match,

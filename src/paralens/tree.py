@@ -9,6 +9,10 @@ Integer leaves (``int``, ``bool``, integer arrays) are constants to the AD: insi
 structure they get a zero gradient of their own type; an argument made only of integers
 cannot be differentiated (``grad`` raises a ``TypeError`` asking for a float).
 
+A dataclass field marked ``static_field()`` is structure, not a parameter: a name, a
+size, an activation. It is kept in the structure (two values that differ in it have
+different ``TreeDef``s), never traced, and its gradient is the primal's own value.
+
 Examples:
     >>> from dataclasses import dataclass
     >>> @dataclass(frozen=True)
@@ -25,6 +29,7 @@ Examples:
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
@@ -38,6 +43,7 @@ from paralens._core._vspace import (
     ones_like,
     register_leaf,
     register_node,
+    replace_child,
     scale,
     zeros_like,
 )
@@ -54,6 +60,7 @@ __all__ = [
     "register_leaf",
     "register_node",
     "scale",
+    "static_field",
     "tree_at",
     "tree_flatten",
     "tree_leaves",
@@ -85,7 +92,15 @@ class TreeDef:
         self._kind = kind
         self._aux = aux
         self._children = children
-        self._hash = hash((kind, aux, children))
+        try:
+            self._hash = hash((kind, aux, children))
+        except TypeError:
+            name = kind.__name__ if kind is not None else "leaf"
+            raise TypeError(
+                f"the structure of a {name} holds an unhashable value {aux!r}: dict keys and "
+                f"static fields are part of a structure, and must be hashable (a tuple, not "
+                f"a list)"
+            ) from None
 
     @property
     def num_leaves(self) -> int:
@@ -228,14 +243,11 @@ def child_keys(x: Any) -> list[str]:
     node = _vspace.node_def(x)
     if node is None:
         return []
-    children, aux = node.flatten(x)
+    children, _ = node.flatten(x)
     if isinstance(x, dict):
         keys = [f"[{k!r}]" for k in x]
-    elif hasattr(type(x), "_fields") or hasattr(type(x), "__dataclass_fields__"):
-        names = aux if isinstance(aux, tuple) else type(x)._fields
-        keys = [f".{name}" for name in names]
     else:
-        keys = []
+        keys = [f".{name}" for name in _vspace.field_names(x)]
     if len(keys) != len(children):
         keys = [f"[{i}]" for i in range(len(children))]
     return keys
@@ -386,10 +398,31 @@ def _replace_at(x: Any, path: list[int], replace: Any) -> Any:
         return replace
     node = _vspace.node_def(x)
     assert node is not None
-    children, aux = node.flatten(x)
-    children = list(children)
-    children[path[0]] = _replace_at(children[path[0]], path[1:], replace)
-    return node.unflatten(aux, children)
+    child = node.flatten(x)[0][path[0]]
+    return replace_child(x, path[0], _replace_at(child, path[1:], replace))
+
+
+def static_field(**kwargs: Any) -> Any:
+    """A dataclass field that is structure, not a parameter (``dataclasses.field``'s kwargs).
+
+    The field is kept in the structure's ``TreeDef`` (so values differing in it have
+    different structures), never traced or differentiated, and a gradient holds the
+    primal's own value in it.
+
+    Examples:
+        >>> from dataclasses import dataclass
+        >>> import paralens
+        >>> @dataclass(frozen=True)
+        ... class Scaled:
+        ...     w: float
+        ...     name: str = static_field(default="scale")
+        >>> tree_leaves(Scaled(2.0)), paralens.grad(lambda p: p.w * p.w)(Scaled(3.0, "s"))
+        ([2.0], Scaled(w=6.0, name='s'))
+        >>> tree_structure(Scaled(1.0, "a")) == tree_structure(Scaled(1.0, "b"))
+        False
+    """
+    metadata = {**kwargs.pop("metadata", {}), _vspace.STATIC: True}
+    return dataclasses.field(metadata=metadata, **kwargs)
 
 
 # NumPy leaves. A gradient keeps its leaf's dtype and shape: float32 parameters get
@@ -433,6 +466,17 @@ def _array_inner(x: Any, y: Any) -> Any:
     return float(np.vdot(x, y).real)
 
 
+def _array_basis(x: Any) -> list[Any]:
+    # Unit arrays of x's shape, in x's dtype when it is inexact (else float64).
+    dtype = x.dtype if x.dtype.kind in "fc" else np.float64
+    basis = []
+    for i in range(x.size):
+        e = np.zeros(x.size, dtype=dtype)
+        e[i] = 1
+        basis.append(e.reshape(x.shape))
+    return basis
+
+
 register_leaf(
     np.ndarray,
     zeros=_array_zeros,
@@ -442,6 +486,7 @@ register_leaf(
     inner=_array_inner,
     coerce=_array_coerce,
     is_integer=_is_integer_array,
+    basis=_array_basis,
 )
 register_leaf(
     np.generic,
@@ -452,4 +497,6 @@ register_leaf(
     inner=_array_inner,
     coerce=_scalar_coerce,
     is_integer=_is_integer_array,
+    basis=lambda x: [type(x)(1)],
 )
+_vspace.register_array_type(np.ndarray)

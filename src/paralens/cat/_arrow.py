@@ -22,9 +22,8 @@ from collections.abc import Callable, Iterator
 from typing import Any, Generic, Literal, TypeVar, cast
 
 from paralens import tree
-from paralens._core import _vspace
-from paralens._core._trace import Primitive, plain_value, primitive_of
-from paralens._transforms import jvp, vjp
+from paralens._ad import jvp, vjp
+from paralens._core import Primitive, _vspace, plain_value, primitive_of
 
 A = TypeVar("A")
 B = TypeVar("B")
@@ -469,11 +468,12 @@ def _reverse_primitive(f: Arrow[Any, Any], x: Any) -> tuple[Any, LinearMap]:
     assert prim is not None
     args = _args(f, x)
     ans = _call(f, args)
-    pullbacks = [prim.vjp_maker(i)(ans, *args, **params) for i in range(f.arity)]
+    rules = [prim.vjp_rule(i) for i in range(f.arity)]
 
     def pullback(g: Any) -> Any:
         cts = [
-            _vspace.instantiate(p(g), plain_value(a)) for p, a in zip(pullbacks, args, strict=True)
+            _vspace.instantiate(rule(g, ans, *args, **params), plain_value(a))
+            for rule, a in zip(rules, args, strict=True)
         ]
         return _pack_args(f, cts)
 

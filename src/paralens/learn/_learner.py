@@ -41,7 +41,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Generic, NamedTuple, Protocol, TypeVar
 
 import paralens.numpy as pnp
-from paralens._transforms import grad
+from paralens._ad import grad
 from paralens.tree import tree_map
 
 __all__ = [

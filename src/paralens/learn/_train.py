@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
+from paralens._ad import value_and_grad
 from paralens._random import as_generator
-from paralens._transforms import value_and_grad
 from paralens.data import batches
 from paralens.learn._checkpoint import load_checkpoint, save_checkpoint
 from paralens.learn._learner import Trainable
