@@ -1,14 +1,15 @@
 """Steps of a tiny MLP, for counting instructions with callgrind (repeatable where times are not).
 
 A 8-8-8-4 MLP at batch 2, so that NumPy's own work is small and the AD's bookkeeping shows.
-Each step is what ``mlp_step.py`` times: ``value_and_grad`` of the loss, then the SGD update
-as a ``tree_map``. Count a number of steps and subtract a smaller number, so that start-up
-cancels out:
+Each step is the one ``mlp_step.py`` times (its functions, imported): ``value_and_grad`` of
+the loss, then the SGD update as a ``tree_map``. Count a number of steps and subtract a
+smaller number, so that start-up cancels out; without address randomisation the count
+repeats to a few thousand instructions:
 
-    PYTHONHASHSEED=0 valgrind --tool=callgrind --callgrind-out-file=/dev/null \\
-        python benchmarks/instructions.py --steps 250 [--loss pnp]
+    PYTHONHASHSEED=0 setarch -R valgrind --tool=callgrind --callgrind-out-file=/dev/null \\
+        python benchmarks/instructions.py --steps 450 [--loss pnp]
 
-``compare.py --instructions`` runs this for 50 and 250 steps in two checkouts and prints the
+``compare.py --instructions`` runs this for 50 and 450 steps in two checkouts and prints the
 instructions per step of each.
 """
 
@@ -16,32 +17,14 @@ from __future__ import annotations
 
 import argparse
 import itertools
-from typing import Any
 
-import numpy as np
-
-import paralens
-import paralens.numpy as pnp
-from paralens.learn import softmax_cross_entropy
+import mlp_step  # before NumPy: it pins BLAS to one thread, as when the step is timed
 
 SIZES = (8, 8, 8, 4)
-LR = 0.1
 
+import numpy as np  # noqa: E402
 
-def logits_of(params: Any, x: np.ndarray) -> Any:
-    h = x
-    for w, b in params[:-1]:
-        h = pnp.sigmoid(h @ w + b)
-    w, b = params[-1]
-    return h @ w + b
-
-
-def library_loss(params: Any, x: np.ndarray, onehot: np.ndarray) -> Any:
-    return softmax_cross_entropy(logits_of(params, x), onehot)
-
-
-def pnp_loss(params: Any, x: np.ndarray, onehot: np.ndarray) -> Any:
-    return -pnp.mean(pnp.sum(onehot * pnp.log_softmax(logits_of(params, x)), axis=1))
+import paralens  # noqa: E402
 
 
 def main() -> None:
@@ -56,10 +39,11 @@ def main() -> None:
     ]
     x = rng.random((2, SIZES[0]))
     onehot = np.eye(SIZES[-1])[[1, 3]]
-    value_and_grad = paralens.value_and_grad(library_loss if args.loss == "library" else pnp_loss)
+    # The step mlp_step.py times: value_and_grad of the loss, then the SGD update.
+    loss = mlp_step.loss if args.loss == "library" else mlp_step.pnp_loss
+    step = mlp_step.sgd_step(paralens.value_and_grad(loss))
     for _ in range(args.steps):
-        _, grads = value_and_grad(params, x, onehot)
-        params = paralens.tree.tree_map(lambda p, g: p - LR * g, params, grads)
+        params, _ = step(params, x, onehot)
 
 
 if __name__ == "__main__":

@@ -229,3 +229,19 @@ def test_the_checker_allows_one_layer_without_a_cycle_and_catches_a_cycle():
     sources["paralens.cat"] = ("from paralens.optics import lens\n", True)
     found = violations(sources)
     assert "a cycle among the packages of one layer: paralens.cat -> paralens.optics" in found[0]
+
+
+def test_the_transforms_import_no_array_library():
+    # The leaf registry tells them which types are arrays (ARRAY_TYPES, filled by tree).
+    for module, (text, _) in package_sources().items():
+        if not module.startswith("paralens._ad"):
+            continue
+        for node in ast.walk(ast.parse(text)):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            for name in names:
+                assert name.split(".")[0] != "numpy", (module, name)
+                assert not name.startswith("paralens.numpy"), (module, name)

@@ -56,7 +56,8 @@ from paralens._core import (
     plain_value,
     primitive,
 )
-from paralens._core._vspace import field_names, replace_child
+from paralens._core._fields import field_names, static_names
+from paralens._core._vspace import replace_child
 
 __all__ = ["Lens", "lens", "match", "over", "sequence", "set", "unsequence", "view"]
 
@@ -154,7 +155,7 @@ def _position(value: Any, step: Step) -> int:
             raise KeyError(f"a {name} has no key {step!r}; its keys are: {keys}")
         return keys.index(step)
     fields = field_names(value)
-    if isinstance(step, str) and step in _vspace.static_names(value):
+    if isinstance(step, str) and step in static_names(value):
         raise TypeError(
             f"field {step!r} of a {name} is static (paralens.tree.static_field): it is "
             f"structure, not a part a lens focuses on; read it as value.{step}"

@@ -37,17 +37,17 @@ class ForwardTrace(Trace):
             raise self.escaped()
         vals = []
         tangents = []
-        lower = False
+        outer_vars = False  # an argument still holds Vars of outer (lower) traces
         for i, a in enumerate(args):
             if type(a) in TRACED and a._trace is self:
                 tangents.append((i, a._tangent))
                 a = a._value
-                lower = lower or type(a) in TRACED
+                outer_vars = outer_vars or type(a) in TRACED
             elif type(a) in TRACED:
-                lower = True
+                outer_vars = True
             vals.append(a)
         vals_ = tuple(vals)
-        ans = bind(prim, vals_, kwargs) if lower else prim.fun(*vals_, **kwargs)
+        ans = bind(prim, vals_, kwargs) if outer_vars else prim.fun(*vals_, **kwargs)
         tangent: Any = ZERO
         rules = prim.jvps
         for i, t in tangents:

@@ -70,20 +70,20 @@ class ReverseTrace(Trace):
             raise self.escaped()
         vals = list(args)
         parents = []
-        lower = False
+        outer_vars = False  # an argument still holds Vars of outer (lower) traces
         i = -1
         for a in args:
             i += 1  # a counter: enumerate's tuples cost more, on the hottest loop
             if type(a) not in TRACED:
                 continue
             if a._trace is not self:
-                lower = True
+                outer_vars = True
                 continue
             parents.append((i, a._tape_index))
             v = vals[i] = a._value
             if type(v) in TRACED:
-                lower = True
-        if lower:
+                outer_vars = True
+        if outer_vars:
             ans = bind(prim, tuple(vals), kwargs)
         else:
             ans = prim.fun(*vals, **kwargs) if kwargs else prim.fun(*vals)

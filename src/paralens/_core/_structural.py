@@ -15,6 +15,7 @@ from collections.abc import Callable, Hashable
 from typing import Any
 
 from paralens._core import _vspace
+from paralens._core._fields import field_names
 from paralens._core._primitive import defjvp, defjvp_argnum, defvjp, defvjp_argnum, primitive
 from paralens._core._trace import TRACED, plain_value, value_of
 from paralens._core._vspace import ZERO
@@ -59,7 +60,7 @@ def _getattr_vjp(g: Any, ans: Any, x: Any, name: str) -> Any:
     node = _vspace.node_def(x)
     assert node is not None
     _, aux = node.flatten(x)
-    return node.unflatten(aux, [g if n == name else ZERO for n in _vspace.field_names(x)])
+    return node.unflatten(aux, [g if n == name else ZERO for n in field_names(x)])
 
 
 defvjp(getitem_node, _getitem_vjp, None, staged=False)

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from paralens._core import _vspace
+from paralens._core._fields import field_names, static_names
 from paralens._core._primitive import Primitive, primitive_of
 from paralens._core._structural import getattr_node, getitem_node
 from paralens._core._trace import TRACED, Trace, plain_value, value_of
@@ -249,16 +250,16 @@ class StructVar(Var):
         if name in _VAR_SLOTS or name.startswith("__"):
             return object.__getattribute__(self, name)
         value = plain_value(object.__getattribute__(self, "_value"))
-        if name in _vspace.field_names(value):
+        if name in field_names(value):
             return getattr_node(self, name)
-        if name in _vspace.static_names(value):
+        if name in static_names(value):
             return getattr(value, name)
         if isinstance(value, dict) and name in ("keys", "values", "items"):
             return _dict_view(self, name)
         try:
             return object.__getattribute__(self, name)
         except AttributeError:
-            fields = _vspace.field_names(value)
+            fields = field_names(value)
             hint = f" Its fields are: {', '.join(fields)}." if fields else ""
             raise AttributeError(
                 f"a traced {type(value).__name__} has no differentiable attribute '{name}'.{hint}"

@@ -3,7 +3,8 @@
 A *leaf* is a value the AD differentiates directly. It knows its zero, its addition, its
 one, scaling by a number and an inner product (``LeafSpace``). A *node* is a container
 (tuple, list, dict, NamedTuple, dataclass, ``None``) that flattens to children and
-rebuilds from them. Everything here is plain Python: NumPy leaves are registered by
+rebuilds from them; dataclasses and NamedTuples are nodes without registration
+(``_fields.py``). Everything here is plain Python: NumPy leaves are registered by
 ``paralens.tree``, one layer up.
 
 A leaf's operations make a real vector space with an inner product, and the AD relies on
@@ -33,9 +34,10 @@ gradient of ``params[0]`` from allocating zeros for every other part of ``params
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Hashable
 from typing import Any, NamedTuple
+
+from paralens._core._fields import fields_node
 
 
 class LeafSpace(NamedTuple):
@@ -81,8 +83,6 @@ TRACED_TYPES: set[type] = set()
 # ``flags.writeable``, ``copy()``), registered by paralens.tree: the transforms wrap and
 # hand back parameters of these types in one loop, without naming any array library.
 ARRAY_TYPES: set[type] = set()
-# The metadata key of a static dataclass field (``paralens.tree.static_field``).
-STATIC = "paralens.static"
 
 UNREGISTERED = (
     "paralens does not know how to differentiate a value of type {name}. "
@@ -157,42 +157,6 @@ def register_array_type(cls: type) -> None:
     ARRAY_TYPES.add(cls)
 
 
-class WithStatic(NamedTuple):
-    """The aux data of a dataclass with static fields: its children's names and the
-    static fields' values, which are structure (they take part in equality)."""
-
-    names: tuple[str, ...]
-    static: tuple[tuple[str, Any], ...]
-
-
-def _dataclass_node(cls: type) -> NodeDef:
-    fields = dataclasses.fields(cls)
-    names = tuple(f.name for f in fields if not f.metadata.get(STATIC))
-    static = tuple(f.name for f in fields if f.metadata.get(STATIC))
-
-    def flatten(x: Any) -> tuple[list[Any], Hashable]:
-        children = [getattr(x, n) for n in names]
-        if not static:
-            return children, names
-        return children, WithStatic(names, tuple((s, getattr(x, s)) for s in static))
-
-    def unflatten(aux: Any, children: list[Any]) -> Any:
-        # Bypasses __init__ and __post_init__: a cotangent need not satisfy the
-        # invariants the class checks on its primal values (a positive scale, say).
-        obj: Any = object.__new__(cls)
-        for n, c in zip(names, children, strict=True):
-            object.__setattr__(obj, n, c)
-        for s, value in aux.static if type(aux) is WithStatic else ():
-            object.__setattr__(obj, s, value)
-        return obj
-
-    return NodeDef(flatten, unflatten)
-
-
-def _namedtuple_node(cls: type) -> NodeDef:
-    return NodeDef(lambda x: (list(x), None), lambda aux, children: cls(*children))
-
-
 def lookup(cls: type) -> LeafSpace | NodeDef | None:
     """The leaf space or node definition of ``cls``, or ``None`` when it has neither."""
     try:
@@ -200,10 +164,9 @@ def lookup(cls: type) -> LeafSpace | NodeDef | None:
     except KeyError:
         pass
     found: LeafSpace | NodeDef | None = _LEAVES.get(cls) or _NODES.get(cls)
-    if found is None and dataclasses.is_dataclass(cls):
-        found = _dataclass_node(cls)
-    elif found is None and issubclass(cls, tuple) and hasattr(cls, "_fields"):
-        found = _namedtuple_node(cls)
+    automatic = fields_node(cls) if found is None else None
+    if automatic is not None:
+        found = NodeDef(*automatic)
     elif found is None:
         found = next((_LEAVES[base] for base in cls.__mro__[1:] if base in _LEAVES), None)
     _LOOKUP[cls] = found
@@ -243,22 +206,6 @@ def is_integer(x: Any) -> bool:
         return False
     space = _LOOKUP.get(cls) if cls in LEAF_TYPES else leaf_space(x)
     return isinstance(space, LeafSpace) and space.is_integer(x)
-
-
-def field_names(x: Any) -> tuple[str, ...]:
-    """The names of the differentiable fields of a dataclass or NamedTuple, else ``()``."""
-    cls = type(x)
-    if dataclasses.is_dataclass(cls):
-        return tuple(f.name for f in dataclasses.fields(cls) if not f.metadata.get(STATIC))
-    names = getattr(cls, "_fields", None)
-    return tuple(names) if isinstance(names, tuple) else ()
-
-
-def static_names(x: Any) -> tuple[str, ...]:
-    """The names of the static fields of a dataclass (``paralens.tree.static_field``)."""
-    if not dataclasses.is_dataclass(type(x)):
-        return ()
-    return tuple(f.name for f in dataclasses.fields(type(x)) if f.metadata.get(STATIC))
 
 
 def unregistered(x: Any) -> TypeError:

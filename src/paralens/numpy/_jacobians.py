@@ -26,6 +26,18 @@ def _standard_basis(x: Any) -> tuple[tuple[int, ...], list[Any]]:
         ) from None
 
 
+def _in_one_argument(
+    f: Callable[..., Any], argnums: int, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> tuple[Any, Callable[[Any], Any]]:
+    """The argument at ``argnums``, and ``f`` as a function of that argument alone."""
+    n = argnums_tuple(argnums, len(args), "f")[0]
+
+    def f_x(x: Any) -> Any:
+        return f(*args[:n], x, *args[n + 1 :], **kwargs)
+
+    return args[n], f_x
+
+
 def jacfwd(f: Callable[..., Any], argnums: int = 0) -> Callable[..., Any]:
     """The Jacobian of ``f`` in forward mode: one ``jvp`` per input coordinate.
 
@@ -44,14 +56,10 @@ def jacfwd(f: Callable[..., Any], argnums: int = 0) -> Callable[..., Any]:
     """
 
     def jac(*args: Any, **kwargs: Any) -> Any:
-        n = argnums_tuple(argnums, len(args), "f")[0]
-        in_shape, unit_vectors = _standard_basis(args[n])
-
-        def f_n(x: Any) -> Any:
-            return f(*args[:n], x, *args[n + 1 :], **kwargs)
-
-        columns = [jvp(f_n, (args[n],), (e,))[1] for e in unit_vectors]
-        out_shape = np.shape(plain_value(columns[0] if columns else f_n(args[n])))
+        x, f_x = _in_one_argument(f, argnums, args, kwargs)
+        in_shape, unit_vectors = _standard_basis(x)
+        columns = [jvp(f_x, (x,), (e,))[1] for e in unit_vectors]
+        out_shape = np.shape(plain_value(columns[0] if columns else f_x(x)))
         stacked = stack([reshape(c, (-1,)) for c in columns], axis=-1)
         return reshape(stacked, tuple(out_shape) + in_shape)
 
@@ -77,14 +85,10 @@ def jacrev(f: Callable[..., Any], argnums: int = 0) -> Callable[..., Any]:
     """
 
     def jac(*args: Any, **kwargs: Any) -> Any:
-        n = argnums_tuple(argnums, len(args), "f")[0]
-
-        def f_n(x: Any) -> Any:
-            return f(*args[:n], x, *args[n + 1 :], **kwargs)
-
-        ans, pullback = vjp(f_n, args[n])
+        x, f_x = _in_one_argument(f, argnums, args, kwargs)
+        ans, pullback = vjp(f_x, x)
         out_shape, unit_vectors = _standard_basis(ans)
-        in_shape = tuple(np.shape(plain_value(args[n])))
+        in_shape = tuple(np.shape(plain_value(x)))
         rows = [reshape(pullback(e)[0], (-1,)) for e in unit_vectors]
         if not rows:
             return np.zeros(tuple(out_shape) + in_shape)
