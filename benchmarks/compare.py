@@ -10,7 +10,12 @@ process's memory allocator is left in by what ran before, which moves the hand-w
 step's time by as much as 25% at float64 batch 256 (it depends even on the hash seed, so
 the processes run with random ones); the time has the opposite strengths.
 
-Run: python benchmarks/compare.py --other ../wt-baseline [--rounds 6] [--instructions]
+Run: python benchmarks/compare.py --other ../wt-baseline [--rounds 6] [--pin-malloc]
+[--instructions]
+
+``--pin-malloc`` fixes glibc's thresholds for handing memory back to the system (see
+README.md): the float64 steps then measure their arithmetic and bookkeeping rather than
+the page faults of fresh arrays, and no longer depend on the allocator's history.
 
 ``--instructions`` instead counts instructions per step of ``instructions.py`` under
 callgrind (450 steps minus 50), for both checkouts and both losses.
@@ -33,6 +38,9 @@ MLP_ROW = re.compile(
 )
 SCALAR_ROW = re.compile(r"paralens\s+([\d.]+) us per operation")
 COLLECTED = re.compile(r"Collected : (\d+)")
+
+
+PINNED_MALLOC = {"MALLOC_MMAP_THRESHOLD_": str(64 << 20), "MALLOC_TRIM_THRESHOLD_": str(256 << 20)}
 
 
 def run(src: Path, *command: str) -> str:
@@ -139,7 +147,10 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=6, help="paired rounds of processes")
     parser.add_argument("--inner-rounds", type=int, default=5, help="rounds inside a process")
     parser.add_argument("--instructions", action="store_true", help="callgrind counts instead")
+    parser.add_argument("--pin-malloc", action="store_true", help="fix glibc's mmap threshold")
     args = parser.parse_args()
+    if args.pin_malloc:
+        os.environ.update(PINNED_MALLOC)
     ours, other = HERE.parent / "src", args.other.resolve() / "src"
     if args.instructions:
         compare_instructions(ours, other)

@@ -27,7 +27,17 @@ from paralens.numpy._elementwise import (
     subtract,
 )
 from paralens.numpy._indexing import getitem, index_add, where
-from paralens.numpy._linalg import det, einsum_operands, inv, logabsdet, matmul, solve
+from paralens.numpy._linalg import (
+    column,
+    det,
+    einsum_operands,
+    inv,
+    logabsdet,
+    matmul,
+    solve,
+    trace_last,
+    uncolumn,
+)
 from paralens.numpy._reductions import cumsum, log_softmax, mean, sum
 from paralens.numpy._shape import (
     astype_dtype,
@@ -44,14 +54,11 @@ from paralens.numpy._shape import (
 from paralens.numpy._vjps import (
     UNARY,
     WEIGHTED,
-    column,
     indicator,
     inside,
     log_base,
     power_dx,
     select_x,
-    trace_last,
-    uncolumn,
 )
 
 

@@ -6,7 +6,9 @@ from typing import Any
 
 import numpy as np
 
-from paralens._core import primitive
+from paralens._core import plain_value, primitive
+from paralens.numpy._reductions import sum
+from paralens.numpy._shape import expand_dims, ndim, shape, squeeze
 
 
 def _matmul(x: Any, y: Any) -> Any:
@@ -96,3 +98,25 @@ def _det(a: Any) -> Any:
 det = primitive(_det, "det")
 # ``slogdet``'s differentiable half (the sign is piecewise constant); see _composites.py.
 logabsdet = primitive(lambda a: np.linalg.slogdet(a)[1], "logabsdet")
+
+
+# What the rules of solve and det (in _vjps.py and _jvps.py) share.
+
+# NumPy 2 reads b as vectors only when it is 1-D; NumPy 1 when it has one axis fewer than a.
+_VECTOR_ONLY_WHEN_1D = np.lib.NumpyVersion(np.__version__) >= "2.0.0"
+
+
+def column(v: Any, a: Any, b: Any) -> Any:
+    """``v`` (shaped like ``b`` or the answer) as a matrix of one column when b is a vector."""
+    is_vector = ndim(b) == 1 if _VECTOR_ONLY_WHEN_1D else ndim(b) == ndim(a) - 1
+    return expand_dims(v, -1) if is_vector else v
+
+
+def uncolumn(v: Any, a: Any, b: Any) -> Any:
+    is_vector = ndim(b) == 1 if _VECTOR_ONLY_WHEN_1D else ndim(b) == ndim(a) - 1
+    return squeeze(v, -1) if is_vector else v
+
+
+def trace_last(m: Any) -> Any:
+    """The trace of (each matrix of) ``m`` over its last two axes."""
+    return sum(m * np.eye(shape(m)[-1], dtype=np.result_type(plain_value(m))), axis=(-2, -1))

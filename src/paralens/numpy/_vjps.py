@@ -61,6 +61,7 @@ from paralens.numpy._fast import (
 from paralens.numpy._indexing import getitem, index_add, where
 from paralens.numpy._linalg import (
     LETTERS,
+    column,
     det,
     einsum_operands,
     einsum_parts,
@@ -68,6 +69,7 @@ from paralens.numpy._linalg import (
     logabsdet,
     matmul,
     solve,
+    uncolumn,
 )
 from paralens.numpy._reductions import (
     count,
@@ -419,20 +421,6 @@ defvjp(
     staged=False,
 )
 
-# NumPy 2 reads b as vectors only when it is 1-D; NumPy 1 when it has one axis fewer than a.
-_VECTOR_ONLY_WHEN_1D = np.lib.NumpyVersion(np.__version__) >= "2.0.0"
-
-
-def column(v: Any, a: Any, b: Any) -> Any:
-    """``v`` (shaped like ``b`` or the answer) as a matrix of one column when b is a vector."""
-    is_vector = ndim(b) == 1 if _VECTOR_ONLY_WHEN_1D else ndim(b) == ndim(a) - 1
-    return expand_dims(v, -1) if is_vector else v
-
-
-def uncolumn(v: Any, a: Any, b: Any) -> Any:
-    is_vector = ndim(b) == 1 if _VECTOR_ONLY_WHEN_1D else ndim(b) == ndim(a) - 1
-    return squeeze(v, -1) if is_vector else v
-
 
 def _solve_vjp_a(g: Any, ans: Any, a: Any, b: Any) -> Any:
     gb = solve(swapaxes(a, -1, -2), column(g, a, b))
@@ -456,8 +444,3 @@ defvjp(
     saves=(0,),
     staged=False,
 )
-
-
-def trace_last(m: Any) -> Any:
-    """The trace of (each matrix of) ``m`` over its last two axes."""
-    return sum(m * np.eye(shape(m)[-1], dtype=result_type(m)), axis=(-2, -1))
