@@ -274,11 +274,24 @@ def nondifferentiable(fun: F) -> F:
     return primitive(fun, nondifferentiable=True)  # type: ignore[return-value]
 
 
-def _from_staged(staged: Callable[..., Any]) -> Callable[..., Any]:
+_NOT_STAGED = (
+    "the reverse rule of argument {} of primitive '{}', called in the staged form "
+    "rule(ans, *args) -> (g -> cotangent), {}. A rule of the form rule(g, ans, *args) -> "
+    "cotangent is registered with defvjp(..., staged=False)"
+)
+
+
+def _from_staged(staged: Callable[..., Any], name: str, argnum: int) -> Callable[..., Any]:
     """The one reverse form of an autograd-style rule ``(ans, *args) -> (g -> ct)``."""
 
     def rule(g: Any, ans: Any, *args: Any, **kwargs: Any) -> Any:
-        return staged(ans, *args, **kwargs)(g)
+        try:
+            pullback = staged(ans, *args, **kwargs)
+        except TypeError as error:
+            raise TypeError(_NOT_STAGED.format(argnum, name, f"failed: {error}")) from error
+        if not callable(pullback):
+            raise TypeError(_NOT_STAGED.format(argnum, name, f"gave a {type(pullback).__name__}"))
+        return pullback(g)
 
     return rule
 
@@ -322,7 +335,7 @@ def defvjp(
     prim = primitive_of(fun)
     saves_ans, dropped = residual_policy(saves, len(rules))
     for i, rule in enumerate(rules):
-        prim.vjps[i] = _from_staged(rule) if staged and rule is not None else rule
+        prim.vjps[i] = _from_staged(rule, prim.name, i) if staged and rule is not None else rule
         prim.vjps.built.discard(i)
     for member in prim.family:
         member.saves_ans, member.dropped_args = saves_ans, dropped
