@@ -46,14 +46,14 @@ class ForwardTrace(Trace):
             elif type(a) in TRACED:
                 outer_vars = True
             vals.append(a)
-        vals_ = tuple(vals)
-        ans = bind(prim, vals_, kwargs) if outer_vars else prim.fun(*vals_, **kwargs)
+        unwrapped = tuple(vals)
+        ans = bind(prim, unwrapped, kwargs) if outer_vars else prim.fun(*unwrapped, **kwargs)
         tangent: Any = ZERO
         rules = prim.jvps
         for i, t in tangents:
             rule = rules[i]
             if rule is not None:
-                tangent = _vspace.add(tangent, rule(t, ans, *vals_, **kwargs))
+                tangent = _vspace.add(tangent, rule(t, ans, *unwrapped, **kwargs))
         return _dual(ans, self, tangent)
 
 
