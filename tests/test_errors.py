@@ -108,6 +108,30 @@ def test_missing_rule_names_the_primitive_and_the_argument():
         paralens.hessian(lambda x: pnp.sum(no_forward(x)))(np.ones(2))
 
 
+def test_a_direct_rule_registered_as_staged_is_refused_with_the_fix():
+    @primitive
+    def halve(x, k):
+        return x * k
+
+    defvjp(halve, lambda g, ans, x, k: g * k, None)  # direct form, staged=False forgotten
+    with pytest.raises(TypeError, match=r"argument 0 of primitive 'halve'.*staged=False"):
+        paralens.grad(halve)(2.0, 0.5)
+    defvjp(halve, lambda g, ans, x, k: g * k, None, staged=False)
+    assert paralens.grad(halve)(2.0, 0.5) == 0.5
+
+
+def test_saves_names_only_positions_and_the_answer():
+    @primitive
+    def twice(x):
+        return 2.0 * x
+
+    for wrong in (("x",), (-1,), (0.5,)):
+        with pytest.raises(ValueError, match=r"argument positions .* and 'ans'"):
+            defvjp(twice, lambda g, ans, x: 2.0 * g, saves=wrong, staged=False)
+    defvjp(twice, lambda g, ans, x: 2.0 * g, saves=(), staged=False)
+    assert paralens.grad(twice)(1.0) == 2.0
+
+
 def test_a_rule_for_a_non_primitive_is_refused():
     with pytest.raises(TypeError, match="not a primitive"):
         defvjp(lambda x: x, None)

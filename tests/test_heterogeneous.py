@@ -16,7 +16,7 @@ import paralens
 import paralens.numpy as pnp
 from paralens import tree
 from paralens.extend import defjvp, defvjp, primitive
-from paralens.testing import check_grads
+from paralens.testing import check_grads, check_leaf
 
 
 @dataclass(frozen=True)
@@ -321,6 +321,52 @@ def test_registered_leaf_type_in_grad_and_jvp():
     g = paralens.grad(lambda p: norm_sq(p["v"]) * p["k"])({"v": v, "k": 2.0})
     assert g == {"v": Vec2(4.0, 8.0), "k": 5.0}
     check_grads(lambda a, v: norm_sq(vec_scale(a, v)), (0.7, v), order=1)
+
+
+def test_check_leaf_passes_the_registered_leaves():
+    check_leaf(Vec2, Vec2(1.0, -2.0))
+    check_leaf(float, 0.5)
+    check_leaf(complex, 1.0 + 2.0j)
+    check_leaf(np.ndarray, np.array([[1.0, 2.0], [3.0, 4.0]]))
+    check_leaf(np.ndarray, np.array([1.0, -0.5], dtype=np.float32))
+    check_leaf(np.float64, np.float64(3.0))
+
+
+class Broken(Vec2):
+    """A Vec2 registered with one vector-space operation wrong at a time."""
+
+
+BROKEN = {
+    "add does not commute": {
+        "add": lambda a, b: Broken(a.x + b.x + a.y * b.x - a.x * b.y, a.y + b.y)
+    },
+    "zero is not neutral": {"zeros": lambda v: Broken(1.0, 0.0)},
+    "scale does not scale": {"scale": lambda s, v: Broken(s * s * v.x, s * v.y)},
+    "inner is not symmetric": {"inner": lambda a, b: a.x * b.x + a.x * b.y},
+    "inner is not positive": {"inner": lambda a, b: -(a.x * b.x + a.y * b.y)},
+    "coerce does not keep the type": {"coerce": lambda primal, ct: (ct.x, ct.y)},
+}
+
+
+@pytest.mark.parametrize("axiom", sorted(BROKEN))
+def test_check_leaf_names_the_axiom_a_broken_leaf_fails(axiom):
+    ops = {
+        "zeros": lambda v: Broken(0.0, 0.0),
+        "add": lambda a, b: Broken(a.x + b.x, a.y + b.y),
+        "ones": lambda v: Broken(1.0, 1.0),
+        "scale": lambda s, v: Broken(s * v.x, s * v.y),
+        "inner": lambda a, b: a.x * b.x + a.y * b.y,
+    }
+    tree.register_leaf(Broken, **{**ops, **BROKEN[axiom]})
+    with pytest.raises(AssertionError, match=f"leaf type Broken: .*{axiom}"):
+        check_leaf(Broken, Broken(1.0, -2.0))
+
+
+def test_check_leaf_refuses_what_is_not_a_registered_leaf():
+    with pytest.raises(TypeError, match="not a registered leaf type"):
+        check_leaf(Mutable, Mutable(1, 2))
+    with pytest.raises(TypeError, match="an example of type Vec2"):
+        check_leaf(Vec2, 1.0)
 
 
 class Pair:

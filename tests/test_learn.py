@@ -29,16 +29,10 @@ from paralens.learn import (
     squared_error,
 )
 from paralens.learn._learner import then as learner_then
-from paralens.testing import check_grads
+from paralens.testing import assert_trees_close, check_grads
 from paralens.tree import tree_leaves, tree_map, tree_structure
 
 RNG = np.random.default_rng(0)
-
-
-def assert_trees_close(a, b, **kwargs):
-    assert tree_structure(a) == tree_structure(b)
-    for x, y in zip(tree_leaves(a), tree_leaves(b), strict=True):
-        np.testing.assert_allclose(x, y, **kwargs)
 
 
 def assert_trees_equal(a, b):

@@ -869,3 +869,45 @@ def test_prod_gradient_with_zeros():
     np.testing.assert_array_equal(g, [[0.0, 6.0, 0.0], [40.0, 10.0, 8.0], [0.0, 0.0, 0.0]])
     for axis in (None, 0, 1):
         check_grads(lambda m, axis=axis: pnp.prod(m, axis=axis), (m,), order=2)
+
+
+FAST_CASES = [
+    # (rule, its general form, argument shapes, keyword arguments)
+    ("sum_vjp", "sum_vjp_general", [(3,), (3, 4)], {"axis": 1}),
+    ("sum_vjp", "sum_vjp_general", [(1, 4), (3, 4)], {"axis": 0, "keepdims": True}),
+    ("sum_vjp", "sum_vjp_general", [(), (70, 70)], {}),  # large: a broadcast view
+    ("sum_vjp", "sum_vjp_general", [(2,), (2, 3, 4)], {"axis": (1, 2)}),
+    ("log_softmax_vjp", "log_softmax_vjp_general", [(3, 4), (3, 4)], {"axis": -1}),
+    ("log_softmax_vjp", "log_softmax_vjp_general", [(3, 4), (3, 4)], {"axis": 0}),
+    ("matmul_vjp_x", "matmul_vjp_x_general", [(5, 2), (5, 3), (3, 2)], {}),
+    ("matmul_vjp_y", "matmul_vjp_y_general", [(5, 2), (5, 3), (3, 2)], {}),
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize(("fast", "general", "shapes", "kwargs"), FAST_CASES)
+def test_the_fast_and_the_general_form_of_a_rule_agree(fast, general, shapes, kwargs, dtype):
+    from paralens.numpy import _fast
+
+    rng = np.random.default_rng(0)
+    g, *args = (np.asarray(rng.standard_normal(s), dtype=dtype) for s in shapes)
+    # Of these rules only log_softmax's reads the answer.
+    ans = pnp.log_softmax(args[0], **kwargs) if fast.startswith("log_softmax") else None
+    out = getattr(_fast, fast)(g, ans, *args, **kwargs)
+    expected = getattr(_fast, general)(g, ans, *args, **kwargs)
+    assert np.result_type(out) == np.result_type(expected)
+    np.testing.assert_allclose(out, expected, rtol=1e-6 if dtype == np.float32 else 1e-12)
+
+
+@pytest.mark.parametrize(
+    ("g_shape", "target_shape"),
+    [((3, 4), (4,)), ((3, 4), (3, 1)), ((2, 3, 4), (1, 4)), ((3,), (3,)), ((3, 1), (1, 1))],
+)
+def test_unbroadcast_agrees_with_its_general_form(g_shape, target_shape):
+    from paralens.numpy import _fast
+
+    g = np.random.default_rng(1).standard_normal(g_shape)
+    target = np.zeros(target_shape)
+    out = _fast.unbroadcast(g, target)
+    assert out.shape == target_shape
+    np.testing.assert_allclose(out, _fast.unbroadcast_general(g, target), rtol=1e-12)

@@ -173,3 +173,82 @@ def test_registered_node_flattens_and_maps():
     assert type(out[0]) is Interval and (out[0].lo, out[0].hi) == (-1.0, -2.0)
     assert tree.tree_at(lambda x: x[0].hi, x, 5.0)[0].hi == 5.0
     assert tree.tree_structure(x) != tree.tree_structure([(1.0, 2.0)])
+
+
+@dataclass(frozen=True)
+class Named:
+    """A parameter with two static fields: structure, not parameters."""
+
+    w: np.ndarray
+    b: float
+    name: str = tree.static_field(default="layer")
+    width: int = tree.static_field(default=2)
+
+
+def test_static_fields_are_structure_not_leaves():
+    x = Named(np.ones(2), 0.5, "first", 2)
+    assert len(tree.tree_leaves(x)) == 2
+    assert tree.tree_structure(x) == tree.tree_structure(Named(np.zeros(2), 1.0, "first", 2))
+    assert tree.tree_structure(x) != tree.tree_structure(Named(np.ones(2), 0.5, "second", 2))
+    assert tree.tree_structure(x) != tree.tree_structure(Named(np.ones(2), 0.5, "first", 3))
+    leaves, treedef = tree.tree_flatten(x)
+    rebuilt = treedef.unflatten(leaves)
+    assert (rebuilt.name, rebuilt.width) == ("first", 2)
+    assert tree.child_keys(x) == [".w", ".b"]
+    assert [p for p, _ in tree.tree_leaves_with_path(x, prefix="p")] == ["p.w", "p.b"]
+
+
+def test_tree_map_keeps_static_fields_and_refuses_different_ones():
+    x = Named(np.ones(2), 0.5, "first", 2)
+    doubled = tree.tree_map(lambda v: v * 2, x)
+    assert (doubled.name, doubled.width) == ("first", 2)
+    np.testing.assert_array_equal(doubled.w, [2.0, 2.0])
+    summed = tree.tree_map(lambda a, b: a + b, x, Named(np.ones(2), 1.0, "first", 2))
+    assert summed.b == 1.5 and summed.name == "first"
+    with pytest.raises(ValueError, match="structures differ"):
+        tree.tree_map(lambda a, b: a + b, x, Named(np.ones(2), 1.0, "other", 2))
+
+
+def test_static_fields_are_never_traced_and_keep_their_value_in_gradients():
+    import paralens
+    import paralens.numpy as pnp
+
+    seen = []
+
+    def loss(p):
+        seen.append((type(p.name), type(p.width)))
+        return pnp.sum(p.w * p.w) * p.width + p.b
+
+    g = paralens.grad(loss)(Named(np.array([1.0, 2.0]), 0.5, "first", 3))
+    assert seen == [(str, int)]
+    assert type(g) is Named and (g.name, g.width) == ("first", 3)
+    np.testing.assert_array_equal(g.w, [6.0, 12.0])
+    assert g.b == 1.0
+    _, tangent = paralens.jvp(
+        loss, (Named(np.ones(2), 0.5, "a", 1),), (Named(np.ones(2), 1.0, "a", 1),)
+    )
+    assert tangent == 5.0
+
+
+def test_static_fields_of_a_traced_container_read_as_plain_values():
+    import paralens
+    from paralens import optics
+
+    def f(x):
+        packed = optics.sequence(Named(x * 2.0, x, "first", 4))  # one Var of the whole
+        assert packed.name == "first" and packed.width == 4
+        return packed.b * packed.width
+
+    assert paralens.grad(f)(1.0) == 4.0
+    with pytest.raises(TypeError, match="static"):
+        optics.view(Named(np.ones(1), 1.0), "name")
+
+
+def test_an_unhashable_static_value_is_refused_with_the_fix():
+    @dataclass(frozen=True)
+    class Listed:
+        w: float
+        sizes: list = tree.static_field()  # noqa: RUF009
+
+    with pytest.raises(TypeError, match="must be hashable"):
+        tree.tree_structure(Listed(1.0, [1, 2]))

@@ -17,7 +17,6 @@ import paralens.numpy as pnp
 from paralens import cat, nn, viz
 from paralens._cli import main
 from paralens._cli._diagram import EXAMPLES
-from paralens._core._trace import PARENTS, PRIM
 from paralens.learn import gradient_learner
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -166,11 +165,11 @@ def test_trace_graph_draws_one_node_per_primitive_application() -> None:
     root = parse(viz.trace_graph(loss, params, x))
     shown = texts(root)
     for node in tape:
-        assert node[PRIM] is not None and node[PRIM].name in shown
+        assert node.primitive is not None and node.primitive.name in shown
     assert {"params[0].w", "params[0].b", "params[1].w", "params[1].b", "x"} <= set(shown)
     assert len(list(root.iter(f"{SVG}rect"))) == 1 + len(inputs) + len(tape)  # with the background
     edges = list(root.iter(f"{SVG}polyline"))
-    assert len(edges) == sum(len(node[PARENTS]) for node in tape)
+    assert len(edges) == sum(len(node.parents) for node in tape)
 
 
 def test_trace_graph_of_scalars_and_integer_arguments(tmp_path: Path) -> None:

@@ -15,20 +15,18 @@ from paralens import numpy as numpy
 from paralens import optim as optim
 from paralens import tree as tree
 from paralens import viz as viz
-from paralens._core import Var
-from paralens._transforms import (
+from paralens._ad import (
     backprop,
     grad,
-    hessian,
     hvp,
-    jacfwd,
-    jacobian,
-    jacrev,
     jvp,
     stop_gradient,
     value_and_grad,
     vjp,
 )
+from paralens._core import Var
+from paralens._version import __version__ as __version__
+from paralens.numpy._jacobians import hessian, jacfwd, jacobian, jacrev
 from paralens.optics import (
     lens,
     match,
@@ -38,8 +36,6 @@ from paralens.optics import (
     unsequence,
     view,
 )
-
-__version__ = "0.1.0"
 
 __all__ = [
     "Var",

@@ -5,8 +5,13 @@ argument: ``defvjp`` for reverse mode, ``defjvp`` for forward mode. A rule of ``
 means a zero derivative for that argument. Rules written with ``paralens.numpy`` (or Var
 operators) can themselves be differentiated, so higher derivatives work too.
 
+A reverse rule comes in one of two forms: HIPS autograd's staged form (the default),
+``rule(ans, *args, **kwargs) -> (g -> cotangent)``, or the direct form the library's own
+rules use, ``rule(g, ans, *args, **kwargs) -> cotangent`` (``defvjp(..., staged=False)``),
+which spares building a closure at every application. ``saves=`` tells the tape what the
+rules read, so that it can free the rest early.
+
 Examples:
-    >>> import math
     >>> import paralens
     >>> from paralens.extend import primitive, defvjp, defjvp
     >>> @primitive
@@ -23,9 +28,21 @@ Examples:
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
-from paralens._core._trace import Var, plain_value, primitive, primitive_of
+from paralens._core import (
+    ZERO,
+    Var,
+    defjvp,
+    defjvp_argnum,
+    defvjp,
+    defvjp_argnum,
+    nondifferentiable,
+    plain_value,
+    primitive,
+    primitive_of,
+)
+from paralens._core._vspace import add, basis
 
 __all__ = [
     "Var",
@@ -37,109 +54,6 @@ __all__ = [
     "nondifferentiable",
     "primitive",
 ]
-
-F = TypeVar("F", bound=Callable[..., Any])
-Rule = Callable[..., Any] | None
-
-
-def defvjp(fun: Callable[..., Any], *rules: Rule) -> None:
-    """Give primitive ``fun`` its reverse-mode rules, one per positional argument.
-
-    Args:
-        fun: a function made by ``primitive``.
-        *rules: ``rules[i](ans, *args, **kwargs)`` returns the pullback
-            ``g -> cotangent of args[i]``; ``None`` means a zero gradient.
-
-    Raises:
-        TypeError: ``fun`` is not a primitive.
-
-    Examples:
-        >>> import paralens
-        >>> @primitive
-        ... def scaled(x, k):
-        ...     return x * k
-        >>> defvjp(scaled, lambda ans, x, k: lambda g: g * k, None)  # k gets no gradient
-        >>> paralens.grad(scaled, argnums=(0, 1))(2.0, 3.0)
-        (3.0, 0.0)
-    """
-    prim = primitive_of(fun)
-    for i, rule in enumerate(rules):
-        prim.vjps[i] = rule
-        prim.pullbacks.pop(i, None)
-
-
-def defjvp(fun: Callable[..., Any], *rules: Rule) -> None:
-    """Give primitive ``fun`` its forward-mode rules, one per positional argument.
-
-    Args:
-        fun: a function made by ``primitive``.
-        *rules: ``rules[i](tangent, ans, *args, **kwargs)`` returns the tangent of the
-            answer caused by ``tangent`` in ``args[i]``; ``None`` means zero.
-
-    Raises:
-        TypeError: ``fun`` is not a primitive.
-
-    Examples:
-        >>> import paralens
-        >>> @primitive
-        ... def scaled(x, k):
-        ...     return x * k
-        >>> defjvp(scaled, lambda t, ans, x, k: t * k, lambda t, ans, x, k: x * t)
-        >>> paralens.jvp(scaled, (2.0, 3.0), (1.0, 1.0))
-        (6.0, 5.0)
-    """
-    prim = primitive_of(fun)
-    for i, rule in enumerate(rules):
-        prim.jvps[i] = rule
-
-
-def defvjp_argnum(fun: Callable[..., Any], rule: Callable[..., Any]) -> None:
-    """One reverse rule for every argument: ``rule(argnum, ans, args, kwargs) -> (g -> ct)``.
-
-    For primitives with a variable number of arguments (``stack``, ``concatenate``).
-
-    Examples:
-        >>> import paralens
-        >>> @primitive
-        ... def total(*xs):
-        ...     return sum(xs)
-        >>> defvjp_argnum(total, lambda argnum, ans, args, kwargs: lambda g: g)
-        >>> paralens.grad(lambda x: total(x, x, 1.0, x))(5.0)
-        3.0
-    """
-    primitive_of(fun).vjp_argnum = rule
-
-
-def defjvp_argnum(fun: Callable[..., Any], rule: Callable[..., Any]) -> None:
-    """One forward rule for every argument: ``rule(argnum, t, ans, args, kwargs) -> tangent``.
-
-    Examples:
-        >>> import paralens
-        >>> @primitive
-        ... def total(*xs):
-        ...     return sum(xs)
-        >>> defjvp_argnum(total, lambda argnum, t, ans, args, kwargs: t)
-        >>> paralens.jvp(lambda x: total(x, 2.0, x), (1.0,), (1.0,))
-        (4.0, 2.0)
-    """
-    primitive_of(fun).jvp_argnum = rule
-
-
-def nondifferentiable(fun: F) -> F:
-    """Make ``fun`` a primitive whose result is a plain value (``argmax``, ``shape``...).
-
-    Traced arguments are replaced by their values, at every level of nesting.
-
-    Examples:
-        >>> import paralens
-        >>> import numpy as np
-        >>> first_max = nondifferentiable(np.argmax)
-        >>> paralens.grad(lambda x: x[first_max(x)] * 2.0)(np.array([1.0, 3.0, 2.0]))
-        array([0., 2., 0.])
-    """
-    wrapped = primitive(fun)
-    primitive_of(wrapped).nondiff = True
-    return wrapped  # type: ignore[return-value]
 
 
 def def_linear(fun: Callable[..., Any]) -> None:
@@ -163,37 +77,29 @@ def def_linear(fun: Callable[..., Any]) -> None:
         array([2., 2., 2.])
     """
     prim = primitive_of(fun)
-    raw = prim.wrapper
+    linear = prim.wrapper
 
     def jvp_rule(
         argnum: int, t: Any, ans: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> Any:
-        return raw(*args[:argnum], t, *args[argnum + 1 :], **kwargs)
+        return linear(*args[:argnum], t, *args[argnum + 1 :], **kwargs)
 
     def vjp_rule(
-        argnum: int, ans: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
-    ) -> Callable[[Any], Any]:
-        import numpy as np
+        argnum: int, g: Any, ans: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
+        # The transpose, coordinate by coordinate: <g, L e_k> is the k-th coordinate of
+        # the cotangent. Written with Var operators, so that it differentiates again.
+        cotangent: Any = ZERO
+        for e in basis(plain_value(args[argnum])):
+            column = linear(*args[:argnum], e, *args[argnum + 1 :], **kwargs)
+            cotangent = add(cotangent, _total(g * column) * e)
+        return cotangent
 
-        from paralens import numpy as pnp
+    prim.jvps.set_variadic(jvp_rule)
+    if prim.vjps.variadic is None:
+        prim.vjps.set_variadic(vjp_rule)
 
-        x = plain_value(args[argnum])
-        arr = np.asarray(x, dtype=float)
 
-        def pullback(g: Any) -> Any:
-            out = []
-            for k in range(arr.size):
-                e = np.zeros(arr.size)
-                e[k] = 1.0
-                e_k = e.reshape(arr.shape) if arr.ndim else float(e[0])
-                column = raw(*args[:argnum], e_k, *args[argnum + 1 :], **kwargs)
-                out.append(pnp.sum(g * column))
-            if not arr.ndim:
-                return out[0]
-            return pnp.reshape(pnp.stack(out), arr.shape)
-
-        return pullback
-
-    prim.jvp_argnum = jvp_rule
-    if prim.vjp_argnum is None:
-        prim.vjp_argnum = vjp_rule
+def _total(x: Any) -> Any:
+    """The sum of the entries of ``x``: itself for a Python number, else ``x.sum()``."""
+    return x if isinstance(x, float | int | complex) else x.sum()

@@ -44,18 +44,20 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from typing import Any, TypeVar
 
-from paralens._core import _vspace
-from paralens._core._trace import (
+from paralens._core import (
+    ZERO,
     Var,
-    _field_names,
+    _vspace,
+    defjvp,
+    defvjp,
     getattr_node,
     getitem_node,
     pack_structure,
     plain_value,
     primitive,
-    primitive_of,
 )
-from paralens._core._vspace import ZERO
+from paralens._core._fields import field_names, static_names
+from paralens._core._vspace import replace_child
 
 __all__ = ["Lens", "lens", "match", "over", "sequence", "set", "unsequence", "view"]
 
@@ -152,7 +154,12 @@ def _position(value: Any, step: Step) -> int:
         if step not in value:
             raise KeyError(f"a {name} has no key {step!r}; its keys are: {keys}")
         return keys.index(step)
-    fields = _field_names(value)
+    fields = field_names(value)
+    if isinstance(step, str) and step in static_names(value):
+        raise TypeError(
+            f"field {step!r} of a {name} is static (paralens.tree.static_field): it is "
+            f"structure, not a part a lens focuses on; read it as value.{step}"
+        )
     if isinstance(step, str):
         if step not in fields:
             hint = f"its fields are: {', '.join(fields)}" if fields else "it has no fields"
@@ -176,8 +183,8 @@ def _view_step(x: Any, step: Step) -> Any:
     value = plain_value(x)
     _position(value, step)
     if not isinstance(x, Var):
-        return getattr(x, step) if isinstance(step, str) and _field_names(x) else x[step]
-    if isinstance(step, str) and _field_names(value):
+        return getattr(x, step) if isinstance(step, str) and field_names(x) else x[step]
+    if isinstance(step, str) and field_names(value):
         return getattr_node(x, step)
     return getitem_node(x, step)
 
@@ -215,17 +222,14 @@ def view(x: T, where: Lens | Step) -> Any:
 
 
 def _replace(value: Any, step: Step, new: Any) -> Any:
-    node = _vspace.node_def(value)
-    assert node is not None
-    children, aux = node.flatten(value)
-    children = list(children)
-    children[_position(value, step)] = new
-    return node.unflatten(aux, children)
+    return replace_child(value, _position(value, step), new)
 
 
-@primitive
-def _set_step(x: Any, step: Step, new: Any) -> Any:
+def _set_one(x: Any, step: Step, new: Any) -> Any:
     return _replace(x, step, new)
+
+
+_set_step = primitive(_set_one, "set", symbolic_zeros=True)
 
 
 def _set_step_any(x: Any, step: Step, new: Any) -> Any:
@@ -238,19 +242,16 @@ def _set_step_any(x: Any, step: Step, new: Any) -> Any:
     return _replace(x, step, new)
 
 
-def _set_vjp_x(ans: Any, x: Any, step: Step, new: Any) -> Callable[[Any], Any]:
-    def pullback(g: Any) -> Any:
-        if g is ZERO:
-            return ZERO
-        if isinstance(g, Var):
-            return _set_step_any(g, step, _vspace.zeros_like(plain_value(new)))
-        return _replace(g, step, ZERO)
-
-    return pullback
+def _set_vjp_x(g: Any, ans: Any, x: Any, step: Step, new: Any) -> Any:
+    if g is ZERO:
+        return ZERO
+    if isinstance(g, Var):
+        return _set_step_any(g, step, _vspace.zeros_like(plain_value(new)))
+    return _replace(g, step, ZERO)
 
 
-def _set_vjp_new(ans: Any, x: Any, step: Step, new: Any) -> Callable[[Any], Any]:
-    return lambda g: ZERO if g is ZERO else _view_step(g, step)
+def _set_vjp_new(g: Any, ans: Any, x: Any, step: Step, new: Any) -> Any:
+    return ZERO if g is ZERO else _view_step(g, step)
 
 
 def _set_jvp_x(t: Any, ans: Any, x: Any, step: Step, new: Any) -> Any:
@@ -265,11 +266,8 @@ def _set_jvp_new(t: Any, ans: Any, x: Any, step: Step, new: Any) -> Any:
     return _replace(_vspace.zeros_like(plain_value(x)), step, t)
 
 
-_set_prim = primitive_of(_set_step)
-_set_prim.name = "set"
-_set_prim.zero_aware = True
-_set_prim.vjps.update({0: _set_vjp_x, 1: None, 2: _set_vjp_new})
-_set_prim.jvps.update({0: _set_jvp_x, 1: None, 2: _set_jvp_new})
+defvjp(_set_step, _set_vjp_x, None, _set_vjp_new, saves=(1, 2), staged=False)
+defjvp(_set_step, _set_jvp_x, None, _set_jvp_new)
 
 
 def _set_path(x: Any, path: tuple[Step, ...], new: Any) -> Any:
@@ -361,8 +359,8 @@ def unsequence(x: Any) -> Any:
     _, aux = node.flatten(value)
     if isinstance(value, dict):
         steps: Iterable[Step] = list(value)
-    elif _field_names(value) and not isinstance(value, tuple):
-        steps = _field_names(value)
+    elif field_names(value) and not isinstance(value, tuple):
+        steps = field_names(value)
     else:
         steps = range(len(value))
     return node.unflatten(aux, [_view_step(x, s) for s in steps])

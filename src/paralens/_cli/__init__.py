@@ -14,11 +14,11 @@ import os
 import sys
 from collections.abc import Sequence
 
-import paralens
 from paralens._cli._demo import demo
 from paralens._cli._diagram import add_diagram_parser, run_diagram
 from paralens._cli._options import add_train_parser
 from paralens._cli._train import run_train
+from paralens._version import __version__
 
 __all__ = ["main"]
 
@@ -30,7 +30,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="paralens", description="Typed, purely functional differentiable programming."
     )
-    parser.add_argument("--version", action="version", version=f"paralens {paralens.__version__}")
+    parser.add_argument("--version", action="version", version=f"paralens {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("demo", help="differentiate a small heterogeneous model")
     add_train_parser(commands)

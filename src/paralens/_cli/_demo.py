@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-import paralens
 import paralens.numpy as pnp
+from paralens._ad import value_and_grad
 from paralens.testing import check_grads
 
 __all__ = ["Affine", "demo"]
@@ -35,7 +35,7 @@ def demo() -> int:
     y = rng.standard_normal((8, 2))
     print("paralens demo: a model whose parameters are a dataclass of two arrays and a float")
     print("  loss(p, x, y) = mean((tanh(x @ p.w + p.b) / p.temperature - y) ** 2)\n")
-    loss, g = paralens.value_and_grad(_demo_loss)(params, x, y)
+    loss, g = value_and_grad(_demo_loss)(params, x, y)
     print(f"loss = {loss:.6f}")
     print(f"the gradient is again an {type(g).__name__}:")
     for field in ("w", "b", "temperature"):

@@ -3,19 +3,41 @@
 A *leaf* is a value the AD differentiates directly. It knows its zero, its addition, its
 one, scaling by a number and an inner product (``LeafSpace``). A *node* is a container
 (tuple, list, dict, NamedTuple, dataclass, ``None``) that flattens to children and
-rebuilds from them. Everything here is plain Python: NumPy leaves are registered by
+rebuilds from them; dataclasses and NamedTuples are nodes without registration
+(``_fields.py``). Everything here is plain Python: NumPy leaves are registered by
 ``paralens.tree``, one layer up.
+
+A leaf's operations make a real vector space with an inner product, and the AD relies on
+its laws (``paralens.testing.check_leaf`` checks them for a registered type):
+
+    >>> x, y, z, a, b = 1.5, -2.0, 0.25, 3.0, 0.5
+    >>> add(zeros_like(x), x) == x  # zero is neutral
+    True
+    >>> add(x, y) == add(y, x) and add(add(x, y), z) == add(x, add(y, z))
+    True
+    >>> scale(a, add(x, y)) == add(scale(a, x), scale(a, y))  # scaling distributes
+    True
+    >>> scale(a + b, x) == add(scale(a, x), scale(b, x))
+    True
+    >>> inner(add(scale(a, x), y), z) == a * inner(x, z) + inner(y, z)  # inner is bilinear
+    True
+    >>> inner(x, y) == inner(y, x)  # and symmetric
+    True
 
 Inside the reverse pass a structured cotangent may hold ``ZERO`` in place of a child that
 received no gradient; ``instantiate`` turns it into real zeros at the end. This keeps the
-gradient of ``params[0]`` from allocating zeros for every other part of ``params``.
+gradient of ``params[0]`` from allocating zeros for every other part of ``params``:
+
+    >>> add(ZERO, (1.0, 2.0)), instantiate((ZERO, 2.0), (5.0, 6.0))
+    ((1.0, 2.0), (0.0, 2.0))
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Hashable
 from typing import Any, NamedTuple
+
+from paralens._core._fields import fields_node
 
 
 class LeafSpace(NamedTuple):
@@ -28,6 +50,7 @@ class LeafSpace(NamedTuple):
     inner: Callable[[Any, Any], Any]
     coerce: Callable[[Any, Any], Any]
     is_integer: Callable[[Any], bool]
+    basis: Callable[[Any], list[Any]]
 
 
 class NodeDef(NamedTuple):
@@ -53,8 +76,13 @@ _NODES: dict[type, NodeDef] = {}
 _LOOKUP: dict[type, LeafSpace | NodeDef | None] = {}
 # Every type looked up so far that is a leaf: a fast membership test for the hot paths.
 LEAF_TYPES: set[type] = set()
-# Types of traced values (Var): a cotangent of such a type is kept as it is.
+# Types of traced values (Var, filled in by _var.py): a cotangent of such a type is kept
+# as it is, and a traced value is a leaf whose value may still be a container.
 TRACED_TYPES: set[type] = set()
+# Leaf types whose values follow NumPy's array protocol (``dtype.kind``, ``shape``,
+# ``flags.writeable``, ``copy()``), registered by paralens.tree: the transforms wrap and
+# hand back parameters of these types in one loop, without naming any array library.
+ARRAY_TYPES: set[type] = set()
 
 UNREGISTERED = (
     "paralens does not know how to differentiate a value of type {name}. "
@@ -75,6 +103,16 @@ def _never_integer(x: Any) -> bool:
     return False
 
 
+def _missing(cls: type, op: str) -> Callable[..., Any]:
+    def fail(*args: Any) -> Any:
+        raise TypeError(
+            f"leaf type {cls.__name__} was registered without `{op}`; pass "
+            f"register_leaf({cls.__name__}, ..., {op}=...) to use this operation"
+        )
+
+    return fail
+
+
 def register_leaf(
     cls: type,
     *,
@@ -85,29 +123,21 @@ def register_leaf(
     inner: Callable[[Any, Any], Any] | None = None,
     coerce: Callable[[Any, Any], Any] | None = None,
     is_integer: Callable[[Any], bool] | None = None,
+    basis: Callable[[Any], list[Any]] | None = None,
 ) -> None:
     """Register ``cls`` as a leaf type with its vector space (see ``paralens.tree``)."""
-
-    def missing(op: str) -> Callable[..., Any]:
-        def fail(*args: Any) -> Any:
-            raise TypeError(
-                f"leaf type {cls.__name__} was registered without `{op}`; pass "
-                f"register_leaf({cls.__name__}, ..., {op}=...) to use this operation"
-            )
-
-        return fail
-
-    LEAF_TYPES.clear()
     _LEAVES[cls] = LeafSpace(
         zeros,
         add,
         ones,
-        scale if scale is not None else missing("scale"),
-        inner if inner is not None else missing("inner"),
+        scale if scale is not None else _missing(cls, "scale"),
+        inner if inner is not None else _missing(cls, "inner"),
         coerce if coerce is not None else _same,
         is_integer if is_integer is not None else _never_integer,
+        basis if basis is not None else _missing(cls, "basis"),
     )
     _LOOKUP.clear()
+    LEAF_TYPES.clear()
 
 
 def register_node(
@@ -122,25 +152,9 @@ def register_node(
     LEAF_TYPES.clear()
 
 
-def _flatten_dataclass(x: Any) -> tuple[list[Any], Hashable]:
-    names = tuple(f.name for f in dataclasses.fields(x))
-    return [getattr(x, n) for n in names], names
-
-
-def _dataclass_node(cls: type) -> NodeDef:
-    def unflatten(names: Any, children: list[Any]) -> Any:
-        # Bypasses __init__ and __post_init__: a cotangent need not satisfy the
-        # invariants the class checks on its primal values (a positive scale, say).
-        obj: Any = object.__new__(cls)
-        for n, c in zip(names, children, strict=True):
-            object.__setattr__(obj, n, c)
-        return obj
-
-    return NodeDef(_flatten_dataclass, unflatten)
-
-
-def _namedtuple_node(cls: type) -> NodeDef:
-    return NodeDef(lambda x: (list(x), None), lambda aux, children: cls(*children))
+def register_array_type(cls: type) -> None:
+    """Declare that the leaves of type ``cls`` follow NumPy's array protocol."""
+    ARRAY_TYPES.add(cls)
 
 
 def lookup(cls: type) -> LeafSpace | NodeDef | None:
@@ -150,16 +164,11 @@ def lookup(cls: type) -> LeafSpace | NodeDef | None:
     except KeyError:
         pass
     found: LeafSpace | NodeDef | None = _LEAVES.get(cls) or _NODES.get(cls)
-    if found is None:
-        if dataclasses.is_dataclass(cls):
-            found = _dataclass_node(cls)
-        elif issubclass(cls, tuple) and hasattr(cls, "_fields"):
-            found = _namedtuple_node(cls)
-        else:
-            for base in cls.__mro__[1:]:
-                if base in _LEAVES:
-                    found = _LEAVES[base]
-                    break
+    automatic = fields_node(cls) if found is None else None
+    if automatic is not None:
+        found = NodeDef(*automatic)
+    elif found is None:
+        found = next((_LEAVES[base] for base in cls.__mro__[1:] if base in _LEAVES), None)
     _LOOKUP[cls] = found
     # A Var is a leaf to the vector space, but its value may be a container: it is kept
     # out of the fast paths that treat a leaf as having no parts.
@@ -181,10 +190,12 @@ def node_def(x: Any) -> NodeDef | None:
 
 
 def is_leaf(x: Any) -> bool:
+    """Whether ``x`` is a leaf: a value with a vector space of its own."""
     return isinstance(lookup(type(x)), LeafSpace)
 
 
 def is_node(x: Any) -> bool:
+    """Whether ``x`` is a registered container."""
     return isinstance(lookup(type(x)), NodeDef)
 
 
@@ -194,9 +205,7 @@ def is_integer(x: Any) -> bool:
     if cls is float:
         return False
     space = _LOOKUP.get(cls) if cls in LEAF_TYPES else leaf_space(x)
-    if not isinstance(space, LeafSpace):
-        return False
-    return space.is_integer(x)
+    return isinstance(space, LeafSpace) and space.is_integer(x)
 
 
 def unregistered(x: Any) -> TypeError:
@@ -219,26 +228,19 @@ def map_structure(fn: Callable[..., Any], x: Any, *rest: Any) -> Any:
     cls = type(x)
     if cls in LEAF_TYPES:
         return fn(x, *rest)
-    # Lists and tuples of leaves (parameters, typically) are mapped without recursing
-    # into each leaf: this runs once per training step on every parameter.
-    leaf_types = LEAF_TYPES
-    if (cls is tuple or cls is list) and not rest:
-        mapped = [fn(c) if type(c) in leaf_types else map_structure(fn, c) for c in x]
-        return mapped if cls is list else tuple(mapped)
-    if (cls is tuple or cls is list) and len(rest) == 1:
-        other = rest[0]
-        if type(other) is not cls or len(other) != len(x):
-            raise _mismatch(x, other)
-        mapped = [
-            fn(c, o) if type(c) in leaf_types else map_structure(fn, c, o)
-            for c, o in zip(x, other, strict=True)
-        ]
-        return mapped if cls is list else tuple(mapped)
     if cls is tuple or cls is list:
-        for r in rest:
-            if type(r) is not cls or len(r) != len(x):
-                raise _mismatch(x, r)
-        mapped = [map_structure(fn, c, *(r[i] for r in rest)) for i, c in enumerate(x)]
+        # Lists and tuples of leaves (parameters, typically) are mapped without a call
+        # per leaf: this runs once per training step on every parameter.
+        leaf_types = LEAF_TYPES
+        if not rest:
+            mapped = [fn(c) if type(c) in leaf_types else map_structure(fn, c) for c in x]
+        elif len(rest) == 1 and type(rest[0]) is cls and len(rest[0]) == len(x):
+            mapped = [
+                fn(c, o) if type(c) in leaf_types else map_structure(fn, c, o)
+                for c, o in zip(x, rest[0], strict=True)
+            ]
+        else:
+            return _map_sequences(fn, cls, x, rest)
         return mapped if cls is list else tuple(mapped)
     found = _space_or_node(x)
     if isinstance(found, LeafSpace):
@@ -247,12 +249,22 @@ def map_structure(fn: Callable[..., Any], x: Any, *rest: Any) -> Any:
     others = []
     for r in rest:
         o, o_aux = found.flatten(r)
-        # aux holds dict keys and field names: {"a": .} and {"b": .} differ.
+        # aux holds dict keys, field names and static values: {"a": .} and {"b": .} differ.
         if len(o) != len(children) or type(r) is not type(x) or o_aux != aux:
             raise _mismatch(x, r)
         others.append(o)
     mapped = [map_structure(fn, c, *(o[i] for o in others)) for i, c in enumerate(children)]
     return found.unflatten(aux, mapped)
+
+
+def _map_sequences(
+    fn: Callable[..., Any], cls: Any, x: list[Any] | tuple[Any, ...], rest: tuple[Any, ...]
+) -> Any:
+    for r in rest:
+        if type(r) is not cls or len(r) != len(x):
+            raise _mismatch(x, r)
+    mapped = [map_structure(fn, c, *(r[i] for r in rest)) for i, c in enumerate(x)]
+    return mapped if cls is list else tuple(mapped)
 
 
 def _mismatch(x: Any, other: Any) -> ValueError:
@@ -265,30 +277,45 @@ def _mismatch(x: Any, other: Any) -> ValueError:
     return ValueError(f"structures differ: {describe(x)} against {describe(other)}")
 
 
+def _leaf(x: Any) -> LeafSpace:
+    return _space_or_node(x)  # type: ignore[return-value]
+
+
 def zeros_like(x: Any) -> Any:
     """The zero of ``x``'s vector space, with ``x``'s structure."""
     space = leaf_space(x)
     if space is not None:
         return space.zeros(x)
-    return map_structure(lambda leaf: _space_or_node(leaf).zeros(leaf), x)  # type: ignore[union-attr]
+    return map_structure(lambda leaf: _leaf(leaf).zeros(leaf), x)
 
 
 def ones_like(x: Any) -> Any:
     """The one of ``x``'s vector space (every leaf filled with ones)."""
-    return map_structure(lambda leaf: leaf_space(leaf).ones(leaf), x)  # type: ignore[union-attr]
+    return map_structure(lambda leaf: _leaf(leaf).ones(leaf), x)
 
 
 def scale(a: Any, x: Any) -> Any:
     """``a * x`` for a number ``a``, leaf by leaf."""
-    return map_structure(lambda leaf: leaf_space(leaf).scale(a, leaf), x)  # type: ignore[union-attr]
+    return map_structure(lambda leaf: _leaf(leaf).scale(a, leaf), x)
 
 
 def inner(x: Any, y: Any) -> Any:
     """The inner product of two values of the same structure (a number)."""
     total: Any = 0.0
     for a, b in zip(leaves(x), leaves(y), strict=True):
-        total = total + leaf_space(a).inner(a, b)  # type: ignore[union-attr]
+        total = total + _leaf(a).inner(a, b)
     return total
+
+
+def basis(x: Any) -> list[Any]:
+    """The standard basis of the space of the leaf ``x``: one unit leaf per coordinate."""
+    space = leaf_space(x)
+    if space is None:
+        raise TypeError(
+            f"a basis is defined here for leaves (scalars and arrays), not "
+            f"{type(x).__name__}; use vjp or jvp for structured values"
+        )
+    return space.basis(x)
 
 
 def add(x: Any, y: Any) -> Any:
@@ -337,6 +364,21 @@ def coerce(ct: Any, primal: Any) -> Any:
     return found.unflatten(aux, [coerce(c, p) for c, p in zip(cts, primals, strict=True)])
 
 
+def replace_child(x: Any, position: int, new: Any) -> Any:
+    """A copy of the container ``x`` with its child at ``position`` replaced by ``new``.
+
+    >>> replace_child({"w": 1.0, "b": 2.0}, 1, 5.0)
+    {'w': 1.0, 'b': 5.0}
+    """
+    node = node_def(x)
+    if node is None:
+        raise TypeError(f"a {type(x).__name__} is not a container; it has no children")
+    children, aux = node.flatten(x)
+    children = list(children)
+    children[position] = new
+    return node.unflatten(aux, children)
+
+
 def leaves(x: Any) -> list[Any]:
     """The leaves of ``x``, left to right."""
     out: list[Any] = []
@@ -374,6 +416,7 @@ register_leaf(
     scale=lambda a, x: a * x,
     inner=lambda x, y: x * y,
     coerce=_float_coerce,
+    basis=lambda x: [1.0],
 )
 register_leaf(
     complex,
@@ -383,6 +426,7 @@ register_leaf(
     scale=lambda a, x: a * x,
     inner=lambda x, y: (x.conjugate() * y).real,
     coerce=_complex_coerce,
+    basis=lambda x: [1 + 0j],
 )
 for _int_type in (int, bool):
     register_leaf(
@@ -394,6 +438,7 @@ for _int_type in (int, bool):
         inner=lambda x, y: x * y,
         coerce=_int_zero,
         is_integer=lambda x: True,
+        basis=lambda x: [type(x)(1)],
     )
 register_node(tuple, flatten=lambda x: (list(x), None), unflatten=lambda aux, c: tuple(c))
 register_node(list, flatten=lambda x: (list(x), None), unflatten=lambda aux, c: list(c))

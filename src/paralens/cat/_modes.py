@@ -14,8 +14,8 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from paralens import tree
+from paralens._ad import jvp, vjp
 from paralens._core import plain_value
-from paralens._transforms import jvp, vjp
 from paralens.cat._arrow import Arrow, LinearMap, arguments_of, leaf_function, pair_of
 from paralens.cat._chain import THEN
 

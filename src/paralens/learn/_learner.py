@@ -44,7 +44,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Generic, NamedTuple, Protocol, TypeVar
 
 import paralens.numpy as pnp
-from paralens._transforms import grad
+from paralens._ad import grad
 from paralens.cat._chain import THEN, require_parts, then_name
 from paralens.tree import tree_map
 

@@ -14,8 +14,7 @@ import numpy as np
 
 import paralens.numpy as pnp
 from paralens._core import value_of
-from paralens.extend import defjvp, primitive
-from paralens.numpy._ops import _defpullback
+from paralens.extend import defjvp, defvjp, primitive
 
 __all__ = [
     "accuracy",
@@ -99,10 +98,11 @@ def _rows_cross_entropy(log_p: Any, rows: Any, n: int) -> Any:
 # One operation on the tape where the expression would take three (a product, a sum
 # and a scaling), with the pullback a hand-written classifier computes.
 _cross_entropy_of_rows: Any = primitive(_rows_cross_entropy, "cross_entropy")
-_defpullback(
+defvjp(
     _cross_entropy_of_rows,
     lambda g, ans, log_p, rows, n: rows * (-g / n),
     lambda g, ans, log_p, rows, n: log_p * (-g / n),
+    staged=False,
 )
 defjvp(
     _cross_entropy_of_rows,

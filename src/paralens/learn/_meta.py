@@ -38,7 +38,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import paralens.numpy as pnp
-from paralens._transforms import grad, jvp
+from paralens._ad import grad, jvp
 from paralens.optim import UpdateRule, adam, apply_updates, scale
 from paralens.tree import inner, zeros_like
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from paralens._transforms import value_and_grad
+from paralens._ad import value_and_grad
 from paralens.learn._callbacks import Metrics
 from paralens.learn._learner import Trainable
 from paralens.learn._training_state import is_stateful, predict, stateful_step

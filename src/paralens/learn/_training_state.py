@@ -27,8 +27,8 @@ from collections.abc import Callable
 from typing import Any
 
 from paralens import tree
+from paralens._ad import value_and_grad
 from paralens._core import plain_value
-from paralens._transforms import value_and_grad
 from paralens.nn import ModelS
 from paralens.optim import UpdateRule, apply_updates
 

@@ -46,7 +46,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from paralens.extend import defjvp, defvjp, primitive
-from paralens.numpy._ops import shape
+from paralens.numpy._shape import shape
 
 __all__ = [
     "Ints",

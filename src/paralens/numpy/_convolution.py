@@ -25,7 +25,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from paralens.numpy._conv import Ints, Pairs, correlate
-from paralens.numpy._ops import expand_dims, flip, ndim, reshape, shape
+from paralens.numpy._shape import expand_dims, flip, ndim, reshape, shape
 
 __all__ = [
     "Padding",

@@ -6,9 +6,8 @@ import numbers
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-from paralens._core._vspace import is_integer
 from paralens.optim._checks import check_real, map_like
-from paralens.tree import tree_map
+from paralens.tree import is_integer, tree_map
 
 __all__ = ["EmptyState", "UpdateRule", "apply_updates", "chain"]
 

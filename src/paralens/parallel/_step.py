@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from paralens._transforms import value_and_grad
+from paralens._ad import value_and_grad
 from paralens.optim import UpdateRule, apply_updates
 from paralens.parallel._communicator import Communicator
 from paralens.tree import tree_leaves, zeros_like

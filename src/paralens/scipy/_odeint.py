@@ -29,9 +29,9 @@ from typing import Any
 import numpy as np
 import scipy.integrate
 
-import paralens
 import paralens.numpy as pnp
 from paralens import tree
+from paralens._ad import jvp, vjp
 from paralens.extend import Var, defjvp_argnum, defvjp_argnum, primitive
 from paralens.scipy._elementwise import plain
 
@@ -116,7 +116,7 @@ def _adjoint(problem: _Problem, g: Any, yt: Any, y0: Any, t: Any, params: tuple[
 
     def augmented(state: Any, s: Any, *p: Any) -> Any:
         y, a = state[:d], state[d : 2 * d]
-        dy, pullback = paralens.vjp(lambda y, s, *p: problem.rhs(y, s, p), y, s, *p)
+        dy, pullback = vjp(lambda y, s, *p: problem.rhs(y, s, p), y, s, *p)
         cts = pullback(-a)
         return pnp.concatenate([dy, cts[0], pnp.reshape(cts[1], (1,)), _flat(cts[2:])])
 
@@ -173,13 +173,13 @@ def _sensitivity(
     def augmented(state: Any, s: Any, *p: Any) -> Any:
         y, sens = state[:d], state[d:]
         if argnum is None:
-            return pnp.concatenate(paralens.jvp(lambda y: problem.rhs(y, s, p), (y,), (sens,)))
+            return pnp.concatenate(jvp(lambda y: problem.rhs(y, s, p), (y,), (sens,)))
         base, moving = p[:-1], p[-1]
 
         def moved(y: Any, q: Any) -> Any:
             return problem.rhs(y, s, (*base[:argnum], q, *base[argnum + 1 :]))
 
-        dy, ds = paralens.jvp(moved, (y, base[argnum]), (sens, moving))
+        dy, ds = jvp(moved, (y, base[argnum]), (sens, moving))
         return pnp.concatenate([dy, ds])
 
     state = pnp.concatenate([pnp.reshape(y0, (-1,)), pnp.reshape(s0, (-1,))])

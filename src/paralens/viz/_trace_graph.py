@@ -12,9 +12,9 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
-from paralens._core import Node, ReverseTrace, Var, _vspace, plain_value
-from paralens._core._trace import ANS, PARENTS, PRIM
-from paralens.tree import tree_leaves_with_path
+from paralens._ad import Inputs
+from paralens._core import ReverseTrace, Step, plain_value
+from paralens.tree import is_integer, tree_leaves, tree_leaves_with_path
 from paralens.viz._draw import Drawing, Line, Rect, Shape, Text, text_width
 
 SIZE = 12.0
@@ -45,44 +45,34 @@ def _argument_names(f: Callable[..., Any], n: int) -> list[str]:
     return names[:n]
 
 
-def _output_nodes(out: Any, trace: ReverseTrace, found: list[Node]) -> None:
-    if isinstance(out, Var):
-        if out._trace is trace:
-            found.append(out._aux)
-        return
-    node = _vspace.node_def(out)
-    if node is not None:
-        for child in node.flatten(out)[0]:
-            _output_nodes(child, trace, found)
+def _output_indices(out: Any, trace: ReverseTrace) -> list[int]:
+    return [trace.index_of(v) for v in tree_leaves(out, is_leaf=trace.owns) if trace.owns(v)]
 
 
 def record(
     f: Callable[..., Any], *args: Any
-) -> tuple[list[tuple[Node, str]], list[Node], list[Node]]:
-    """Call ``f(*args)`` under a reverse trace: its inputs (with names), tape and outputs."""
+) -> tuple[list[tuple[Step, str]], list[Step], list[Step]]:
+    """Call ``f(*args)`` under a reverse trace: its inputs (with names), tape and outputs.
+
+    Each argument is wrapped leaf by leaf as the transforms wrap it; an input is named by
+    the path to its leaf (``params[0].w``).
+    """
     trace = ReverseTrace()
-    inputs: list[tuple[Node, str]] = []
     names = _argument_names(f, len(args))
     try:
-        traced = []
-        for name, arg in zip(names, args, strict=True):
-            paths = iter([path for path, _ in tree_leaves_with_path(arg, prefix=name)])
-
-            def wrap(leaf: Any, paths: Any = paths, name: str = name) -> Any:
-                label = next(paths, name)
-                if _vspace.is_integer(leaf):
-                    return leaf
-                var = trace.new_input(leaf)
-                inputs.append((var._aux, label))
-                return var
-
-            traced.append(_vspace.map_structure(wrap, arg))
-        out = f(*traced)
+        inputs = [Inputs(arg, trace.new_input) for arg in args]
+        out = f(*(a.traced for a in inputs))
     finally:
-        trace.active = False
-    outputs: list[Node] = []
-    _output_nodes(out, trace, outputs)
-    return inputs, [n for n in trace.tape if n[PRIM] is not None], outputs
+        trace.close()
+    steps = trace.steps()
+    labelled = []
+    for name, arg, a in zip(names, args, inputs, strict=True):
+        paths = [p for p, leaf in tree_leaves_with_path(arg, prefix=name) if not is_integer(leaf)]
+        labelled += [
+            (steps[trace.index_of(v)], path) for v, path in zip(a.vars, paths, strict=True)
+        ]
+    outputs = _output_indices(out, trace)
+    return labelled, [s for s in steps if s.primitive is not None], [steps[i] for i in outputs]
 
 
 def _describe(value: Any) -> str:
@@ -100,29 +90,31 @@ def trace_drawing(f: Callable[..., Any], *args: Any, per_line: int = 12) -> Draw
     inputs, tape, outputs = record(f, *args)
     depth: dict[int, int] = {}
     labels: dict[int, tuple[str, str]] = {}
-    order: list[Node] = []
+    order: list[Step] = []
     for node, label in inputs:
         depth[id(node)] = 0
-        labels[id(node)] = (label, _describe(node[ANS]))
+        labels[id(node)] = (label, _describe(node.ans))
         order.append(node)
+    by_index = {s.position: s for s in [*(n for n, _ in inputs), *tape]}
+    parents_of = {id(s): [by_index[i] for _, i in s.parents] for s in tape}
     for node in tape:
-        parents = [depth.get(id(parent), 0) for _, parent in node[PARENTS]]
+        parents = [depth.get(id(parent), 0) for parent in parents_of[id(node)]]
         depth[id(node)] = 1 + max(parents, default=0)
-        name = node[PRIM].name if node[PRIM] is not None else "?"
-        labels[id(node)] = (name, _describe(node[ANS]))
+        name = node.primitive.name if node.primitive is not None else "?"
+        labels[id(node)] = (name, _describe(node.ans))
         order.append(node)
     # Inputs sit in a band above the primitives, each one column left of its first use,
     # the way parameters enter a Para diagram from above; edges stay short.
     input_ids = {id(n) for n, _ in inputs}
     first_use: dict[int, int] = {}
     for node in tape:
-        for _, parent in node[PARENTS]:
+        for parent in parents_of[id(node)]:
             if id(parent) in input_ids:
                 used = first_use.get(id(parent), depth[id(node)])
                 first_use[id(parent)] = min(used, depth[id(node)])
     for node, _ in inputs:
         depth[id(node)] = max(first_use.get(id(node), 1) - 1, 0)
-    bands: tuple[dict[int, list[Node]], dict[int, list[Node]]] = ({}, {})
+    bands: tuple[dict[int, list[Step]], dict[int, list[Step]]] = ({}, {})
     for node in order:
         band = bands[0] if id(node) in input_ids else bands[1]
         band.setdefault(depth[id(node)], []).append(node)
@@ -142,7 +134,7 @@ def trace_drawing(f: Callable[..., Any], *args: Any, per_line: int = 12) -> Draw
     group_of = {d: g for g, group in enumerate(groups) for d in group}
     crossing = [0] * len(groups)
     for node in tape:
-        for _, parent in node[PARENTS]:
+        for parent in parents_of[id(node)]:
             if group_of[depth[id(parent)]] != group_of[depth[id(node)]]:
                 crossing[group_of[depth[id(parent)]]] += 1
     boxes: dict[int, tuple[float, float, float]] = {}
@@ -170,7 +162,7 @@ def trace_drawing(f: Callable[..., Any], *args: Any, per_line: int = 12) -> Draw
     lanes_used = [0] * len(groups)
     for node in tape:
         cx, cy, _ = boxes[id(node)]
-        for _, parent in node[PARENTS]:
+        for parent in parents_of[id(node)]:
             px, py, pw = boxes[id(parent)]
             start, end = (px + pw, py + NODE_H / 2), (cx, cy + NODE_H / 2)
             g = group_of[depth[id(parent)]]

@@ -1,0 +1,139 @@
+"""The arguments of a transform, leaf by leaf: wrapped as inputs, and gradients given back.
+
+A differentiated argument keeps its own type inside the function: each float leaf is
+replaced by a Var of the transform's trace, and the containers around the leaves stay
+what they are. A dataclass of parameters is that dataclass, with its methods and
+properties, and reaching into it costs nothing. Integer leaves stay plain constants.
+
+The gradient comes back the same way: one cotangent per wrapped leaf, assembled into a
+value with the argument's structure, leaf types, dtypes and shapes, where no two arrays
+share memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from paralens._core import Var, plain_value
+from paralens._core._vspace import (
+    ARRAY_TYPES,
+    ZERO,
+    LeafSpace,
+    coerce,
+    instantiate,
+    leaves,
+    lookup,
+    unregistered,
+    zeros_like,
+)
+
+
+class Inputs:
+    """One argument of a transform, with each float leaf replaced by ``wrap(leaf)``.
+
+    Attributes:
+        primal: the argument as it was given.
+        traced: the argument with its float leaves wrapped, for the function to receive.
+        vars: the wrapped leaves, left to right.
+    """
+
+    __slots__ = ("primal", "traced", "vars")
+
+    def __init__(self, primal: Any, wrap: Callable[[Any], Var], what: str | None = None) -> None:
+        """Wrap ``primal``; ``what`` names an argument that must have a float leaf.
+
+        Raises:
+            TypeError: ``what`` is given, and ``primal``'s leaves are all integers.
+        """
+        self.primal = primal
+        self.vars: list[Var] = []
+        self.traced = _wrapped(primal, wrap, self.vars)
+        if what is not None and not self.vars and leaves(primal):
+            raise TypeError(
+                f"{what} holds only integers ({primal!r}), which have no gradient; pass a "
+                f"float (e.g. 3.0 instead of 3, or array.astype(float))"
+            )
+
+    def gradient(self, cts: Iterator[Any], given: set[int]) -> Any:
+        """The gradient of the argument, from one cotangent per wrapped leaf.
+
+        ``given`` holds the ids of the arrays already handed out by this pullback: a rule
+        may pass one cotangent to two arguments (``x + y``), and two gradients must not be
+        one array that changing either would change both.
+        """
+        return _assembled(self.primal, cts, given)
+
+
+def _wrapped(x: Any, wrap: Callable[[Any], Var], wrapped: list[Var]) -> Any:
+    cls = type(x)
+    if cls is list or cls is tuple:
+        # Parameters are float arrays in lists and tuples: wrapped in one loop, without a
+        # call per leaf. This runs once per training step on every parameter.
+        out = []
+        for c in x:
+            if type(c) in ARRAY_TYPES and c.dtype.kind == "f":
+                var = wrap(c)
+                wrapped.append(var)
+                out.append(var)
+            else:
+                out.append(_wrapped(c, wrap, wrapped))
+        return out if cls is list else tuple(out)
+    found = lookup(cls)
+    if found is None:
+        raise unregistered(x)
+    if isinstance(found, LeafSpace):
+        if found.is_integer(x):
+            return x
+        var = wrap(x)
+        wrapped.append(var)
+        return var
+    children, aux = found.flatten(x)
+    return found.unflatten(aux, [_wrapped(c, wrap, wrapped) for c in children])
+
+
+def _assembled(x: Any, cts: Iterator[Any], given: set[int]) -> Any:
+    cls = type(x)
+    if cls is list or cls is tuple:
+        # The gradient of parameters, in a loop like the one that wrapped them.
+        out = []
+        for c in x:
+            if type(c) not in ARRAY_TYPES or c.dtype.kind != "f":
+                out.append(_assembled(c, cts, given))
+                continue
+            ct = next(cts)
+            if type(ct) is not type(c) or ct.dtype != c.dtype or ct.shape != c.shape:
+                out.append(_own(ct, c, given))
+                continue
+            # A broadcast view (a sum's pullback) is read-only, and one array may reach
+            # two inputs (``x + y``): the user gets arrays of their own.
+            if not ct.flags.writeable or id(ct) in given:
+                ct = ct.copy()
+            given.add(id(ct))
+            out.append(ct)
+        return out if cls is list else tuple(out)
+    found = lookup(cls)
+    if isinstance(found, LeafSpace):
+        return found.zeros(x) if found.is_integer(x) else _own(next(cts), x, given)
+    assert found is not None
+    children, aux = found.flatten(x)
+    return found.unflatten(aux, [_assembled(c, cts, given) for c in children])
+
+
+def _own(ct: Any, primal: Any, given: set[int]) -> Any:
+    """The gradient of one leaf: ``ct`` with the primal's type, dtype and shape, in memory
+    that no other gradient of this pullback holds."""
+    cls = type(ct)
+    if cls is not type(primal) or cls not in ARRAY_TYPES:
+        plain = plain_value(primal)
+        if ct is ZERO:
+            return zeros_like(plain)
+        ct = coerce(instantiate(ct, plain), plain)
+        cls = type(ct)
+    if cls in ARRAY_TYPES:
+        if ct.dtype != primal.dtype or ct.shape != primal.shape:
+            ct = coerce(ct, primal)
+        if not ct.flags.writeable or id(ct) in given:
+            ct = ct.copy()
+        given.add(id(ct))
+    return ct

@@ -1,0 +1,148 @@
+"""Reverse mode: the tape, and the backward walk along it.
+
+While the function runs, a ``ReverseTrace`` records one node per primitive application
+on its *tape*: the primitive, its answer, its arguments (as ``_residuals`` says to keep
+them), and, for each argument that is a Var of this trace, the argument's position and
+the tape index of the node that made it. A Var knows its own node's index. The inputs
+of the trace are nodes too, without a primitive.
+
+Nodes are appended in the order the operations run, which is already a topological
+order. The backward walk goes once over the tape from the output back: it takes the
+cotangent of each node, asks the node's primitive for the rule of each traced argument
+(one table lookup), and adds the result into the cotangent of the argument's node.
+
+A node is a plain tuple, ``(prim, ans, args, kwargs, parents, index)``, read only in
+this module: one is made per operation, and a tuple display costs a fraction of an
+object's construction. ``ReverseTrace.steps`` gives the record to read, with named parts.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+from paralens._core import _vspace
+from paralens._core._primitive import Primitive, bind
+from paralens._core._residuals import DROP_FROM_BYTES, ShapeOnly, shape_only
+from paralens._core._trace import TRACED, Trace
+from paralens._core._var import NO_KWARGS, Var, make_var
+from paralens._core._vspace import ZERO
+
+_LEAF_TYPES = _vspace.LEAF_TYPES
+
+
+class Step(NamedTuple):
+    """One entry of what a reverse trace recorded.
+
+    ``primitive`` is ``None`` for an input of the trace; ``ans`` is the value it made (or
+    its ``ShapeOnly``); ``args`` and ``kwargs`` what it was applied to, as the tape keeps
+    them; ``parents`` the ``(argnum, position)`` of each traced argument, ``position``
+    being where on the tape the step that made it is.
+    """
+
+    position: int
+    primitive: Primitive | None
+    ans: Any
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
+    parents: tuple[tuple[int, int], ...]
+
+
+class ReverseTrace(Trace):
+    """A trace that records a tape for the reverse (VJP) pass."""
+
+    __slots__ = ("tape",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tape: list[tuple[Any, ...]] = []
+
+    def new_input(self, value: Any) -> Var:
+        """A Var of ``value``, an input of this trace."""
+        tape = self.tape
+        index = len(tape)
+        tape.append((None, value, (), NO_KWARGS, [], index))
+        return (
+            Var(value, self, index) if type(value) in _LEAF_TYPES else make_var(value, self, index)
+        )
+
+    def process(self, prim: Primitive, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Var:
+        if not self.active:
+            raise self.escaped()
+        vals = list(args)
+        parents = []
+        outer_vars = False  # an argument still holds Vars of outer (lower) traces
+        i = -1
+        for a in args:
+            i += 1  # a counter: enumerate's tuples cost more, on the hottest loop
+            if type(a) not in TRACED:
+                continue
+            if a._trace is not self:
+                outer_vars = True
+                continue
+            parents.append((i, a._tape_index))
+            v = vals[i] = a._value
+            if type(v) in TRACED:
+                outer_vars = True
+        if outer_vars:
+            ans = bind(prim, tuple(vals), kwargs)
+        else:
+            ans = prim.fun(*vals, **kwargs) if kwargs else prim.fun(*vals)
+        saved_ans = (
+            ans
+            if prim.saves_ans or getattr(ans, "nbytes", 0) < DROP_FROM_BYTES
+            else shape_only(ans)
+        )
+        if prim.dropped_args:
+            # What no rule reads is kept only as a shape (inline: this runs on every step).
+            n = len(vals)
+            for i in prim.dropped_args:
+                if i < n and getattr(vals[i], "nbytes", 0) >= DROP_FROM_BYTES:
+                    vals[i] = shape_only(vals[i])
+        tape = self.tape
+        index = len(tape)
+        tape.append((prim, saved_ans, tuple(vals), kwargs, parents, index))
+        return Var(ans, self, index) if type(ans) in _LEAF_TYPES else make_var(ans, self, index)
+
+    def backward(self, out: Var, ct: Any, inputs: list[Var]) -> list[Any]:
+        """Walk the tape from ``out`` back to ``inputs``; return each input's cotangent.
+
+        Cotangents accumulate in a list local to the walk, indexed by tape position, so
+        one tape can be pulled back many times (as ``jacrev`` does).
+        """
+        last = out._tape_index
+        cts: list[Any] = [None] * (last + 1)
+        cts[last] = ct
+        leaf_types = _LEAF_TYPES
+        add = _vspace.add
+        for prim, ans, vals, kwargs, parents, index in self.tape[last::-1]:
+            g = cts[index]
+            if g is None or g is ZERO or prim is None:
+                continue
+            if (
+                type(ans) not in leaf_types
+                and not prim.symbolic_zeros
+                and type(ans) is not ShapeOnly
+            ):
+                g = _vspace.instantiate(g, ans)
+            rules = prim.vjps
+            for argnum, parent in parents:
+                rule = rules[argnum]
+                if rule is None:
+                    continue
+                c = rule(g, ans, *vals, **kwargs) if kwargs else rule(g, ans, *vals)
+                before = cts[parent]
+                cts[parent] = c if before is None else add(before, c)
+        return [ZERO if (i := v._tape_index) > last or cts[i] is None else cts[i] for v in inputs]
+
+    def index_of(self, var: Var) -> int:
+        """The position on the tape of the step that made ``var``, a Var of this trace."""
+        if not self.owns(var):
+            raise ValueError(f"{var!r} is not a traced value of this trace")
+        return var._tape_index
+
+    def steps(self) -> list[Step]:
+        """What the trace recorded, in order: the inputs and every primitive application."""
+        return [
+            Step(index, prim, ans, vals, kwargs, tuple(parents))
+            for prim, ans, vals, kwargs, parents, index in self.tape
+        ]

@@ -1,0 +1,302 @@
+"""The traced value, ``Var``, and what its operators mean.
+
+A Var holds a value (plain, or a Var of a lower trace), the trace it belongs to, and what
+that trace keeps for it: its index on the tape in reverse mode, its tangent in forward
+mode. Its arithmetic operators, indexing and array methods are differentiable: they apply
+primitives, which the array layer (``paralens.numpy``) registers in the tables below, so
+this module stays free of any array library. Comparisons give plain values.
+
+A Var whose value is a container is a ``StructVar``, whose fields are lenses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from paralens._core import _vspace
+from paralens._core._fields import field_names, static_names
+from paralens._core._primitive import Primitive, primitive_of
+from paralens._core._structural import getattr_node, getitem_node
+from paralens._core._trace import TRACED, Trace, plain_value, value_of
+
+# Operators and array methods of Var are looked up here; paralens.numpy fills them.
+OPERATORS: dict[str, Callable[..., Any]] = {}
+METHODS: dict[str, Callable[..., Any]] = {}
+PROPERTIES: dict[str, Callable[[Any], Any]] = {}
+_OPERATOR_PRIMITIVES: dict[str, Primitive] = {}
+NO_KWARGS: dict[str, Any] = {}
+
+
+def _unregistered_operator(name: str) -> Callable[..., Any]:
+    def fail(*args: Any) -> Any:
+        raise TypeError(
+            f"no differentiable '{name}' is registered for traced values; import "
+            f"paralens.numpy, or register one with paralens._core.set_operators"
+        )
+
+    return fail
+
+
+OPERATORS.update(
+    (name, _unregistered_operator(name))
+    for name in (
+        ["add", "subtract", "multiply", "divide", "power", "matmul", "negative", "abs", "getitem"]
+    )
+)
+
+
+def set_operators(**operators: tuple[Callable[..., Any], Callable[..., Any]]) -> None:
+    """Make each operator compute ``fun`` with the rules of the primitive ``like``.
+
+    ``set_operators(add=(operator.add, pnp.add))``: ``x + y`` on Vars computes
+    ``operator.add`` (so traced code gives what the same code gives untraced) and
+    differentiates with ``pnp.add``'s rules.
+    """
+    for name, (fun, like) in operators.items():
+        twin = primitive_of(like).twin(fun)
+        _OPERATOR_PRIMITIVES[name] = twin
+        OPERATORS[name] = twin.wrapper
+
+
+def _binary(name: str, reflected: bool) -> Callable[[Var, Any], Any]:
+    """A binary operator of Var: the primitive bound straight to the right trace.
+
+    This skips the primitive's wrapper (which would search the arguments for the trace
+    we already hold): operators are most of what a model computes.
+    """
+
+    def method(self: Var, other: Any) -> Any:
+        prim = _OPERATOR_PRIMITIVES.get(name)
+        args = (other, self) if reflected else (self, other)
+        if prim is None:
+            return OPERATORS[name](*args)
+        trace = self._trace
+        if type(other) in TRACED and other._trace.level > trace.level:
+            trace = other._trace
+        return trace.process(prim, args, NO_KWARGS)
+
+    method.__name__ = f"__r{name}__" if reflected else f"__{name}__"
+    return method
+
+
+def _method(name: str) -> Callable[..., Any]:
+    """An array method of Var (``v.sum(axis=0)``), computed by paralens.numpy's function."""
+
+    def method(self: Var, *args: Any, **kwargs: Any) -> Any:
+        try:
+            fn = METHODS[name]
+        except KeyError:
+            raise AttributeError(
+                f"no differentiable '{name}' is registered for traced values; import paralens.numpy"
+            ) from None
+        return fn(self, *args, **kwargs)
+
+    method.__name__ = name
+    return method
+
+
+class Var:
+    """A traced value: what a differentiated function receives in place of its inputs.
+
+    ``v.value`` is the plain value. Arithmetic operators, indexing, iteration and field
+    access on a Var are differentiable; comparisons give plain values. Vars are created
+    only by the transforms (``grad``, ``vjp``, ``jvp``, ...).
+    """
+
+    __slots__ = ("_tangent", "_tape_index", "_trace", "_value")
+    _tangent: Any  # forward mode: the tangent carried beside the value
+    _tape_index: int  # reverse mode: the position of the step that made it on the tape
+    __array_ufunc__ = None  # NumPy defers to our reflected operators
+    __array_priority__ = 1000.0
+
+    def __init__(self, value: Any, trace: Trace, tape_index: int = -1) -> None:
+        self._value = value
+        self._trace = trace
+        self._tape_index = tape_index
+
+    @property
+    def value(self) -> Any:
+        """The plain value this Var traces."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return f"Var({self._value!r})"
+
+    # arithmetic: each operator binds its primitive directly (see _binary)
+    __add__ = _binary("add", reflected=False)
+    __radd__ = _binary("add", reflected=True)
+    __sub__ = _binary("subtract", reflected=False)
+    __rsub__ = _binary("subtract", reflected=True)
+    __mul__ = _binary("multiply", reflected=False)
+    __rmul__ = _binary("multiply", reflected=True)
+    __truediv__ = _binary("divide", reflected=False)
+    __rtruediv__ = _binary("divide", reflected=True)
+    __pow__ = _binary("power", reflected=False)
+    __rpow__ = _binary("power", reflected=True)
+    __matmul__ = _binary("matmul", reflected=False)
+    __rmatmul__ = _binary("matmul", reflected=True)
+
+    def __neg__(self) -> Any:
+        return OPERATORS["negative"](self)
+
+    def __pos__(self) -> Var:
+        return self
+
+    def __abs__(self) -> Any:
+        return OPERATORS["abs"](self)
+
+    # comparisons give plain values
+    def __lt__(self, other: Any) -> Any:
+        return self._value < value_of(other)
+
+    def __le__(self, other: Any) -> Any:
+        return self._value <= value_of(other)
+
+    def __gt__(self, other: Any) -> Any:
+        return self._value > value_of(other)
+
+    def __ge__(self, other: Any) -> Any:
+        return self._value >= value_of(other)
+
+    def __eq__(self, other: object) -> Any:
+        return self._value == value_of(other)
+
+    def __ne__(self, other: object) -> Any:
+        return self._value != value_of(other)
+
+    __hash__ = object.__hash__
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __float__(self) -> float:
+        raise TypeError(
+            "float() of a traced value would drop its gradient; use pnp functions on the "
+            "Var, or read v.value where a plain number is meant"
+        )
+
+    # containers
+    def __len__(self) -> int:
+        return len(plain_value(self._value))
+
+    def __iter__(self) -> Iterator[Any]:
+        value = plain_value(self._value)
+        if isinstance(value, dict):
+            return iter(value)
+        return (self[i] for i in range(len(value)))
+
+    def __getitem__(self, key: Any) -> Any:
+        if _vspace.is_node(plain_value(self._value)):
+            return getitem_node(self, key)
+        return OPERATORS["getitem"](self, key)
+
+    # the array API, from the tables paralens.numpy fills
+    @property
+    def shape(self) -> Any:
+        return plain_value(self._value).shape
+
+    @property
+    def ndim(self) -> Any:
+        return plain_value(self._value).ndim
+
+    @property
+    def dtype(self) -> Any:
+        return plain_value(self._value).dtype
+
+    @property
+    def size(self) -> Any:
+        return plain_value(self._value).size
+
+    @property
+    def T(self) -> Any:
+        return PROPERTIES["T"](self)
+
+    sum = _method("sum")
+    mean = _method("mean")
+    max = _method("max")
+    min = _method("min")
+    prod = _method("prod")
+    var = _method("var")
+    std = _method("std")
+    reshape = _method("reshape")
+    transpose = _method("transpose")
+    swapaxes = _method("swapaxes")
+    take = _method("take")
+    argmax = _method("argmax")
+    argmin = _method("argmin")
+    ravel = _method("ravel")
+    flatten = _method("flatten")
+    dot = _method("dot")
+    squeeze = _method("squeeze")
+    cumsum = _method("cumsum")
+    astype = _method("astype")
+    clip = _method("clip")
+
+
+class StructVar(Var):
+    """A traced container (a dataclass, NamedTuple, tuple, list or dict value).
+
+    Its fields are lenses: ``v.w`` is the differentiable field ``w`` of the traced value,
+    whose gradient is the cotangent at ``w`` and zero elsewhere. A static field
+    (``paralens.tree.static_field``) is structure, and reads as its plain value. A
+    separate class keeps attribute access on the array Vars that most code manipulates
+    as fast as a slot.
+    """
+
+    __slots__ = ()
+
+    def __getattribute__(self, name: str) -> Any:
+        if name in _VAR_SLOTS or name.startswith("__"):
+            return object.__getattribute__(self, name)
+        value = plain_value(object.__getattribute__(self, "_value"))
+        if name in field_names(value):
+            return getattr_node(self, name)
+        if name in static_names(value):
+            return getattr(value, name)
+        if isinstance(value, dict) and name in ("keys", "values", "items"):
+            return _dict_view(self, name)
+        try:
+            return object.__getattribute__(self, name)
+        except AttributeError:
+            fields = field_names(value)
+            hint = f" Its fields are: {', '.join(fields)}." if fields else ""
+            raise AttributeError(
+                f"a traced {type(value).__name__} has no differentiable attribute '{name}'.{hint}"
+            ) from None
+
+
+_VAR_SLOTS = frozenset(Var.__slots__)
+TRACED.update((Var, StructVar))
+
+
+def make_var(value: Any, trace: Trace, tape_index: int = -1) -> Var:
+    """A Var of ``value``: a ``StructVar`` when the (plain) value is a container."""
+    if type(value) not in _vspace.LEAF_TYPES and _vspace.is_node(plain_value(value)):
+        return StructVar(value, trace, tape_index)
+    return Var(value, trace, tape_index)
+
+
+def _dict_view(v: Var, name: str) -> Callable[[], Any]:
+    keys = list(plain_value(v._value))
+    if name == "keys":
+        return lambda: keys
+    if name == "values":
+        return lambda: [v[k] for k in keys]
+    return lambda: [(k, v[k]) for k in keys]
+
+
+# A structure may hold Vars of an enclosing trace (a tuple built from traced values and
+# passed to an inner transform); to the vector space such a Var is a leaf like its value.
+for _cls in (Var, StructVar):
+    _vspace.register_leaf(
+        _cls,
+        zeros=lambda v: _vspace.zeros_like(plain_value(v)),
+        add=lambda x, y: x + y,
+        ones=lambda v: _vspace.ones_like(plain_value(v)),
+        scale=lambda a, x: a * x,
+        inner=lambda x, y: _vspace.inner(plain_value(x), plain_value(y)),
+        coerce=lambda primal, ct: ct,
+        is_integer=lambda v: _vspace.is_integer(plain_value(v)),
+        basis=lambda v: _vspace.basis(plain_value(v)),
+    )

@@ -1,0 +1,75 @@
+"""What a Var's operators and array methods mean, in terms of ``paralens.numpy``.
+
+An operator computes with Python's own operator, so traced code gives what the same code
+gives untraced (a float times a float is a float, not a NumPy scalar), and it shares its
+rules with the NumPy function of the same meaning.
+"""
+
+from __future__ import annotations
+
+import operator
+from typing import Any
+
+from paralens._core import METHODS, PROPERTIES, set_operators
+from paralens.numpy._composites import astype, dot, ravel, std, swapaxes, take, var
+from paralens.numpy._creation import argmax, argmin
+from paralens.numpy._elementwise import (
+    abs,
+    add,
+    clip,
+    divide,
+    multiply,
+    negative,
+    power,
+    subtract,
+)
+from paralens.numpy._indexing import getitem
+from paralens.numpy._linalg import matmul
+from paralens.numpy._reductions import cumsum, max, mean, min, prod, sum
+from paralens.numpy._shape import reshape, squeeze, transpose
+
+set_operators(
+    add=(operator.add, add),
+    subtract=(operator.sub, subtract),
+    multiply=(operator.mul, multiply),
+    divide=(operator.truediv, divide),
+    power=(operator.pow, power),
+    matmul=(operator.matmul, matmul),
+    negative=(operator.neg, negative),
+    abs=(operator.abs, abs),
+    getitem=(operator.getitem, getitem),
+)
+PROPERTIES.update(T=lambda v: transpose(v))
+
+
+def _method_axes(axes: tuple[Any, ...]) -> Any:
+    """``x.transpose(1, 0)`` and ``x.transpose((1, 0))`` both mean the axes ``(1, 0)``."""
+    if not axes or (len(axes) == 1 and axes[0] is None):
+        return None
+    if len(axes) == 1 and not isinstance(axes[0], int):
+        return tuple(axes[0])
+    return axes
+
+
+METHODS.update(
+    sum=sum,
+    mean=mean,
+    max=max,
+    min=min,
+    prod=prod,
+    var=var,
+    std=std,
+    reshape=lambda v, *newshape: reshape(v, newshape[0] if len(newshape) == 1 else newshape),
+    transpose=lambda v, *axes: transpose(v, _method_axes(axes)),
+    swapaxes=swapaxes,
+    take=take,
+    argmax=argmax,
+    argmin=argmin,
+    ravel=ravel,
+    flatten=ravel,
+    dot=dot,
+    squeeze=squeeze,
+    cumsum=cumsum,
+    astype=astype,
+    clip=clip,
+)
