@@ -168,9 +168,8 @@ class Session:
         pause = 0.0
         try:
             while not MPI.Request.Testall(requests):
-                for _ in range(_TESTS_PER_YIELD):
-                    if MPI.Request.Testall(requests):
-                        return
+                if _completes_soon(requests):
+                    return
                 self.serve()
                 now = time.monotonic()
                 if now >= deadline:
@@ -280,3 +279,9 @@ def _place(place: str) -> str:
     if place == "failing":
         return "failing"
     return f"waiting in {place}: the ranks call collectives in different orders"
+
+
+def _completes_soon(requests: list[MPI.Request]) -> bool:
+    """Whether ``requests`` complete within ``_TESTS_PER_YIELD`` more tests, before this
+    rank gives up its core."""
+    return any(MPI.Request.Testall(requests) for _ in range(_TESTS_PER_YIELD))
