@@ -38,8 +38,9 @@ from paralens._core._vspace import (
     scale,
     zeros_like,
 )
+from paralens._core._walk import child_keys
 from paralens.tree import _numpy  # noqa: F401 (registers NumPy's arrays and scalars as leaves)
-from paralens.tree._paths import child_keys, tree_at, tree_leaves_with_path
+from paralens.tree._paths import tree_at, tree_leaves_with_path
 from paralens.tree._treedef import (
     TreeDef,
     static_field,
