@@ -65,6 +65,9 @@ TRACED_TYPES: set[type] = set()
 # transforms wrap and hand back parameters of these types in one loop, and the tape copies
 # the ones that could change under it, without naming any array library.
 ARRAY_TYPES: set[type] = set()
+# The types of constants the tape may have to copy: arrays, and tuples that hold them
+# (an index ``x[rows, cols]``). One set, for one membership test per constant argument.
+MAYBE_MUTABLE: set[type] = {tuple}
 
 UNREGISTERED = (
     "paralens does not know how to differentiate a value of type {name}. "
@@ -137,6 +140,7 @@ def register_node(
 def register_array_type(cls: type) -> None:
     """Declare that the leaves of type ``cls`` follow NumPy's array protocol."""
     ARRAY_TYPES.add(cls)
+    MAYBE_MUTABLE.add(cls)
 
 
 def lookup(cls: type) -> LeafSpace | NodeDef | None:

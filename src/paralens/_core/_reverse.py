@@ -11,7 +11,9 @@ order. The backward walk goes once over the tape from the output back: it takes 
 cotangent of each node, asks the node's primitive for the rule of each traced argument
 (one table lookup), and adds the result into the cotangent of the argument's node.
 
-A node is a plain tuple, ``(prim, ans, args, kwargs, parents, index)``, read only in
+The tape keeps its own copy of every constant array a rule reads (``keep_constants``):
+the caller may change an array after using it, and the gradient must stay that of what
+was computed. A node is a plain tuple, ``(prim, ans, args, kwargs, parents, index)``, read only in
 this module: one is made per operation, and a tuple display costs a fraction of an
 object's construction. ``ReverseTrace.steps`` gives the record to read, with named parts.
 """
@@ -25,7 +27,7 @@ from paralens._core._primitive import Primitive, bind
 from paralens._core._residuals import DROP_FROM_BYTES, ShapeOnly, shape_only
 from paralens._core._trace import TRACED, Trace
 from paralens._core._var import NO_KWARGS, Var, make_var
-from paralens._core._vspace import ZERO
+from paralens._core._vspace import ARRAY_TYPES, MAYBE_MUTABLE, ZERO
 
 _LEAF_TYPES = _vspace.LEAF_TYPES
 
@@ -45,6 +47,31 @@ class Step(NamedTuple):
     args: tuple[Any, ...]
     kwargs: dict[str, Any]
     parents: tuple[tuple[int, int], ...]
+
+
+def _changeable(x: Any) -> bool:
+    """Whether the array ``x`` may change after it was recorded: it can be written, or it
+    views memory that may be (a read-only view of a writeable array)."""
+    return bool(x.flags.writeable) or x.base is not None
+
+
+def keep_constants(prim: Primitive, args: tuple[Any, ...], vals: list[Any]) -> None:
+    """Copy into ``vals`` the constant arrays among ``args`` that ``prim``'s rules read.
+
+    The caller may change a constant after using it (``a = np.ones(3); y = x * a;
+    a[:] = 5``); the tape keeps its own copy, so the gradient is that of what was
+    computed. Arrays inside a tuple argument (an index ``x[rows, cols]``) are copied too.
+    """
+    dropped = prim.dropped_args
+    for i, a in enumerate(args):
+        cls = type(a)
+        if i in dropped or cls in TRACED or cls not in MAYBE_MUTABLE:
+            continue
+        if cls in ARRAY_TYPES:
+            if _changeable(a):
+                vals[i] = a.copy()
+        elif any(type(c) in ARRAY_TYPES and _changeable(c) for c in a):
+            vals[i] = tuple(c.copy() if type(c) in ARRAY_TYPES else c for c in a)
 
 
 class ReverseTrace(Trace):
@@ -71,10 +98,13 @@ class ReverseTrace(Trace):
         vals = list(args)
         parents = []
         outer_vars = False  # an argument still holds Vars of outer (lower) traces
+        constant_arrays = False  # an argument may be an array the caller can change
         i = -1
         for a in args:
             i += 1  # a counter: enumerate's tuples cost more, on the hottest loop
             if type(a) not in TRACED:
+                if type(a) in MAYBE_MUTABLE:
+                    constant_arrays = True
                 continue
             if a._trace is not self:
                 outer_vars = True
@@ -92,6 +122,8 @@ class ReverseTrace(Trace):
             if prim.saves_ans or getattr(ans, "nbytes", 0) < DROP_FROM_BYTES
             else shape_only(ans)
         )
+        if constant_arrays:
+            keep_constants(prim, args, vals)
         if prim.dropped_args:
             # What no rule reads is kept only as a shape (inline: this runs on every step).
             n = len(vals)

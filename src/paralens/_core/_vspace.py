@@ -41,6 +41,7 @@ from typing import Any
 from paralens._core._registry import (
     ARRAY_TYPES,
     LEAF_TYPES,
+    MAYBE_MUTABLE,
     TRACED_TYPES,
     UNREGISTERED,
     ZERO,
@@ -71,6 +72,7 @@ from paralens._core._walk import (
 __all__ = [
     "ARRAY_TYPES",
     "LEAF_TYPES",
+    "MAYBE_MUTABLE",
     "TRACED_TYPES",
     "UNREGISTERED",
     "ZERO",
