@@ -134,7 +134,7 @@ def concatenate(arrays: Any, axis: int | None = 0) -> Any:
 
 
 def stack(
-    arrays: Any, axis: int = 0, out: Any = None, *, dtype: Any = None, casting: str = "same_kind"
+    arrays: Any, axis: int = 0, out: Any = None, *, dtype: Any = None, casting: Any = "same_kind"
 ) -> Any:
     """``numpy.stack``: join same-shaped arrays along a new axis, traced ones too.
 
@@ -193,8 +193,8 @@ def split(x: Any, indices_or_sections: Any, axis: int = 0) -> list[Any]:
 def astype(
     x: Any,
     dtype: Any,
-    order: str = "K",
-    casting: str = "unsafe",
+    order: Any = "K",
+    casting: Any = "unsafe",
     subok: bool = True,
     copy: bool = True,
 ) -> Any:

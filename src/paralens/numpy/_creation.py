@@ -26,7 +26,7 @@ import numpy as np
 from paralens._core import is_var, nondifferentiable, plain_value, primitive
 from paralens._core._var import TracedConversionError
 from paralens._core._vspace import is_node
-from paralens.numpy._elementwise import add
+from paralens.numpy._elementwise import add as _add
 from paralens.numpy._shape import astype_dtype, reshape
 
 zeros_like: Callable[..., Any] = nondifferentiable(np.zeros_like)
@@ -78,6 +78,9 @@ def _pack(shape: tuple[int, ...], *elements: Any) -> Any:
 # The elements are separate arguments, so that each gets its own gradient (its rules
 # are in _vjps.py and _jvps.py).
 pack = primitive(_pack, "array")
+
+
+_plus: Callable[..., Any] = _add
 
 
 def _holds_var(x: Any) -> bool:
@@ -132,7 +135,7 @@ def array(
     dtype: Any = None,
     *,
     copy: bool | None = True,
-    order: str = "K",
+    order: Any = "K",
     subok: bool = False,
     ndmin: int = 0,
     like: Any = None,
@@ -177,7 +180,7 @@ def asarray(a: Any, dtype: Any = None, order: Any = None, **kwargs: Any) -> Any:
         return _traced_array(a, dtype, 0)
 
 
-def full(shape: Any, fill_value: Any, dtype: Any = None, order: str = "C", **kwargs: Any) -> Any:
+def full(shape: Any, fill_value: Any, dtype: Any = None, order: Any = "C", **kwargs: Any) -> Any:
     """``numpy.full``, differentiable in a traced ``fill_value`` (broadcast to ``shape``).
 
     Raises:
@@ -199,7 +202,8 @@ def full(shape: Any, fill_value: Any, dtype: Any = None, order: str = "C", **kwa
         raise ValueError(
             f"full: a fill value of shape {fill_shape} does not broadcast to the shape {target}"
         )
-    filled = add(np.zeros(target, np.result_type(plain_value(fill))), fill)
+    fill_dtype: Any = np.result_type(plain_value(fill))
+    filled = _plus(np.zeros(target, fill_dtype), fill)
     return filled if dtype is None else cast(filled, dtype)
 
 
