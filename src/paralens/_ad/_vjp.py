@@ -8,7 +8,15 @@ from typing import Any
 from paralens import tree
 from paralens._ad._inputs import Inputs, memory_id
 from paralens._core import ZERO, ReverseTrace, is_var, pack_structure, plain_value
-from paralens._core._vspace import ARRAY_TYPES, LEAF_TYPES, leaf_space, leaves, lookup, node_def
+from paralens._core._vspace import (
+    ARRAY_TYPES,
+    LEAF_TYPES,
+    leaf_space,
+    leaves,
+    lookup,
+    node_def,
+    ones_like,
+)
 from paralens._core._walk import KEEP, rebuild
 
 Argnums = int | Sequence[int]
@@ -268,6 +276,45 @@ def grad(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
 
     grad_f.__name__ = f"grad({getattr(f, '__name__', 'f')})"
     return grad_f
+
+
+def elementwise_grad(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
+    """The sum over ``f``'s output entries of their gradients, as HIPS autograd's.
+
+    For a function that acts entry by entry (``pnp.tanh``), this is the derivative of
+    each entry, an array of the input's shape; in general it is the pullback of ones
+    (the gradient of ``sum(f(x))``).
+
+    Args:
+        f: a function of any output structure.
+        argnums: which positional argument(s) to differentiate; an int gives one
+            gradient, a sequence gives a tuple of them.
+
+    Returns:
+        A function of ``f``'s arguments returning the gradient(s).
+
+    Raises:
+        TypeError: a differentiated argument holds only integers.
+        ValueError: ``argnums`` names an argument twice, or one that was not passed.
+
+    Examples:
+        >>> import numpy as np
+        >>> import paralens.numpy as pnp
+        >>> elementwise_grad(pnp.tanh)(np.zeros(3))
+        array([1., 1., 1.])
+        >>> elementwise_grad(lambda x: x ** 2)(np.array([1.0, 2.0]))
+        array([2., 4.])
+    """
+    fname = getattr(f, "__name__", "the function")
+
+    def elementwise_grad_f(*args: Any, **kwargs: Any) -> Any:
+        nums = argnums_tuple(argnums, len(args), fname)
+        ans, backward = record_vjp(f, args, kwargs, nums)
+        grads = backward(ones_like(plain_value(ans)), set())
+        return grads[0] if isinstance(argnums, int) else grads
+
+    elementwise_grad_f.__name__ = f"elementwise_grad({fname})"
+    return elementwise_grad_f
 
 
 def backprop(f: Callable[..., Any], *args: Any) -> tuple[Any, tuple[Any, ...]]:
