@@ -319,7 +319,11 @@ def _add_stop(x: Any, there: tuple[Any, ...]) -> Any:
 
 
 def add(x: Any, y: Any) -> Any:
-    """``x + y`` in the vector space of their (shared) structure; ``ZERO`` is neutral."""
+    """``x + y`` in the vector space of their (shared) structure; ``ZERO`` is neutral.
+
+    Raises:
+        ValueError: the structures of ``x`` and ``y`` differ (the message names where).
+    """
     if x is ZERO:
         return y
     if y is ZERO:
@@ -327,9 +331,7 @@ def add(x: Any, y: Any) -> Any:
     found = space_or_node(x)
     if isinstance(found, LeafSpace):
         return found.add(x, y)
-    return rebuild(
-        x, lambda space, v, there: space.add(v, there[0]), (y,), stop=_add_stop, strict=False
-    )
+    return rebuild(x, lambda space, v, there: space.add(v, there[0]), (y,), stop=_add_stop)
 
 
 def _plain(x: Any) -> Any:

@@ -198,7 +198,11 @@ def full(shape: Any, fill_value: Any, dtype: Any = None, order: Any = "C", **kwa
     fill = asarray(fill_value)
     target = (shape,) if isinstance(shape, int) else tuple(shape)
     fill_shape = tuple(np.shape(plain_value(fill)))
-    if np.broadcast_shapes(fill_shape, target) != target:
+    try:
+        fits = np.broadcast_shapes(fill_shape, target) == target
+    except ValueError:
+        fits = False
+    if not fits:
         raise ValueError(
             f"full: a fill value of shape {fill_shape} does not broadcast to the shape {target}"
         )
