@@ -135,7 +135,8 @@ def _assembled(x: Any, cts: Iterator[Any], given: set[int], depth: int = 0) -> A
                 continue
             # A broadcast view (a sum's pullback) is read-only, and one array may reach
             # two inputs (``x + y``): the user gets arrays of their own.
-            memory = memory_id(ct)
+            base = ct.base  # memory_id, inline: this runs on every parameter of every step
+            memory = id(ct if base is None else base)
             if not ct.flags.writeable or memory in given:
                 ct = ct.copy()
                 memory = id(ct)

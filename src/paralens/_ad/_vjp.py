@@ -199,7 +199,7 @@ def argnums_tuple(argnums: Argnums, nargs: int, fname: str) -> tuple[int, ...]:
                 f"{nargs} positional argument(s)"
             )
     positions = tuple(n % nargs for n in nums)
-    if len(set(positions)) != len(positions):
+    if len(positions) > 1 and len(set(positions)) != len(positions):
         twice = sorted({p for p in positions if positions.count(p) > 1})
         raise ValueError(
             f"argnums {argnums!r} names argument {', '.join(map(str, twice))} more than once; "

@@ -11,7 +11,7 @@ order. The backward walk goes once over the tape from the output back: it takes 
 cotangent of each node, asks the node's primitive for the rule of each traced argument
 (one table lookup), and adds the result into the cotangent of the argument's node.
 
-The tape keeps its own copy of every constant array a rule reads (``keep_constants``):
+The tape keeps its own copy of every constant array a rule reads (``kept_constant``):
 the caller may change an array after using it, and the gradient must stay that of what
 was computed. A node is a plain tuple, ``(prim, ans, args, kwargs, parents, index)``, read only in
 this module: one is made per operation, and a tuple display costs a fraction of an
@@ -49,29 +49,22 @@ class Step(NamedTuple):
     parents: tuple[tuple[int, int], ...]
 
 
-def _changeable(x: Any) -> bool:
-    """Whether the array ``x`` may change after it was recorded: it can be written, or it
-    views memory that may be (a read-only view of a writeable array)."""
-    return bool(x.flags.writeable) or x.base is not None
-
-
-def keep_constants(prim: Primitive, args: tuple[Any, ...], vals: list[Any]) -> None:
-    """Copy into ``vals`` the constant arrays among ``args`` that ``prim``'s rules read.
+def kept_constant(x: Any) -> Any:
+    """A constant argument as the tape keeps it, when a rule reads it: its own copy of an
+    array that could change (writeable, or a view of memory that may be), and of the
+    arrays in a tuple (an index ``x[rows, cols]``).
 
     The caller may change a constant after using it (``a = np.ones(3); y = x * a;
-    a[:] = 5``); the tape keeps its own copy, so the gradient is that of what was
-    computed. Arrays inside a tuple argument (an index ``x[rows, cols]``) are copied too.
+    a[:] = 5``); the gradient must stay that of what was computed.
     """
-    dropped = prim.dropped_args
-    for i, a in enumerate(args):
-        cls = type(a)
-        if i in dropped or cls in TRACED or cls not in MAYBE_MUTABLE:
-            continue
-        if cls in ARRAY_TYPES:
-            if _changeable(a):
-                vals[i] = a.copy()
-        elif any(type(c) in ARRAY_TYPES and _changeable(c) for c in a):
-            vals[i] = tuple(c.copy() if type(c) in ARRAY_TYPES else c for c in a)
+    if type(x) is tuple:
+        for c in x:
+            if type(c) in ARRAY_TYPES:
+                return tuple([kept_constant(c) for c in x])
+        return x
+    if type(x) in ARRAY_TYPES and (x.flags.writeable or x.base is not None):
+        return x.copy()
+    return x
 
 
 class ReverseTrace(Trace):
@@ -98,13 +91,12 @@ class ReverseTrace(Trace):
         vals = list(args)
         parents = []
         outer_vars = False  # an argument still holds Vars of outer (lower) traces
-        constant_arrays = False  # an argument may be an array the caller can change
         i = -1
         for a in args:
             i += 1  # a counter: enumerate's tuples cost more, on the hottest loop
             if type(a) not in TRACED:
-                if type(a) in MAYBE_MUTABLE:
-                    constant_arrays = True
+                if type(a) in MAYBE_MUTABLE and i not in prim.dropped_args:
+                    vals[i] = kept_constant(a)  # an array the caller could change later
                 continue
             if a._trace is not self:
                 outer_vars = True
@@ -122,8 +114,6 @@ class ReverseTrace(Trace):
             if prim.saves_ans or getattr(ans, "nbytes", 0) < DROP_FROM_BYTES
             else shape_only(ans)
         )
-        if constant_arrays:
-            keep_constants(prim, args, vals)
         if prim.dropped_args:
             # What no rule reads is kept only as a shape (inline: this runs on every step).
             n = len(vals)

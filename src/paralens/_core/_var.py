@@ -39,6 +39,9 @@ NO_KWARGS: dict[str, Any] = {}
 # PROTOCOL["function"], which paralens.numpy fills.
 UFUNCS: dict[Any, Callable[..., Any]] = {}
 PROTOCOL: dict[str, Callable[..., Any]] = {}
+# The ufuncs of operators whose twins compute exactly what the ufunc does (``@``): with a
+# plain value on the left, the primitive is bound straight to the Var's trace.
+REFLECTED: dict[Any, Primitive] = {}
 
 CONVERSION = (
     "a traced value (Var) was converted to a plain {what}{how}, which would drop its "
@@ -160,6 +163,10 @@ class Var:
     # NumPy's protocols (see the module docstring)
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
         if method == "__call__" and not kwargs:
+            reflected = REFLECTED.get(ufunc)
+            # ``x @ v`` with a plain ``x``: as ``v.__rmatmul__(x)`` would
+            if reflected is not None and inputs[-1] is self and type(inputs[0]) not in TRACED:
+                return self._trace.process(reflected, inputs, NO_KWARGS)
             fn = UFUNCS.get(ufunc)
             if fn is not None:
                 return fn(*inputs)
