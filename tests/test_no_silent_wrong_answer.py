@@ -193,6 +193,71 @@ def test_an_index_changed_after_its_use_cannot_change_the_gradient():
     np.testing.assert_array_equal(paralens.grad(f)(np.zeros((2, 2))), [[0.0, 1.0], [1.0, 0.0]])
 
 
+def _memmap(tmp_path):
+    m = np.memmap(tmp_path / "a.bin", dtype=np.float64, mode="w+", shape=(3,))
+    m[:] = 1.0
+    return m
+
+
+class _Subclass(np.ndarray):
+    pass
+
+
+@pytest.mark.parametrize(
+    "constant",
+    [
+        lambda tmp_path: [1.0, 1.0, 1.0],
+        lambda tmp_path: [[1.0, 1.0, 1.0]],
+        lambda tmp_path: np.ones(3).view(_Subclass),
+        _memmap,
+    ],
+    ids=["list", "nested list", "ndarray subclass", "memmap"],
+)
+def test_a_constant_of_any_array_like_type_changed_after_its_use_cannot_change_it(
+    constant, tmp_path
+):
+    a = constant(tmp_path)
+
+    def f(x):
+        y = x * a
+        if isinstance(a, list):
+            (a[0] if isinstance(a[0], list) else a)[0] = 5.0
+        else:
+            a[:] = 5.0
+        return pnp.sum(y)
+
+    np.testing.assert_array_equal(np.ravel(paralens.grad(f)(np.ones(3))), [1.0, 1.0, 1.0])
+
+
+def test_a_keyword_constant_changed_after_its_use_cannot_change_the_gradient():
+    from paralens.extend import defvjp, primitive
+
+    scaled = primitive(lambda x, *, by: x * by, "scaled")
+    defvjp(scaled, lambda g, ans, x, *, by: g * by, staged=False)
+    by = np.ones(3)
+
+    def f(x):
+        y = scaled(x, by=by)
+        by[:] = 5.0
+        return pnp.sum(y)
+
+    np.testing.assert_array_equal(paralens.grad(f)(np.ones(3)), [1.0, 1.0, 1.0])
+
+
+def test_vjp_keeps_its_inputs_and_hands_back_an_answer_of_its_own():
+    x = np.zeros(2)
+    ans, pullback = paralens.vjp(pnp.sin, x)
+    x[:] = 1.0  # the caller changes its input before pulling back
+    np.testing.assert_array_equal(pullback(np.ones(2))[0], [1.0, 1.0])  # cos(0)
+    ans, pullback = paralens.vjp(pnp.exp, np.zeros(2))
+    ans[:] = 7.0  # and the answer it was given (exp's rule reads the answer)
+    np.testing.assert_array_equal(pullback(np.ones(2))[0], [1.0, 1.0])
+    x = np.zeros(2)
+    ans, _ = paralens.vjp(lambda x: {"same": x, "c": (x, 2.0)}, x)
+    assert not np.shares_memory(ans["same"], x) and not np.shares_memory(ans["c"][0], x)
+    assert ans["c"][1] == 2.0
+
+
 def test_writing_through_a_traced_value_cannot_change_the_callers_input():
     x = np.ones(3)
 

@@ -8,6 +8,7 @@ from typing import Any
 from paralens import tree
 from paralens._ad._inputs import Inputs, memory_id
 from paralens._core import ZERO, ReverseTrace, is_var, pack_structure, plain_value
+from paralens._core._reverse import kept_constant
 from paralens._core._vspace import (
     ARRAY_TYPES,
     LEAF_TYPES,
@@ -59,8 +60,14 @@ def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[[Any], tupl
 def vjp_at(
     f: Callable[..., Any], args: Sequence[Any], kwargs: dict[str, Any], nums: Sequence[int]
 ) -> tuple[Any, Callable[[Any], tuple[Any, ...]]]:
-    """``vjp`` of ``f(*args, **kwargs)`` with respect to the arguments at ``nums``."""
-    ans, backward = record_vjp(f, args, kwargs, nums)
+    """``vjp`` of ``f(*args, **kwargs)`` with respect to the arguments at ``nums``.
+
+    The pullback outlives the call: the caller may change its inputs, or the answer it
+    was given, before calling it. So the trace starts from its own copies of the inputs,
+    and the answer handed back is a copy of what the tape keeps.
+    """
+    ans, backward = record_vjp(f, args, kwargs, nums, keep_inputs=True)
+    ans = _own_answer(ans)
 
     def pullback(ct: Any) -> tuple[Any, ...]:
         check_cotangent(ct, ans)
@@ -70,18 +77,49 @@ def vjp_at(
     return ans, pullback
 
 
+def _own_answer(ans: Any) -> Any:
+    """``ans`` with each array a copy: the tape may keep it (``exp``'s rule reads it), or
+    it may be an input (the identity), and the caller may write into what it is given."""
+    if type(ans) in ARRAY_TYPES:
+        return ans.copy()
+    if node_def(ans) is None:
+        return ans
+    return rebuild(ans, _copied_leaf, stop=_var_as_it_is)
+
+
+def _copied_leaf(space: Any, x: Any, there: tuple[Any, ...]) -> Any:
+    return x.copy() if type(x) in ARRAY_TYPES else x
+
+
+def _var_as_it_is(x: Any, there: tuple[Any, ...]) -> Any:
+    return x if is_var(x) else KEEP  # a Var of an enclosing trace stays traced
+
+
 def record_vjp(
-    f: Callable[..., Any], args: Sequence[Any], kwargs: dict[str, Any], nums: Sequence[int]
+    f: Callable[..., Any],
+    args: Sequence[Any],
+    kwargs: dict[str, Any],
+    nums: Sequence[int],
+    keep_inputs: bool = False,
 ) -> tuple[Any, Callable[[Any, set[int]], tuple[Any, ...]]]:
     """Run ``f`` under a reverse trace: its answer, and the unchecked backward pass.
 
     ``backward(ct, given)`` takes a cotangent known to match the answer, and the memory
     (``memory_id``) no gradient may share; the transforms that make their own cotangent
-    (``grad``'s seed) call it directly.
+    (``grad``'s seed) call it directly. With ``keep_inputs`` the trace starts from its
+    own copies of the differentiated arrays that could change (``vjp``, whose pullback
+    the caller may call after changing them); the transforms that pull back before they
+    return do without.
     """
     trace = ReverseTrace()
+    new_input = trace.new_input
+    if keep_inputs:
+
+        def new_input(x: Any) -> Any:
+            return trace.new_input(kept_constant(x))
+
     try:
-        inputs = [Inputs(args[n], trace.new_input, f"argument {n}") for n in nums]
+        inputs = [Inputs(args[n], new_input, f"argument {n}") for n in nums]
         full = list(args)
         for n, a in zip(nums, inputs, strict=True):
             full[n] = a.traced

@@ -65,9 +65,12 @@ TRACED_TYPES: set[type] = set()
 # transforms wrap and hand back parameters of these types in one loop, and the tape copies
 # the ones that could change under it, without naming any array library.
 ARRAY_TYPES: set[type] = set()
-# The types of constants the tape may have to copy: arrays, and tuples that hold them
-# (an index ``x[rows, cols]``). One set, for one membership test per constant argument.
-MAYBE_MUTABLE: set[type] = {tuple}
+# The types of constants the tape may have to copy: arrays (and their subclasses, such
+# as a memory map, added as they are met), lists, and tuples that may hold them (an index
+# ``x[rows, cols]``); and the types met that it never copies. A constant's type is in one
+# of the two after ``may_change`` has seen it: one membership test on the hot path.
+MAYBE_MUTABLE: set[type] = {tuple, list}
+NEVER_MUTABLE: set[type] = set()
 
 UNREGISTERED = (
     "paralens does not know how to differentiate a value of type {name}. "
@@ -141,6 +144,22 @@ def register_array_type(cls: type) -> None:
     """Declare that the leaves of type ``cls`` follow NumPy's array protocol."""
     ARRAY_TYPES.add(cls)
     MAYBE_MUTABLE.add(cls)
+    NEVER_MUTABLE.clear()  # a type seen before may be a subclass of this one
+
+
+def may_change(cls: type) -> bool:
+    """Whether a constant of type ``cls`` may change after the tape recorded it: a list,
+    or an array of a registered array type or a subclass of one (``numpy.memmap``).
+
+    The answer is remembered in ``MAYBE_MUTABLE`` or ``NEVER_MUTABLE``.
+    """
+    if cls in MAYBE_MUTABLE:
+        return True
+    if issubclass(cls, (list, *ARRAY_TYPES)):
+        MAYBE_MUTABLE.add(cls)
+        return True
+    NEVER_MUTABLE.add(cls)
+    return False
 
 
 def lookup(cls: type) -> LeafSpace | NodeDef | None:

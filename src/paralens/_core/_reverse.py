@@ -27,7 +27,7 @@ from paralens._core._primitive import Primitive, bind
 from paralens._core._residuals import DROP_FROM_BYTES, ShapeOnly, shape_only
 from paralens._core._trace import TRACED, Trace
 from paralens._core._var import NO_KWARGS, Var, make_var
-from paralens._core._vspace import ARRAY_TYPES, MAYBE_MUTABLE, ZERO
+from paralens._core._vspace import ARRAY_TYPES, MAYBE_MUTABLE, NEVER_MUTABLE, ZERO, may_change
 
 _LEAF_TYPES = _vspace.LEAF_TYPES
 
@@ -49,22 +49,42 @@ class Step(NamedTuple):
     parents: tuple[tuple[int, int], ...]
 
 
-def kept_constant(x: Any) -> Any:
+def kept_constant(x: Any, depth: int = 0) -> Any:
     """A constant argument as the tape keeps it, when a rule reads it: its own copy of an
-    array that could change (writeable, or a view of memory that may be), and of the
-    arrays in a tuple (an index ``x[rows, cols]``).
+    array that could change (writeable, or a view of memory that may be), of a list, and
+    of the arrays and lists in a tuple (an index ``x[rows, cols]``).
 
     The caller may change a constant after using it (``a = np.ones(3); y = x * a;
     a[:] = 5``); the gradient must stay that of what was computed.
     """
-    if type(x) is tuple:
-        for c in x:
-            if type(c) in ARRAY_TYPES:
-                return tuple([kept_constant(c) for c in x])
-        return x
-    if type(x) in ARRAY_TYPES and (x.flags.writeable or x.base is not None):
+    cls = type(x)
+    if cls is tuple or isinstance(x, list):
+        if depth > _ARRAY_LIKE_DEPTH:  # deeper than any array NumPy makes: no array-like
+            return x
+        if cls is tuple and not any(_may_change(c) for c in x):
+            return x
+        kept = [kept_constant(c, depth + 1) for c in x]
+        return tuple(kept) if cls is tuple else kept
+    if (cls in ARRAY_TYPES or cls in MAYBE_MUTABLE) and (x.flags.writeable or x.base is not None):
         return x.copy()
     return x
+
+
+# NumPy's arrays have at most 64 dimensions: a constant nested deeper is no array-like.
+_ARRAY_LIKE_DEPTH = 64
+
+
+def _may_change(x: Any) -> bool:
+    cls = type(x)
+    return cls in MAYBE_MUTABLE or (cls not in NEVER_MUTABLE and may_change(cls))
+
+
+def _kept_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The keyword arguments as the tape keeps them (``kept_constant`` of each)."""
+    for v in kwargs.values():
+        if type(v) not in TRACED and _may_change(v):
+            return {k: kept_constant(v) for k, v in kwargs.items()}
+    return kwargs
 
 
 class ReverseTrace(Trace):
@@ -94,9 +114,13 @@ class ReverseTrace(Trace):
         i = -1
         for a in args:
             i += 1  # a counter: enumerate's tuples cost more, on the hottest loop
-            if type(a) not in TRACED:
-                if type(a) in MAYBE_MUTABLE and i not in prim.dropped_args:
-                    vals[i] = kept_constant(a)  # an array the caller could change later
+            cls = type(a)
+            if cls not in TRACED:
+                # an array (or list) the caller could change later: the tape keeps a copy
+                if (
+                    cls in MAYBE_MUTABLE or (cls not in NEVER_MUTABLE and may_change(cls))
+                ) and i not in prim.dropped_args:
+                    vals[i] = kept_constant(a)
                 continue
             if a._trace is not self:
                 outer_vars = True
@@ -122,6 +146,8 @@ class ReverseTrace(Trace):
                     vals[i] = shape_only(vals[i])
         tape = self.tape
         index = len(tape)
+        if kwargs:
+            kwargs = _kept_kwargs(kwargs)
         tape.append((prim, saved_ans, tuple(vals), kwargs, parents, index))
         return Var(ans, self, index) if type(ans) in _LEAF_TYPES else make_var(ans, self, index)
 
