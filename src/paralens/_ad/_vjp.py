@@ -112,11 +112,11 @@ def record_vjp(
     return do without.
     """
     trace = ReverseTrace()
-    new_input = trace.new_input
-    if keep_inputs:
 
-        def new_input(x: Any) -> Any:
-            return trace.new_input(kept_constant(x))
+    def kept_input(x: Any) -> Any:
+        return trace.new_input(kept_constant(x))
+
+    new_input: Callable[[Any], Any] = kept_input if keep_inputs else trace.new_input
 
     try:
         inputs = [Inputs(args[n], new_input, f"argument {n}") for n in nums]
