@@ -117,9 +117,12 @@ class ReverseTrace(Trace):
             cls = type(a)
             if cls not in TRACED:
                 # an array (or list) the caller could change later: the tape keeps a copy
-                if (
-                    cls in MAYBE_MUTABLE or (cls not in NEVER_MUTABLE and may_change(cls))
-                ) and i not in prim.dropped_args:
+                if cls in NEVER_MUTABLE or i in prim.dropped_args:
+                    continue
+                if cls in ARRAY_TYPES:  # kept_constant's most common case, inline
+                    if a.flags.writeable or a.base is not None:
+                        vals[i] = a.copy()
+                elif cls in MAYBE_MUTABLE or may_change(cls):
                     vals[i] = kept_constant(a)
                 continue
             if a._trace is not self:
