@@ -11,9 +11,10 @@ order. The backward walk goes once over the tape from the output back: it takes 
 cotangent of each node, asks the node's primitive for the rule of each traced argument
 (one table lookup), and adds the result into the cotangent of the argument's node.
 
-The tape keeps its own copy of every constant array a rule reads (``kept_constant``):
-the caller may change an array after using it, and the gradient must stay that of what
-was computed. A node is a plain tuple, ``(prim, ans, args, kwargs, parents, index)``, read only in
+The tape keeps its own copy of every constant a rule reads that could change
+(``kept_constant``: arrays, their subclasses such as memory maps, lists, and those inside
+tuples and keyword arguments): the caller may change one after using it, and the
+gradient must stay that of what was computed. A node is a plain tuple, ``(prim, ans, args, kwargs, parents, index)``, read only in
 this module: one is made per operation, and a tuple display costs a fraction of an
 object's construction. ``ReverseTrace.steps`` gives the record to read, with named parts.
 """
