@@ -14,9 +14,11 @@ cotangent of each node, asks the node's primitive for the rule of each traced ar
 The tape keeps its own copy of every constant a rule reads that could change
 (``kept_constant``: arrays, their subclasses such as memory maps, lists, and those inside
 tuples and keyword arguments): the caller may change one after using it, and the
-gradient must stay that of what was computed. A node is a plain tuple, ``(prim, ans, args, kwargs, parents, index)``, read only in
-this module: one is made per operation, and a tuple display costs a fraction of an
-object's construction. ``ReverseTrace.steps`` gives the record to read, with named parts.
+gradient must stay that of what was computed.
+
+A node is a plain tuple, ``(prim, ans, args, kwargs, parents, index)``, read only in this
+module: one is made per operation, and a tuple display costs a fraction of an object's
+construction. ``ReverseTrace.steps`` gives the record to read, with named parts.
 """
 
 from __future__ import annotations
