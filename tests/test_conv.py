@@ -272,10 +272,11 @@ def test_the_patches_kept_for_the_backward_pass_give_what_recomputing_gives() ->
     x, w = RNG.normal(size=(3, 6, 6, 2)), RNG.normal(size=(5, 5, 2, 4))
     _conv._KEPT_PATCHES.clear()
     y, pullback = paralens.vjp(lambda x, w: correlate(x, w, **s), x, w)
-    assert id(x) in _conv._KEPT_PATCHES  # the forward pass kept them
+    # the forward pass kept them (for vjp's own copy of x: the caller may change x)
+    assert len(_conv._KEPT_PATCHES) == 1
     g = RNG.normal(size=y.shape)
     kept = pullback(g)[1]
-    assert id(x) not in _conv._KEPT_PATCHES  # taken once
+    assert not _conv._KEPT_PATCHES  # taken once
     recomputed = correlate_kernel_transpose(x, g, window=(5, 5), **s)
     assert np.array_equal(kept, recomputed)
     # Entries die with their input, and only a few are kept at any time.

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+import paralens
 import paralens.numpy as pnp
 from paralens import cat, nn, viz
 from paralens._cli import main
@@ -156,20 +157,19 @@ mnist_small = nn.logistic_layer(6, 5) >> nn.softmax_layer(5, 3)
 
 
 def test_trace_graph_draws_one_node_per_primitive_application() -> None:
-    from paralens.viz._trace_graph import record
-
     params = mnist_small.init(0)
     x = np.ones((2, 6))
-    inputs, tape, outputs = record(loss, params, x)
-    assert len(inputs) == 5 and len(outputs) == 1 and outputs[0] is tape[-1]
+    record = paralens.trace(loss, params, x)
+    inputs, tape, outputs = record.inputs, record.applications, record.outputs
+    assert len(inputs) == 5 and len(outputs) == 1 and outputs[0].index == tape[-1].index
     root = parse(viz.trace_graph(loss, params, x))
     shown = texts(root)
     for node in tape:
-        assert node.primitive is not None and node.primitive.name in shown
+        assert node.primitive in shown
     assert {"params[0].w", "params[0].b", "params[1].w", "params[1].b", "x"} <= set(shown)
     assert len(list(root.iter(f"{SVG}rect"))) == 1 + len(inputs) + len(tape)  # with the background
     edges = list(root.iter(f"{SVG}polyline"))
-    assert len(edges) == sum(len(node.parents) for node in tape)
+    assert len(edges) == sum(len(node.inputs) for node in tape)
 
 
 def test_trace_graph_of_scalars_and_integer_arguments(tmp_path: Path) -> None:

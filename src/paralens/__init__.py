@@ -16,11 +16,14 @@ from paralens import optim as optim
 from paralens import tree as tree
 from paralens import viz as viz
 from paralens._ad import (
+    Record,
     backprop,
+    elementwise_grad,
     grad,
     hvp,
     jvp,
     stop_gradient,
+    trace,
     value_and_grad,
     vjp,
 )
@@ -38,10 +41,12 @@ from paralens.optics import (
 )
 
 __all__ = [
+    "Record",
     "Var",
     "backprop",
     "cat",
     "data",
+    "elementwise_grad",
     "grad",
     "hessian",
     "hvp",
@@ -59,6 +64,7 @@ __all__ = [
     "sequence",
     "set",
     "stop_gradient",
+    "trace",
     "tree",
     "unsequence",
     "value_and_grad",

@@ -7,11 +7,13 @@ library; Jacobians and Hessians, which build arrays, are in ``paralens.numpy``.
 
 from paralens._ad._inputs import Inputs
 from paralens._ad._jvp import hvp, jvp
+from paralens._ad._record import Application, Input, Output, Record, trace
 from paralens._ad._stop_gradient import stop_gradient
 from paralens._ad._vjp import (
     Argnums,
     argnums_tuple,
     backprop,
+    elementwise_grad,
     grad,
     scalar_seed,
     value_and_grad,
@@ -20,15 +22,21 @@ from paralens._ad._vjp import (
 )
 
 __all__ = [
+    "Application",
     "Argnums",
+    "Input",
     "Inputs",
+    "Output",
+    "Record",
     "argnums_tuple",
     "backprop",
+    "elementwise_grad",
     "grad",
     "hvp",
     "jvp",
     "scalar_seed",
     "stop_gradient",
+    "trace",
     "value_and_grad",
     "vjp",
     "vjp_at",

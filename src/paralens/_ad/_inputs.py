@@ -7,7 +7,11 @@ properties, and reaching into it costs nothing. Integer leaves stay plain consta
 
 The gradient comes back the same way: one cotangent per wrapped leaf, assembled into a
 value with the argument's structure, leaf types, dtypes and shapes, where no two arrays
-share memory.
+share memory. Arrays are told apart by the memory they view (their ``base``), so two
+views of one cotangent (``g`` and ``g.T``) never both reach the user.
+
+Both walks recurse to the depths parameters have, and hand over to the core's iterative
+walk below that, so an argument nested to any depth works.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from paralens._core._vspace import (
     unregistered,
     zeros_like,
 )
+from paralens._core._walk import DEEP, rebuild
 
 
 class Inputs:
@@ -58,15 +63,25 @@ class Inputs:
     def gradient(self, cts: Iterator[Any], given: set[int]) -> Any:
         """The gradient of the argument, from one cotangent per wrapped leaf.
 
-        ``given`` holds the ids of the arrays already handed out by this pullback: a rule
-        may pass one cotangent to two arguments (``x + y``), and two gradients must not be
-        one array that changing either would change both.
+        ``given`` holds the ids of the memory (``memory_id``) of the arrays already handed
+        out by this pullback, and of the caller's cotangent: a rule may pass one cotangent
+        to two arguments (``x + y``), or hand back the cotangent it was given (the
+        identity), and two gradients must not be one array that changing either would
+        change both.
         """
         return _assembled(self.primal, cts, given)
 
 
-def _wrapped(x: Any, wrap: Callable[[Any], Var], wrapped: list[Var]) -> Any:
+def memory_id(array: Any) -> int:
+    """The id of the object whose memory ``array`` (of an ``ARRAY_TYPES`` type) views."""
+    base = array.base
+    return id(array if base is None else base)
+
+
+def _wrapped(x: Any, wrap: Callable[[Any], Var], wrapped: list[Var], depth: int = 0) -> Any:
     cls = type(x)
+    if depth >= DEEP:
+        return _wrapped_deep(x, wrap, wrapped)
     if cls is list or cls is tuple:
         # Parameters are float arrays in lists and tuples: wrapped in one loop, without a
         # call per leaf. This runs once per training step on every parameter.
@@ -77,7 +92,7 @@ def _wrapped(x: Any, wrap: Callable[[Any], Var], wrapped: list[Var]) -> Any:
                 wrapped.append(var)
                 out.append(var)
             else:
-                out.append(_wrapped(c, wrap, wrapped))
+                out.append(_wrapped(c, wrap, wrapped, depth + 1))
         return out if cls is list else tuple(out)
     found = lookup(cls)
     if found is None:
@@ -89,17 +104,30 @@ def _wrapped(x: Any, wrap: Callable[[Any], Var], wrapped: list[Var]) -> Any:
         wrapped.append(var)
         return var
     children, aux = found.flatten(x)
-    return found.unflatten(aux, [_wrapped(c, wrap, wrapped) for c in children])
+    return found.unflatten(aux, [_wrapped(c, wrap, wrapped, depth + 1) for c in children])
 
 
-def _assembled(x: Any, cts: Iterator[Any], given: set[int]) -> Any:
+def _wrapped_deep(x: Any, wrap: Callable[[Any], Var], wrapped: list[Var]) -> Any:
+    def leaf(space: LeafSpace, v: Any, there: tuple[Any, ...]) -> Any:
+        if space.is_integer(v):
+            return v
+        var = wrap(v)
+        wrapped.append(var)
+        return var
+
+    return rebuild(x, leaf)
+
+
+def _assembled(x: Any, cts: Iterator[Any], given: set[int], depth: int = 0) -> Any:
     cls = type(x)
+    if depth >= DEEP:
+        return _assembled_deep(x, cts, given)
     if cls is list or cls is tuple:
         # The gradient of parameters, in a loop like the one that wrapped them.
         out = []
         for c in x:
             if type(c) not in ARRAY_TYPES or c.dtype.kind != "f":
-                out.append(_assembled(c, cts, given))
+                out.append(_assembled(c, cts, given, depth + 1))
                 continue
             ct = next(cts)
             if type(ct) is not type(c) or ct.dtype != c.dtype or ct.shape != c.shape:
@@ -107,9 +135,12 @@ def _assembled(x: Any, cts: Iterator[Any], given: set[int]) -> Any:
                 continue
             # A broadcast view (a sum's pullback) is read-only, and one array may reach
             # two inputs (``x + y``): the user gets arrays of their own.
-            if not ct.flags.writeable or id(ct) in given:
+            base = ct.base  # memory_id, inline: this runs on every parameter of every step
+            memory = id(ct if base is None else base)
+            if not ct.flags.writeable or memory in given:
                 ct = ct.copy()
-            given.add(id(ct))
+                memory = id(ct)
+            given.add(memory)
             out.append(ct)
         return out if cls is list else tuple(out)
     found = lookup(cls)
@@ -117,7 +148,14 @@ def _assembled(x: Any, cts: Iterator[Any], given: set[int]) -> Any:
         return found.zeros(x) if found.is_integer(x) else _own(next(cts), x, given)
     assert found is not None
     children, aux = found.flatten(x)
-    return found.unflatten(aux, [_assembled(c, cts, given) for c in children])
+    return found.unflatten(aux, [_assembled(c, cts, given, depth + 1) for c in children])
+
+
+def _assembled_deep(x: Any, cts: Iterator[Any], given: set[int]) -> Any:
+    def leaf(space: LeafSpace, v: Any, there: tuple[Any, ...]) -> Any:
+        return space.zeros(v) if space.is_integer(v) else _own(next(cts), v, given)
+
+    return rebuild(x, leaf)
 
 
 def _own(ct: Any, primal: Any, given: set[int]) -> Any:
@@ -133,7 +171,9 @@ def _own(ct: Any, primal: Any, given: set[int]) -> Any:
     if cls in ARRAY_TYPES:
         if ct.dtype != primal.dtype or ct.shape != primal.shape:
             ct = coerce(ct, primal)
-        if not ct.flags.writeable or id(ct) in given:
+        memory = memory_id(ct)
+        if not ct.flags.writeable or memory in given:
             ct = ct.copy()
-        given.add(id(ct))
+            memory = id(ct)
+        given.add(memory)
     return ct

@@ -6,10 +6,11 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from paralens import tree
-from paralens._ad._inputs import Inputs
+from paralens._ad._inputs import Inputs, memory_id
 from paralens._ad._vjp import grad
 from paralens._core import ForwardTrace, plain_value
-from paralens._core._vspace import instantiate, is_integer, is_leaf, node_def, zeros_like
+from paralens._core._vspace import ARRAY_TYPES, instantiate, is_integer, is_leaf, zeros_like
+from paralens._core._walk import KEEP, rebuild
 
 
 def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, Any]:
@@ -49,7 +50,8 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) 
         out = f(*(a.traced for a in inputs))
     finally:
         trace.close()
-    return _split(out, trace)
+    given = {memory_id(t) for t in tree.tree_leaves(tangents) if type(t) in ARRAY_TYPES}
+    return _split(out, trace, given)
 
 
 def _check_tangent_shapes(i: int, primal: Any, tangent: Any) -> None:
@@ -71,20 +73,31 @@ def _forward_inputs(trace: ForwardTrace, primal: Any, tangent: Any, what: str) -
     return Inputs(primal, lambda leaf: trace.new_input(leaf, next(tangents)), what)
 
 
-def _split(out: Any, trace: ForwardTrace) -> tuple[Any, Any]:
-    """The value and the tangent of the output, with the output's structure."""
-    if trace.owns(out):
-        value = out.value
-        return value, instantiate(trace.tangent_of(out), plain_value(value))
-    node = node_def(out)
-    if node is None:
-        return out, zeros_like(plain_value(out))
-    children, aux = node.flatten(out)
-    pairs = [_split(c, trace) for c in children]
-    return (
-        node.unflatten(aux, [p[0] for p in pairs]),
-        node.unflatten(aux, [p[1] for p in pairs]),
-    )
+def _split(out: Any, trace: ForwardTrace, given: set[int]) -> tuple[Any, Any]:
+    """The value and the tangent of the output, with the output's structure.
+
+    Each tangent array is the caller's own: not one of the tangents it gave (the
+    identity returns its input's), nor one another output holds (``lambda x: (x, x)``).
+    """
+
+    def value(v: Any, there: tuple[Any, ...]) -> Any:
+        return v._value if trace.owns(v) else KEEP
+
+    def tangent(v: Any, there: tuple[Any, ...]) -> Any:
+        if not trace.owns(v):
+            return KEEP
+        t = instantiate(trace.tangent_of(v), plain_value(v._value))
+        if type(t) in ARRAY_TYPES:
+            memory = memory_id(t)
+            if not t.flags.writeable or memory in given:
+                t = t.copy()
+                memory = id(t)
+            given.add(memory)
+        return t
+
+    values = rebuild(out, lambda space, v, there: v, stop=value)
+    tangents = rebuild(out, lambda space, v, there: zeros_like(plain_value(v)), stop=tangent)
+    return values, tangents
 
 
 def hvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) -> Any:

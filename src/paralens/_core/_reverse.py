@@ -11,9 +11,14 @@ order. The backward walk goes once over the tape from the output back: it takes 
 cotangent of each node, asks the node's primitive for the rule of each traced argument
 (one table lookup), and adds the result into the cotangent of the argument's node.
 
-A node is a plain tuple, ``(prim, ans, args, kwargs, parents, index)``, read only in
-this module: one is made per operation, and a tuple display costs a fraction of an
-object's construction. ``ReverseTrace.steps`` gives the record to read, with named parts.
+The tape keeps its own copy of every constant a rule reads that could change
+(``kept_constant``: arrays, their subclasses such as memory maps, lists, and those inside
+tuples and keyword arguments): the caller may change one after using it, and the
+gradient must stay that of what was computed.
+
+A node is a plain tuple, ``(prim, ans, args, kwargs, parents, index)``, read only in this
+module: one is made per operation, and a tuple display costs a fraction of an object's
+construction. ``ReverseTrace.steps`` gives the record to read, with named parts.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from paralens._core._primitive import Primitive, bind
 from paralens._core._residuals import DROP_FROM_BYTES, ShapeOnly, shape_only
 from paralens._core._trace import TRACED, Trace
 from paralens._core._var import NO_KWARGS, Var, make_var
-from paralens._core._vspace import ZERO
+from paralens._core._vspace import ARRAY_TYPES, MAYBE_MUTABLE, NEVER_MUTABLE, ZERO, may_change
 
 _LEAF_TYPES = _vspace.LEAF_TYPES
 
@@ -45,6 +50,44 @@ class Step(NamedTuple):
     args: tuple[Any, ...]
     kwargs: dict[str, Any]
     parents: tuple[tuple[int, int], ...]
+
+
+def kept_constant(x: Any, depth: int = 0) -> Any:
+    """A constant argument as the tape keeps it, when a rule reads it: its own copy of an
+    array that could change (writeable, or a view of memory that may be), of a list, and
+    of the arrays and lists in a tuple (an index ``x[rows, cols]``).
+
+    The caller may change a constant after using it (``a = np.ones(3); y = x * a;
+    a[:] = 5``); the gradient must stay that of what was computed.
+    """
+    cls = type(x)
+    if cls is tuple or isinstance(x, list):
+        if depth > _ARRAY_LIKE_DEPTH:  # deeper than any array NumPy makes: no array-like
+            return x
+        if cls is tuple and not any(_may_change(c) for c in x):
+            return x
+        kept = [kept_constant(c, depth + 1) for c in x]
+        return tuple(kept) if cls is tuple else kept
+    if (cls in ARRAY_TYPES or cls in MAYBE_MUTABLE) and (x.flags.writeable or x.base is not None):
+        return x.copy()
+    return x
+
+
+# NumPy's arrays have at most 64 dimensions: a constant nested deeper is no array-like.
+_ARRAY_LIKE_DEPTH = 64
+
+
+def _may_change(x: Any) -> bool:
+    cls = type(x)
+    return cls in MAYBE_MUTABLE or (cls not in NEVER_MUTABLE and may_change(cls))
+
+
+def _kept_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The keyword arguments as the tape keeps them (``kept_constant`` of each)."""
+    for v in kwargs.values():
+        if type(v) not in TRACED and _may_change(v):
+            return {k: kept_constant(v) for k, v in kwargs.items()}
+    return kwargs
 
 
 class ReverseTrace(Trace):
@@ -74,7 +117,16 @@ class ReverseTrace(Trace):
         i = -1
         for a in args:
             i += 1  # a counter: enumerate's tuples cost more, on the hottest loop
-            if type(a) not in TRACED:
+            cls = type(a)
+            if cls not in TRACED:
+                # an array (or list) the caller could change later: the tape keeps a copy
+                if cls in NEVER_MUTABLE or i in prim.dropped_args:
+                    continue
+                if cls in ARRAY_TYPES:  # kept_constant's most common case, inline
+                    if a.flags.writeable or a.base is not None:
+                        vals[i] = a.copy()
+                elif cls in MAYBE_MUTABLE or may_change(cls):
+                    vals[i] = kept_constant(a)
                 continue
             if a._trace is not self:
                 outer_vars = True
@@ -100,6 +152,8 @@ class ReverseTrace(Trace):
                     vals[i] = shape_only(vals[i])
         tape = self.tape
         index = len(tape)
+        if kwargs:
+            kwargs = _kept_kwargs(kwargs)
         tape.append((prim, saved_ans, tuple(vals), kwargs, parents, index))
         return Var(ans, self, index) if type(ans) in _LEAF_TYPES else make_var(ans, self, index)
 

@@ -18,7 +18,8 @@ from paralens._core import _vspace
 from paralens._core._fields import field_names
 from paralens._core._primitive import defjvp, defjvp_argnum, defvjp, defvjp_argnum, primitive
 from paralens._core._trace import TRACED, plain_value, value_of
-from paralens._core._vspace import ZERO
+from paralens._core._vspace import ZERO, NodeDef
+from paralens._core._walk import KEEP, rebuild
 
 
 def _getitem_node(x: Any, key: Any) -> Any:
@@ -103,13 +104,21 @@ def pack_structure(xs: Any, traced: Callable[[Any], bool]) -> Any:
     Containers are packed bottom up with ``pack``, so each level's gradient flows back to
     its parts; values for which ``traced`` is false stay constants inside.
     """
-    if type(xs) in TRACED:
+    if type(xs) in TRACED or _vspace.node_def(xs) is None:
         return xs
-    node = _vspace.node_def(xs)
-    if node is None:
-        return xs
-    children, aux = node.flatten(xs)
-    packed = [pack_structure(c, traced) for c in children]
-    if any(traced(c) for c in packed):
-        return pack((node, aux), *packed)
-    return node.unflatten(aux, packed)
+
+    def build(node: NodeDef, aux: Hashable, packed: list[Any], value: Any) -> Any:
+        if any(traced(c) for c in packed):
+            return pack((node, aux), *packed)
+        return node.unflatten(aux, packed)
+
+    return rebuild(xs, _keep, stop=_parts_kept_whole, build=build)
+
+
+def _keep(space: Any, x: Any, there: tuple[Any, ...]) -> Any:
+    return x
+
+
+def _parts_kept_whole(x: Any, there: tuple[Any, ...]) -> Any:
+    # Traced values are parts as they are; so are values of types paralens does not know.
+    return x if type(x) in TRACED or not _vspace.is_node(x) else KEEP

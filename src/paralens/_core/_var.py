@@ -7,6 +7,13 @@ primitives, which the array layer (``paralens.numpy``) registers in the tables b
 this module stays free of any array library. Comparisons give plain values.
 
 A Var whose value is a container is a ``StructVar``, whose fields are lenses.
+
+NumPy's own functions meet a Var through NumPy's protocols: a ufunc (``np.sin(v)``,
+``ndarray + v``) calls ``__array_ufunc__``, another function (``np.sum(v)``)
+``__array_function__``, and both are answered by the tables ``paralens.numpy`` fills: the
+differentiable function of the same name, or an error naming it. A conversion to a plain
+array (``np.asarray(v)``, ``np.array([v, 2 * v])``) calls ``__array__``, which refuses:
+an array of Vars would have no gradient.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from paralens._core._fields import field_names, static_names
 from paralens._core._primitive import Primitive, primitive_of
 from paralens._core._structural import getattr_node, getitem_node
 from paralens._core._trace import TRACED, Trace, plain_value, value_of
+from paralens._core._vspace import ARRAY_TYPES
 
 # Operators and array methods of Var are looked up here; paralens.numpy fills them.
 OPERATORS: dict[str, Callable[..., Any]] = {}
@@ -26,6 +34,31 @@ METHODS: dict[str, Callable[..., Any]] = {}
 PROPERTIES: dict[str, Callable[[Any], Any]] = {}
 _OPERATOR_PRIMITIVES: dict[str, Primitive] = {}
 NO_KWARGS: dict[str, Any] = {}
+# NumPy's protocols: a ufunc called as ``ufunc(*inputs)`` maps to the function in UFUNCS
+# (filled as they are met); any other call goes to PROTOCOL["ufunc"] or
+# PROTOCOL["function"], which paralens.numpy fills.
+UFUNCS: dict[Any, Callable[..., Any]] = {}
+PROTOCOL: dict[str, Callable[..., Any]] = {}
+# The ufuncs of operators whose twins compute exactly what the ufunc does (``@``): with a
+# plain value on the left, the primitive is bound straight to the Var's trace.
+REFLECTED: dict[Any, Primitive] = {}
+
+CONVERSION = (
+    "a traced value (Var) was converted to a plain {what}{how}, which would drop its "
+    "gradient. Build arrays of traced values with pnp.array / pnp.asarray / pnp.stack "
+    "(import paralens.numpy as pnp), compute with pnp functions, or read v.value for the "
+    "plain value (no gradient flows through it)"
+)
+
+
+class TracedConversionError(TypeError):
+    """A traced value was asked for a plain value it cannot give without its gradient."""
+
+
+def _no_protocol(*args: Any) -> Any:
+    raise TypeError(
+        "NumPy was called on a traced value; import paralens.numpy and use its functions"
+    )
 
 
 def _unregistered_operator(name: str) -> Callable[..., Any]:
@@ -107,7 +140,6 @@ class Var:
     __slots__ = ("_tangent", "_tape_index", "_trace", "_value")
     _tangent: Any  # forward mode: the tangent carried beside the value
     _tape_index: int  # reverse mode: the position of the step that made it on the tape
-    __array_ufunc__ = None  # NumPy defers to our reflected operators
     __array_priority__ = 1000.0
 
     def __init__(self, value: Any, trace: Trace, tape_index: int = -1) -> None:
@@ -117,8 +149,43 @@ class Var:
 
     @property
     def value(self) -> Any:
-        """The plain value this Var traces."""
-        return self._value
+        """The plain value this Var traces (an array as a read-only view).
+
+        The trace keeps this value, and it may be the caller's own input: writing into it
+        would change both, so an array comes as a view that refuses writes.
+        """
+        value = self._value
+        if type(value) in ARRAY_TYPES and value.flags.writeable:
+            value = value.view()
+            value.flags.writeable = False
+        return value
+
+    # NumPy's protocols (see the module docstring)
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        if method == "__call__" and not kwargs:
+            reflected = REFLECTED.get(ufunc)
+            # ``x @ v`` with a plain ``x``: as ``v.__rmatmul__(x)`` would
+            if reflected is not None and inputs[-1] is self and type(inputs[0]) not in TRACED:
+                return self._trace.process(reflected, inputs, NO_KWARGS)
+            fn = UFUNCS.get(ufunc)
+            if fn is not None:
+                return fn(*inputs)
+        handler: Callable[..., Any] = PROTOCOL.get("ufunc", _no_protocol)
+        return handler(ufunc, method, inputs, kwargs)
+
+    def __array_function__(
+        self, func: Any, types: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
+        handler: Callable[..., Any] = PROTOCOL.get("function", _no_protocol)
+        return handler(func, args, kwargs)
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> Any:
+        raise TracedConversionError(
+            CONVERSION.format(
+                what="NumPy array",
+                how=" (np.asarray(v), np.array([v, ...]), or a list of Vars given to NumPy)",
+            )
+        )
 
     def __repr__(self) -> str:
         return f"Var({self._value!r})"
@@ -171,10 +238,13 @@ class Var:
         return bool(self._value)
 
     def __float__(self) -> float:
-        raise TypeError(
-            "float() of a traced value would drop its gradient; use pnp functions on the "
-            "Var, or read v.value where a plain number is meant"
-        )
+        raise TracedConversionError(CONVERSION.format(what="float", how=" (float(v))"))
+
+    def __int__(self) -> int:
+        raise TracedConversionError(CONVERSION.format(what="int", how=" (int(v))"))
+
+    def __complex__(self) -> complex:
+        raise TracedConversionError(CONVERSION.format(what="complex", how=" (complex(v))"))
 
     # containers
     def __len__(self) -> int:

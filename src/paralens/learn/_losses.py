@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 import paralens.numpy as pnp
-from paralens._core import value_of
+from paralens._core import plain_value
 from paralens.extend import defjvp, defvjp, primitive
 
 __all__ = [
@@ -55,7 +55,7 @@ def _rows(name: str, prediction: Any) -> int:
 
 
 def _check_same_shape(name: str, prediction: Any, target: Any) -> None:
-    p_shape, t_shape = np.shape(value_of(prediction)), np.shape(value_of(target))
+    p_shape, t_shape = np.shape(plain_value(prediction)), np.shape(plain_value(target))
     if p_shape != t_shape:
         raise ValueError(
             f"{name}: prediction of shape {p_shape} and target of shape {t_shape} differ; "
@@ -71,8 +71,8 @@ def _as_one_hot(name: str, prediction: Any, target: Any) -> Any:
         and target.shape == getattr(prediction, "shape", None)
     ):
         return target  # rows already: what a training step passes every time
-    plain = value_of(target)
-    p_shape = np.shape(value_of(prediction))
+    plain = plain_value(target)
+    p_shape = np.shape(plain_value(prediction))
     t = np.asarray(plain)
     if t.dtype.kind in "biu" and t.shape == p_shape[:-1]:
         if t.size and (t.min() < 0 or t.max() >= p_shape[-1]):
@@ -80,7 +80,7 @@ def _as_one_hot(name: str, prediction: Any, target: Any) -> Any:
                 f"{name}: labels must lie in [0, {p_shape[-1]}) for predictions of "
                 f"{p_shape[-1]} classes; got labels from {t.min()} to {t.max()}"
             )
-        dtype = value_of(prediction).dtype if hasattr(value_of(prediction), "dtype") else float
+        dtype = getattr(plain_value(prediction), "dtype", float)
         return (t[..., None] == np.arange(p_shape[-1])).astype(dtype)
     if t.shape != p_shape:
         raise ValueError(
@@ -196,7 +196,7 @@ def accuracy(prediction: Any, target: Any) -> float:
         >>> accuracy(np.array([0.9, 0.4]), np.array([1.0, 0.0]))
         1.0
     """
-    p, t = np.asarray(value_of(prediction)), np.asarray(value_of(target))
+    p, t = np.asarray(plain_value(prediction)), np.asarray(plain_value(target))
     if p.size == 0:
         raise _none("accuracy", p.shape)
     if p.dtype.kind in "fc" and not np.isfinite(p).all():

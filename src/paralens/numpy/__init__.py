@@ -18,7 +18,7 @@ Examples:
 """
 
 # The rules and the operators are registered when their modules are imported.
-from paralens.numpy import _jvps, _methods, _vjps, linalg  # noqa: F401
+from paralens.numpy import _jvps, _methods, _protocol, _vjps, linalg  # noqa: F401
 from paralens.numpy._composites import (
     astype,
     concatenate,

@@ -13,12 +13,13 @@ import numpy as np
 
 from paralens._ad import stop_gradient
 from paralens._core import is_var, plain_value
+from paralens._core._var import TracedConversionError
+from paralens.numpy._creation import asarray, cast
 from paralens.numpy._elementwise import exp, multiply, sqrt
 from paralens.numpy._indexing import getitem
 from paralens.numpy._linalg import LETTERS, einsum_operands, logabsdet, matmul
 from paralens.numpy._reductions import count, log_softmax, mean, sum
 from paralens.numpy._shape import (
-    astype_dtype,
     concatenate_arrays,
     expand_dims,
     ndim,
@@ -132,15 +133,35 @@ def concatenate(arrays: Any, axis: int | None = 0) -> Any:
     return concatenate_arrays(axis, *arrays)
 
 
-def stack(arrays: Any, axis: int = 0) -> Any:
-    """Join a sequence of same-shaped arrays along a new axis.
+def stack(
+    arrays: Any, axis: int = 0, out: Any = None, *, dtype: Any = None, casting: Any = "same_kind"
+) -> Any:
+    """``numpy.stack``: join same-shaped arrays along a new axis, traced ones too.
+
+    An array may be given as a nested sequence holding traced values (``[x, 2 * x]``);
+    each is made an array by ``asarray`` first.
+
+    Raises:
+        TypeError: ``out=`` with traced arrays (a plain array cannot hold them).
 
     Examples:
         >>> stack([np.ones(2), np.zeros(2)], axis=1)
         array([[1., 0.],
                [1., 0.]])
+        >>> import paralens
+        >>> paralens.grad(lambda x: stack([[x, 1.0], [2.0, x]]).sum())(0.5)
+        2.0
     """
-    return concatenate([expand_dims(a, axis) for a in arrays], axis)
+    if not any(is_var(a) for a in arrays):
+        try:
+            return np.stack(arrays, axis, out, dtype=dtype, casting=casting)
+        except TracedConversionError:
+            pass  # a traced value inside one of them
+    if out is not None:
+        raise TypeError("stack: out= cannot hold traced arrays; use the returned array")
+    parts = [asarray(a) for a in arrays]
+    stacked = concatenate([expand_dims(p, axis) for p in parts], axis)
+    return stacked if dtype is None else cast(stacked, dtype)
 
 
 def split(x: Any, indices_or_sections: Any, axis: int = 0) -> list[Any]:
@@ -169,14 +190,30 @@ def split(x: Any, indices_or_sections: Any, axis: int = 0) -> list[Any]:
     return pieces
 
 
-def astype(x: Any, dtype: Any) -> Any:
-    """``x`` converted to a floating ``dtype``; the cotangent converts back.
+def astype(
+    x: Any,
+    dtype: Any,
+    order: Any = "K",
+    casting: Any = "unsafe",
+    subok: bool = True,
+    copy: bool = True,
+) -> Any:
+    """``x`` converted to ``dtype``, as ``ndarray.astype``.
+
+    To a floating or complex dtype the cotangent converts back to ``x``'s dtype; to an
+    integer or boolean dtype the result is a constant, whose derivative is zero.
+    ``copy=False`` returns ``x`` itself where it already has ``dtype``.
 
     Examples:
         >>> astype(np.array([1.0, 2.0]), np.float32)
         array([1., 2.], dtype=float32)
+        >>> import paralens
+        >>> paralens.grad(lambda x: sum(astype(x, int) * x))(np.array([1.5, 2.5]))
+        array([1., 2.])
     """
-    return astype_dtype(x, np.dtype(dtype))
+    if not is_var(x):
+        return np.asarray(x).astype(dtype, order=order, casting=casting, subok=subok, copy=copy)
+    return cast(x, dtype, copy)
 
 
 # Indexing.

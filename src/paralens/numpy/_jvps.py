@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from paralens._core import defjvp, defjvp_argnum
+from paralens.numpy._creation import pack as array_pack
 from paralens.numpy._creation import zeros_like
 from paralens.numpy._elementwise import (
     add,
@@ -203,3 +204,13 @@ defjvp(
 )
 defjvp(det, lambda t, ans, a: ans * trace_last(matmul(inv(a), t)))
 defjvp(logabsdet, lambda t, ans, a: trace_last(matmul(inv(a), t)))
+
+# ---- Creation ---------------------------------------------------------------------------
+
+
+def _array_jvp(argnum: int, t: Any, ans: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    parts = [t if i == argnum else zeros_like(a) for i, a in enumerate(args) if i > 0]
+    return array_pack(args[0], *parts)
+
+
+defjvp_argnum(array_pack, _array_jvp)

@@ -10,7 +10,10 @@ from __future__ import annotations
 import operator
 from typing import Any
 
-from paralens._core import METHODS, PROPERTIES, set_operators
+import numpy as np
+
+from paralens._core import METHODS, OPERATORS, PROPERTIES, primitive_of, set_operators
+from paralens._core._var import REFLECTED
 from paralens.numpy._composites import astype, dot, ravel, std, swapaxes, take, var
 from paralens.numpy._creation import argmax, argmin
 from paralens.numpy._elementwise import (
@@ -40,6 +43,11 @@ set_operators(
     getitem=(operator.getitem, getitem),
 )
 PROPERTIES.update(T=lambda v: transpose(v))
+# An ndarray on the left of ``@`` (``x @ w``, a model's first layer) reaches Var through
+# NumPy's ufunc protocol: it binds the operator's twin, as the reflected operator did
+# before the protocol (np.matmul and ``@`` agree on every input). The other ufuncs
+# compute with the pnp function of their name (found by numpy/_protocol.py).
+REFLECTED[np.matmul] = primitive_of(OPERATORS["matmul"])
 
 
 def _method_axes(axes: tuple[Any, ...]) -> Any:

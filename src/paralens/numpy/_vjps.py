@@ -20,6 +20,7 @@ import numpy as np
 
 from paralens._core import defvjp, defvjp_argnum, plain_value
 from paralens.numpy._composites import swapaxes
+from paralens.numpy._creation import pack as array_pack
 from paralens.numpy._creation import zeros_like
 from paralens.numpy._elementwise import (
     abs,
@@ -87,6 +88,7 @@ from paralens.numpy._shape import (
     broadcast_to,
     concatenate_arrays,
     expand_dims,
+    fast_shape,
     flip,
     keep_axes,
     ndim,
@@ -116,17 +118,31 @@ def indicator(condition: Any, like: Any) -> Any:
 
 
 def power_dx(x: Any, y: Any) -> Any:
-    """d(x**y)/dx = y x**(y-1); at y = 0 it is 0, not 0 * x**-1 (which is nan at x = 0)."""
+    """d(x**y)/dx = y x**(y-1); at y = 0 it is 0, not 0 * x**-1 (which is nan at x = 0).
+
+    Where Python's operator would raise (``0.0 ** -0.5``) or turn complex
+    (``(-8.0) ** -0.5``) on a float, NumPy's ``power`` gives inf or nan, with its warning.
+    """
     if isinstance(y, (int, float)) and y != 0:
-        return y * x ** (y - 1)
-    return y * x ** where(y != 0, y - 1, 1.0)
+        return y * float_power_safe(x, y - 1)
+    return y * power(x, where(y != 0, y - 1, 1.0))
+
+
+def float_power_safe(x: Any, p: float) -> Any:
+    """``x ** p``, by NumPy's rules where Python's would fail on a float ``x``."""
+    v = plain_value(x)
+    if isinstance(v, float) and ((v == 0.0 and p < 0) or (v < 0.0 and p != int(p))):
+        return power(x, p)
+    return x**p
 
 
 def log_base(x: Any) -> Any:
-    """log x, for d(x**y)/dy = x**y log x: at x = 0 the product is 0 where x**y is."""
+    """log x, for d(x**y)/dy = x**y log x: at x = 0 the product is 0 where x**y is, and
+    below 0 it is nan (x**y is real there only at integers y, and has no derivative in y).
+    """
     if isinstance(x, (int, float)):
-        return math.log(x) if x > 0 else 0.0
-    return log(where(x > 0, x, 1.0))
+        return math.log(x) if x > 0 else 0.0 if x == 0 else math.nan
+    return where(x < 0, np.nan, log(where(x > 0, x, 1.0)))
 
 
 def select_x(x: Any, y: Any, ans: Any) -> Any:
@@ -193,10 +209,12 @@ defvjp(
 # multiply by it (_jvps.py reads the same table). The third column is what d reads.
 UNARY: tuple[tuple[Callable[..., Any], Callable[[Any, Any], Any], tuple[int | str, ...]], ...] = (
     (exp, lambda ans, x: ans, ("ans",)),
-    (log, lambda ans, x: 1.0 / x, (0,)),
-    (log1p, lambda ans, x: 1.0 / (1.0 + x), (0,)),
+    # NumPy's division, so that at 0 a Python float gives inf (with NumPy's warning), as
+    # an array does, where Python's raises ZeroDivisionError.
+    (log, lambda ans, x: divide(1.0, x), (0,)),
+    (log1p, lambda ans, x: divide(1.0, 1.0 + x), (0,)),
     (expm1, lambda ans, x: ans + 1.0, ("ans",)),
-    (sqrt, lambda ans, x: 0.5 / ans, ("ans",)),
+    (sqrt, lambda ans, x: divide(0.5, ans), ("ans",)),
     (square, lambda ans, x: 2.0 * x, (0,)),
     (abs, lambda ans, x: sign(x), (0,)),
     (sin, lambda ans, x: cos(x), (0,)),
@@ -444,3 +462,23 @@ defvjp(
     saves=(0,),
     staged=False,
 )
+
+# ---- Creation ---------------------------------------------------------------------------
+
+
+def array_part(g: Any, elements: tuple[Any, ...], k: int) -> Any:
+    """The part of ``array``'s cotangent ``g`` that belongs to its element ``k``."""
+    start = 0
+    for e in elements[:k]:
+        start += int(np.prod(fast_shape(e), dtype=int))
+    part_shape = fast_shape(elements[k])
+    stop = start + int(np.prod(part_shape, dtype=int))
+    return reshape(getitem(reshape(g, (-1,)), slice(start, stop)), part_shape)
+
+
+def _array_vjp(argnum: int, g: Any, ans: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    return unbroadcast(array_part(g, args[1:], argnum - 1), args[argnum])
+
+
+defvjp(array_pack, None)
+defvjp_argnum(array_pack, _array_vjp, staged=False)

@@ -9,6 +9,9 @@ Integer leaves (``int``, ``bool``, integer arrays) are constants to the AD: insi
 structure they get a zero gradient of their own type; an argument made only of integers
 cannot be differentiated (``grad`` raises a ``TypeError`` asking for a float).
 
+``ravel_pytree`` turns a structure into one flat vector and back, differentiably, for
+code written for vectors (optimisers of ``scipy.optimize``, Newton's method).
+
 A dataclass field marked ``static_field()`` is structure, not a parameter: a name, a
 size, an activation. It is kept in the structure (two values that differ in it have
 different ``TreeDef``s), never traced, and its gradient is the primal's own value.
@@ -38,8 +41,10 @@ from paralens._core._vspace import (
     scale,
     zeros_like,
 )
+from paralens._core._walk import child_keys
 from paralens.tree import _numpy  # noqa: F401 (registers NumPy's arrays and scalars as leaves)
-from paralens.tree._paths import child_keys, tree_at, tree_leaves_with_path
+from paralens.tree._paths import tree_at, tree_leaves_with_path
+from paralens.tree._ravel import ravel_pytree
 from paralens.tree._treedef import (
     TreeDef,
     static_field,
@@ -58,6 +63,7 @@ __all__ = [
     "is_integer",
     "is_leaf",
     "ones_like",
+    "ravel_pytree",
     "register_leaf",
     "register_node",
     "scale",

@@ -1,4 +1,8 @@
-"""Paths to the parts of a value: naming them, and replacing the part a function selects."""
+"""Paths to the parts of a value: naming them, and replacing the part a function selects.
+
+The walks keep stacks of their own, so they work at any depth; ``child_keys`` (from the
+core) is the one place a path is spelt.
+"""
 
 from __future__ import annotations
 
@@ -6,40 +10,10 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from paralens._core import _vspace
-from paralens._core._fields import field_names
 from paralens._core._vspace import replace_child
+from paralens._core._walk import KEEP, child_keys, rebuild
 
 T = TypeVar("T")
-
-
-def child_keys(x: Any) -> list[str]:
-    """How each child of the container ``x`` is reached from it, as Python spells it.
-
-    ``.name`` for a dataclass or NamedTuple field, ``['key']`` for a dict entry, ``[i]``
-    for anything else; an empty list for a leaf. This is the one place paths are named:
-    error messages, checkpoints and pictures all use it.
-
-    Examples:
-        >>> from typing import NamedTuple
-        >>> class Pair(NamedTuple):
-        ...     w: float
-        ...     b: float
-        >>> child_keys({"w": 1.0, 2: 3.0}), child_keys(Pair(1.0, 2.0)), child_keys((1.0,))
-        (["['w']", '[2]'], ['.w', '.b'], ['[0]'])
-        >>> child_keys(1.0)
-        []
-    """
-    node = _vspace.node_def(x)
-    if node is None:
-        return []
-    children, _ = node.flatten(x)
-    if isinstance(x, dict):
-        keys = [f"[{k!r}]" for k in x]
-    else:
-        keys = [f".{name}" for name in field_names(x)]
-    if len(keys) != len(children):
-        keys = [f"[{i}]" for i in range(len(children))]
-    return keys
 
 
 def tree_leaves_with_path(
@@ -56,18 +30,20 @@ def tree_leaves_with_path(
         >>> tree_leaves_with_path({"layer": [1.0, 2.0], "n": None}, prefix="p")
         [("p['layer'][0]", 1.0), ("p['layer'][1]", 2.0)]
     """
-    if (is_leaf is not None and is_leaf(x)) or _vspace.node_def(x) is None:
-        if _vspace.lookup(type(x)) is None and not (is_leaf is not None and is_leaf(x)):
-            raise _vspace.unregistered(x)
-        return [(prefix, x)]
-    node = _vspace.node_def(x)
-    assert node is not None
-    children = node.flatten(x)[0]
-    return [
-        item
-        for key, child in zip(child_keys(x), children, strict=True)
-        for item in tree_leaves_with_path(child, is_leaf, prefix + key)
-    ]
+    out: list[tuple[str, Any]] = []
+    stack = [(prefix, x)]
+    while stack:
+        path, v = stack.pop()
+        node = None if is_leaf is not None and is_leaf(v) else _vspace.node_def(v)
+        if node is None:
+            if _vspace.lookup(type(v)) is None and not (is_leaf is not None and is_leaf(v)):
+                raise _vspace.unregistered(v)
+            out.append((path, v))
+            continue
+        children = node.flatten(v)[0]
+        pairs = list(zip(child_keys(v), children, strict=True))
+        stack.extend((path + key, child) for key, child in reversed(pairs))
+    return out
 
 
 def tree_at(where: Callable[[T], Any], x: T, replace: Any) -> T:
@@ -96,15 +72,30 @@ class _Marker:
         self.path = path
 
 
-def _mark(x: Any, path: list[int]) -> Any:
+def _mark(x: Any) -> Any:
     """``x`` with every leaf (and every empty container) replaced by its own ``_Marker``."""
-    node = _vspace.node_def(x)
-    if node is None:
-        return _Marker(path)
-    children, aux = node.flatten(x)
-    if not children:
-        return _Marker(path)
-    return node.unflatten(aux, [_mark(c, [*path, i]) for i, c in enumerate(children)])
+
+    def stop(v: Any, there: tuple[Any, ...]) -> Any:
+        node = _vspace.node_def(v)
+        return _Marker([]) if node is None or not node.flatten(v)[0] else KEEP
+
+    marked = rebuild(x, lambda space, v, there: _Marker([]), stop=stop)
+    _number(marked)
+    return marked
+
+
+def _number(marked: Any) -> None:
+    """Give each ``_Marker`` in ``marked`` the child positions that lead to it."""
+    stack: list[tuple[Any, list[int]]] = [(marked, [])]
+    while stack:
+        v, path = stack.pop()
+        if isinstance(v, _Marker):
+            v.path = path
+            continue
+        node = _vspace.node_def(v)
+        assert node is not None
+        for i, child in enumerate(node.flatten(v)[0]):
+            stack.append((child, [*path, i]))
 
 
 def _find_path(where: Callable[[Any], Any], x: Any) -> list[int]:
@@ -112,7 +103,7 @@ def _find_path(where: Callable[[Any], Any], x: Any) -> list[int]:
     # Parts are told apart on a marked copy, not by identity in ``x`` itself: equal
     # leaves may be one object (a cached float, a shared array, None).
     try:
-        marked = _mark(x, [])
+        marked = _mark(x)
         target = where(marked)
     except Exception:
         # `where` needs the real values (it branches on them); fall back to identity.
@@ -127,22 +118,27 @@ def _find_path(where: Callable[[Any], Any], x: Any) -> list[int]:
 
 
 def _search(x: Any, target: Any) -> list[int] | None:
-    if x is target:
-        return []
-    node = _vspace.node_def(x)
-    if node is None:
-        return None
-    for i, child in enumerate(node.flatten(x)[0]):
-        sub = _search(child, target)
-        if sub is not None:
-            return [i, *sub]
+    stack: list[tuple[Any, list[int]]] = [(x, [])]
+    while stack:
+        v, path = stack.pop()
+        if v is target:
+            return path
+        node = _vspace.node_def(v)
+        if node is not None:
+            children = node.flatten(v)[0]
+            stack.extend((c, [*path, i]) for i, c in reversed(list(enumerate(children))))
     return None
 
 
 def _replace_at(x: Any, path: list[int], replace: Any) -> Any:
-    if not path:
-        return replace
-    node = _vspace.node_def(x)
-    assert node is not None
-    child = node.flatten(x)[0][path[0]]
-    return replace_child(x, path[0], _replace_at(child, path[1:], replace))
+    # Down the path, keeping each container, then back up replacing one child at a time.
+    containers = []
+    for i in path:
+        node = _vspace.node_def(x)
+        assert node is not None
+        containers.append(x)
+        x = node.flatten(x)[0][i]
+    new = replace
+    for container, i in zip(reversed(containers), reversed(path), strict=True):
+        new = replace_child(container, i, new)
+    return new

@@ -14,7 +14,9 @@ class TreeDef:
     """The shape of a structure with its leaves taken out; ``unflatten`` puts them back.
 
     Two values have equal ``TreeDef``s when they have the same containers (types, keys,
-    field names) in the same places.
+    field names) in the same places. A ``TreeDef`` is flat: its containers in preorder,
+    each with its aux data and its number of children, so that comparing, hashing and
+    rebuilding take no recursion, whatever the depth.
 
     Examples:
         >>> treedef = tree_structure({"w": 1.0, "b": (2.0, None)})
@@ -24,68 +26,139 @@ class TreeDef:
         {'w': 10.0, 'b': (20.0, None)}
     """
 
-    __slots__ = ("_aux", "_children", "_hash", "_kind")
+    __slots__ = ("_hash", "_nodes")
 
-    def __init__(self, kind: type | None, aux: Hashable, children: tuple[TreeDef, ...]):
-        self._kind = kind
-        self._aux = aux
-        self._children = children
+    def __init__(self, nodes: tuple[tuple[type | None, Hashable, int], ...]) -> None:
+        self._nodes = nodes
         try:
-            self._hash = hash((kind, aux, children))
+            self._hash = hash(nodes)
         except TypeError:
-            name = kind.__name__ if kind is not None else "leaf"
-            raise TypeError(
-                f"the structure of a {name} holds an unhashable value {aux!r}: dict keys and "
-                f"static fields are part of a structure, and must be hashable (a tuple, not "
-                f"a list)"
-            ) from None
+            for kind, aux, _ in nodes:
+                try:
+                    hash(aux)
+                except TypeError:
+                    name = kind.__name__ if kind is not None else "leaf"
+                    raise TypeError(
+                        f"the structure of a {name} holds an unhashable value {aux!r}: dict "
+                        f"keys and static fields are part of a structure, and must be "
+                        f"hashable (a tuple, not a list)"
+                    ) from None
+            raise
 
     @property
     def num_leaves(self) -> int:
-        if self._kind is None:
-            return 1
-        return sum(c.num_leaves for c in self._children)
+        return sum(1 for kind, _, _ in self._nodes if kind is None)
 
     def unflatten(self, leaves: list[Any]) -> Any:
-        """Rebuild a value of this structure from ``leaves``."""
+        """Rebuild a value of this structure from ``leaves``.
+
+        Raises:
+            ValueError: there are too many or too few leaves for the structure.
+        """
         it = iter(leaves)
-        out = self._build(it)
+        # (node, aux, children still to come, children so far); a root holds the result.
+        stack: list[tuple[Any, Hashable, int, list[Any]]] = [(None, None, 1, [])]
+        for kind, aux, n in self._nodes:
+            if kind is None:
+                leaf = next(it, _END)
+                if leaf is _END:
+                    raise ValueError(f"too few leaves for a structure of {self.num_leaves}")
+                stack[-1][3].append(leaf)
+            else:
+                node = _vspace.lookup(kind)
+                assert isinstance(node, _vspace.NodeDef)
+                stack.append((node, aux, n, []))
+            while len(stack) > 1 and len(stack[-1][3]) == stack[-1][2]:
+                node, aux, _, children = stack.pop()
+                stack[-1][3].append(node.unflatten(aux, children))
         if next(it, _END) is not _END:
             raise ValueError(f"too many leaves for a structure of {self.num_leaves}")
-        return out
+        return stack[0][3][0]
 
-    def _build(self, it: Any) -> Any:
-        if self._kind is None:
-            leaf = next(it, _END)
-            if leaf is _END:
-                raise ValueError("too few leaves for this structure")
-            return leaf
-        node = _vspace.lookup(self._kind)
-        assert isinstance(node, _vspace.NodeDef)
-        return node.unflatten(self._aux, [c._build(it) for c in self._children])
+    def first_difference(self, other: TreeDef) -> str | None:
+        """The path to the first place where ``other`` has another container, or ``None``.
+
+        Examples:
+            >>> tree_structure({"a": (1.0, 2.0)}).first_difference(tree_structure({"a": 1.0}))
+            "['a']: tuple(*, *) against *"
+        """
+        mine, theirs = self._nodes, other._nodes
+        # The open containers: the path to each, its children's keys, the next child.
+        levels: list[tuple[str, list[str], int]] = []
+        path = ""
+        for i in range(min(len(mine), len(theirs))):
+            if mine[i] != theirs[i]:
+                shown = f"{_text(mine, i)} against {_text(theirs, i)}"
+                return f"{path or 'the root'}: {shown}"
+            kind, aux, n = mine[i]
+            if kind is not None and n:
+                keys = _keys(kind, aux, n)
+                levels.append((path, keys, 1))
+                path += keys[0]
+                continue
+            while levels:  # a leaf or an empty container is done: on to the next sibling
+                base, keys, following = levels[-1]
+                if following < len(keys):
+                    levels[-1] = (base, keys, following + 1)
+                    path = base + keys[following]
+                    break
+                levels.pop()
+        return None
 
     def __eq__(self, other: object) -> bool:
         if self is other:
             return True
         return (
-            isinstance(other, TreeDef)
-            and self._hash == other._hash
-            and self._kind is other._kind
-            and self._aux == other._aux
-            and self._children == other._children
+            isinstance(other, TreeDef) and self._hash == other._hash and self._nodes == other._nodes
         )
 
     def __hash__(self) -> int:
         return self._hash
 
     def __repr__(self) -> str:
-        if self._kind is None:
-            return "*"
-        inner_ = ", ".join(repr(c) for c in self._children)
-        return f"{self._kind.__name__}({inner_})"
+        return _text(self._nodes)
+
+
+def _text(nodes: tuple[tuple[type | None, Hashable, int], ...], start: int = 0) -> str:
+    """How the subtree that starts at preorder position ``start`` prints."""
+    out = []
+    remaining: list[int] = []  # the children still to print, at each open container
+    i = start
+    while True:
+        kind, _, n = nodes[i]
+        i += 1
+        if kind is None:
+            out.append("*")
+        else:
+            out.append(f"{kind.__name__}(")
+            if n:
+                remaining.append(n)
+                continue
+            out.append(")")
+        while remaining:  # a subtree is complete: a comma, or the end of its container
+            remaining[-1] -= 1
+            if remaining[-1]:
+                out.append(", ")
+                break
+            remaining.pop()
+            out.append(")")
+        if not remaining:
+            return "".join(out)
+
+
+def _keys(kind: type, aux: Hashable, n: int) -> list[str]:
+    """How the children of a container of ``kind`` with ``aux`` are reached."""
+    if kind is dict and isinstance(aux, tuple):
+        return [f"[{k!r}]" for k in aux]
+    names = getattr(aux, "names", aux) if dataclasses.is_dataclass(kind) else None
+    names = getattr(kind, "_fields", names)
+    if isinstance(names, tuple) and len(names) == n:
+        return [f".{name}" for name in names]
+    return [f"[{i}]" for i in range(n)]
 
 
 _END = object()
+_LEAF = (None, None, 0)
 
 
 def tree_flatten(x: Any, is_leaf: Callable[[Any], bool] | None = None) -> tuple[list[Any], TreeDef]:
@@ -110,31 +183,31 @@ def tree_flatten(x: Any, is_leaf: Callable[[Any], bool] | None = None) -> tuple[
         (4.0, [5.0, 6.0])
     """
     leaves: list[Any] = []
-    treedef = _flatten(x, leaves, is_leaf)
-    return leaves, treedef
-
-
-def _flatten(x: Any, leaves: list[Any], is_leaf_: Callable[[Any], bool] | None) -> TreeDef:
-    if is_leaf_ is not None and is_leaf_(x):
-        leaves.append(x)
-        return _LEAF
-    cls = type(x)
-    if cls in _vspace.LEAF_TYPES:
-        leaves.append(x)
-        return _LEAF
-    if cls is tuple or cls is list:
-        return TreeDef(cls, None, tuple([_flatten(c, leaves, is_leaf_) for c in x]))
-    found = _vspace.lookup(cls)
-    if found is None:
-        raise _vspace.unregistered(x)
-    if isinstance(found, _vspace.LeafSpace):
-        leaves.append(x)
-        return _LEAF
-    children, aux = found.flatten(x)
-    return TreeDef(type(x), aux, tuple(_flatten(c, leaves, is_leaf_) for c in children))
-
-
-_LEAF = TreeDef(None, None, ())
+    nodes: list[tuple[type | None, Hashable, int]] = []
+    leaf_types = _vspace.LEAF_TYPES
+    stack = [x]
+    while stack:
+        v = stack.pop()
+        cls = type(v)
+        if (is_leaf is not None and is_leaf(v)) or cls in leaf_types:
+            leaves.append(v)
+            nodes.append(_LEAF)
+            continue
+        if cls is tuple or cls is list:
+            nodes.append((cls, None, len(v)))
+            stack.extend(reversed(v))
+            continue
+        found = _vspace.lookup(cls)
+        if found is None:
+            raise _vspace.unregistered(v)
+        if isinstance(found, _vspace.LeafSpace):
+            leaves.append(v)
+            nodes.append(_LEAF)
+            continue
+        children, aux = found.flatten(v)
+        nodes.append((cls, aux, len(children)))
+        stack.extend(reversed(children))
+    return leaves, TreeDef(tuple(nodes))
 
 
 def tree_unflatten(treedef: TreeDef, leaves: list[Any]) -> Any:
@@ -180,26 +253,27 @@ def tree_map(
 ) -> Any:
     """Apply ``fn`` to the leaves of ``x`` (and the matching leaves of ``rest``).
 
+    A leaf is never matched against a container: the structures must be the same.
+
     Raises:
-        ValueError: the structures of ``x`` and ``rest`` differ (both are shown).
+        ValueError: the structures of ``x`` and ``rest`` differ (the message names where).
 
     Examples:
         >>> tree_map(lambda a, b: a + b, (1.0, {"k": 2.0}), (10.0, {"k": 20.0}))
         (11.0, {'k': 22.0})
+        >>> tree_map(lambda a, b: a + b, (1.0, 2.0), 1.0)
+        Traceback (most recent call last):
+        ...
+        ValueError: structures differ at the root: a tuple of 2 against a leaf (float)
     """
     if is_leaf is None:
-        try:
-            return _vspace.map_structure(fn, x, *rest)
-        except ValueError as e:
-            if not str(e).startswith("structures differ"):
-                raise
-            # fall through for the full description of both structures
+        return _vspace.map_structure(fn, x, *rest)
     leaves, treedef = tree_flatten(x, is_leaf)
     others = []
     for r in rest:
         r_leaves, r_def = tree_flatten(r, is_leaf)
         if r_def != treedef:
-            raise ValueError(f"tree_map: structures differ: {treedef!r} and {r_def!r}")
+            raise ValueError(f"tree_map: structures differ at {treedef.first_difference(r_def)}")
         others.append(r_leaves)
     return treedef.unflatten([fn(*args) for args in zip(leaves, *others, strict=True)])
 
