@@ -24,7 +24,6 @@ zeros = np.zeros
 ones = np.ones
 full = np.full
 arange = np.arange
-linspace = np.linspace
 eye = np.eye
 array = np.array
 asarray = np.asarray
