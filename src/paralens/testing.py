@@ -86,7 +86,12 @@ def _covector(x: Any) -> Any:
 
 
 def _difference(plus: Any, minus: Any, eps: float) -> Any:
-    """The central difference ``(plus - minus) / 2 eps``, also for user leaf types."""
+    """The central difference ``(plus - minus) / 2 eps``, also for user leaf types.
+
+    An integer (or boolean) output has no tangent space: its difference is its zero.
+    """
+    if _vspace.is_integer(plus):
+        return _vspace.zeros_like(plus)
     if isinstance(plus, (*_NUMBERS, int)):
         return (plus - minus) / (2 * eps)
     return _vspace.scale(0.5 / eps, _vspace.add(plus, _vspace.scale(-1.0, minus)))

@@ -42,7 +42,7 @@ from paralens.numpy._arranging import (
     take_along_axis,
     tile,
 )
-from paralens.numpy._complex import angle, conj, conjugate, imag, real
+from paralens.numpy._complex import angle, conj, conjugate, imag, real, real_if_close
 from paralens.numpy._composites import (
     astype,
     concatenate,
@@ -452,6 +452,7 @@ __all__ += [
     "rad2deg",
     "radians",
     "real",
+    "real_if_close",
     "reciprocal",
     "remainder",
     "repeat",

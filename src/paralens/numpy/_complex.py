@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from paralens._core import primitive
+from paralens._core import plain_value, primitive
 
 real: Callable[..., Any] = primitive(np.real, "real")
 imag: Callable[..., Any] = primitive(np.imag, "imag")
@@ -56,6 +56,22 @@ def angle(z: Any, deg: bool = False) -> Any:
     return angle_radians(z)
 
 
+def real_if_close(a: Any, tol: float = 100) -> Any:
+    """``numpy.real_if_close``: the real part of ``a`` if its imaginary parts are all within
+    ``tol`` machine epsilons of zero, else ``a``.
+
+    Examples:
+        >>> real_if_close(np.array([1.0 + 1e-16j, 2.0]))
+        array([1., 2.])
+    """
+    plain = plain_value(a)
+    if plain is a:
+        return np.real_if_close(a, tol)
+    if is_complex(plain) and not is_complex(np.real_if_close(plain, tol)):
+        return real(a)
+    return a
+
+
 _REAL_SCALARS = frozenset({float, int, bool, np.float64, np.float32, np.float16})
 
 
@@ -67,7 +83,9 @@ def is_complex(x: Any) -> bool:
     if cls is complex:
         return True
     dtype = getattr(x, "dtype", None)
-    return dtype is not None and dtype.kind == "c"
+    if dtype is None:  # a Python number, perhaps traced
+        return isinstance(plain_value(x), complex)
+    return bool(dtype.kind == "c")
 
 
 def real_part_for(g: Any, target: Any) -> Any:

@@ -59,7 +59,12 @@ def std(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Any:
         >>> float(std(np.array([1.0, 3.0])))
         1.0
     """
-    return sqrt(var(x, axis, keepdims, ddof))
+    variance = var(x, axis, keepdims, ddof)
+    if (size(x) if axis is None else count(shape(x), axis)) == 1:
+        # One entry: its distance from the mean is 0 whatever it is, so is the derivative
+        # (which sqrt's at 0 would make nan).
+        return variance
+    return sqrt(variance)
 
 
 def softmax(x: Any, axis: int = -1) -> Any:

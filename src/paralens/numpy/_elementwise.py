@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 
 from paralens._core import is_var, nondifferentiable, primitive
+from paralens.numpy._complex import is_complex
+from paralens.numpy._indexing import where_selected
 
 # Binary.
 
@@ -111,7 +113,27 @@ softplus: Callable[..., Any] = primitive(_softplus, "softplus")
 
 # Piecewise constant: no derivative, the result is a plain value.
 
-sign: Callable[..., Any] = nondifferentiable(np.sign)
+sign_of_real: Callable[..., Any] = nondifferentiable(np.sign)
+# NumPy 2 gives complex numbers the sign z / |z|, which is not piecewise constant.
+_SIGN_OF_COMPLEX_IS_UNIT = bool(np.sign(1j) == 1j)
+
+
+def sign(x: Any) -> Any:
+    """``numpy.sign``: piecewise constant (no derivative) for real ``x``.
+
+    For complex ``z`` NumPy 2 gives ``z / |z|`` (0 at 0), which is differentiable, and
+    so is this; NumPy 1 gives the sign of the real part.
+
+    Examples:
+        >>> sign(np.array([-2.0, 0.0, 3.0]))
+        array([-1.,  0.,  1.])
+    """
+    if _SIGN_OF_COMPLEX_IS_UNIT and is_var(x) and is_complex(x):
+        magnitude = abs(x)
+        return x / where_selected(magnitude == 0, 1.0, magnitude)
+    return sign_of_real(x)
+
+
 floor: Callable[..., Any] = nondifferentiable(np.floor)
 ceil: Callable[..., Any] = nondifferentiable(np.ceil)
 round: Callable[..., Any] = nondifferentiable(np.round)
