@@ -14,7 +14,7 @@ import numpy as np
 
 from paralens._ad import stop_gradient
 from paralens._core import is_var, plain_value
-from paralens.numpy._complex import conj, is_complex, real
+from paralens.numpy._complex import imag, is_complex, real
 from paralens.numpy._einsum import explicit_subscripts
 from paralens.numpy._elementwise import exp, multiply, sqrt
 from paralens.numpy._indexing import getitem
@@ -48,7 +48,11 @@ def var(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Any:
     """
     centred = x - mean(x, axis, True)
     n = size(x) if axis is None else count(shape(x), axis)
-    squares = real(conj(centred) * centred) if is_complex(x) else centred * centred
+    if is_complex(x):
+        # |c|**2 as NumPy computes it, the squares of the parts added.
+        squares = real(centred) * real(centred) + imag(centred) * imag(centred)
+    else:
+        squares = centred * centred
     return sum(squares, axis, keepdims) / (n - ddof)
 
 

@@ -62,7 +62,10 @@ def linspace(
     else:
         y = steps * delta + start
     if endpoint and num > 1:
-        y = concatenate([y[:-1], expand_dims(broadcast_to(stop, shape(delta)), 0)], 0)
+        last = broadcast_to(stop, shape(delta))
+        if np.result_type(plain_value(last)) != np.result_type(plain_value(y)):
+            last = astype(last, np.result_type(plain_value(y)))
+        y = concatenate([y[:-1], expand_dims(last, 0)], 0)
     if axis != 0:
         y = moveaxis(y, 0, axis)
     if dtype is not None:
@@ -215,4 +218,8 @@ def gradient(f: Any, *varargs: Any, axis: Any = None, edge_order: int = 1) -> An
         raise ValueError("gradient: 'edge_order' greater than 2 not supported")
     spacings = _spacings(f, varargs, axes)
     out = [_derivative_along(f, a, h, edge_order) for a, h in zip(axes, spacings, strict=True)]
+    # NumPy writes each derivative into an array of f's (inexact) dtype.
+    dtype = np.result_type(plain_value(f))
+    dtype = dtype if dtype.kind in "fc" else np.dtype(np.float64)
+    out = [d if np.result_type(plain_value(d)) == dtype else astype(d, dtype) for d in out]
     return out[0] if len(out) == 1 else tuple(out)

@@ -90,8 +90,10 @@ def nanmean(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
     if not is_var(a):
         return np.nanmean(a, axis=axis, keepdims=keepdims)
     missing = np.isnan(plain_value(a))
-    count = np.sum(~missing, axis=axis, dtype=np.intp, keepdims=keepdims)
-    return sum(where_selected(missing, 0, a), axis, keepdims) / count
+    total = sum(where_selected(missing, 0, a), axis, keepdims)
+    # The count in the real type of the total, which NumPy keeps.
+    real_type = np.finfo(np.result_type(plain_value(total))).dtype
+    return total / np.sum(~missing, axis=axis, dtype=real_type, keepdims=keepdims)
 
 
 def ptp(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
