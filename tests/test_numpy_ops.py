@@ -916,8 +916,67 @@ def _breadth_products():
     return rows
 
 
+def _breadth_predicates():
+    unary = ("isfinite", "isnan", "isinf", "iscomplex", "isreal")
+    binary = ("equal", "not_equal", "greater", "greater_equal", "less", "less_equal", "isclose")
+    logical = ("logical_and", "logical_or", "logical_xor")
+    return [
+        *(_c(_unary(n)) for n in unary),
+        *(_c(_unary(n)) for n in ("isscalar", "iscomplexobj", "isrealobj", "flatnonzero")),
+        *(_unary(n) for n in ("isposinf", "isneginf", "logical_not", "all", "any")),
+        _unary("count_nonzero"),
+        _call("nonzero", shapes=(VECTOR, MATRIX)),
+        _call("argwhere", shapes=(VECTOR, MATRIX)),
+        *(_binary(n) for n in binary),
+        *(
+            Op(
+                n,
+                lambda x, y, n=n: getattr(pnp, n)(x > 0, y > 0),
+                BINARY,
+                real,
+                lambda x, y, n=n: getattr(np, n)(x > 0, y > 0),
+            )
+            for n in logical
+        ),
+        *(
+            Op(n, getattr(pnp, n), (((3,), (3,)), ((2, 3), (3,))), real, getattr(np, n))
+            for n in ("allclose", "array_equal", "array_equiv")
+        ),
+        _call("searchsorted", 0.3, shapes=(VECTOR,)),
+        _call("argpartition", 1, shapes=(VECTOR, MATRIX), domain=distinct),
+        _call("all", axis=0, shapes=(MATRIX,)),
+    ]
+
+
+def test_the_table_covers_autograds_breadth():
+    # Every function added for issue 12 (D2a) has a row; result_type and empty_like, whose
+    # results are no arrays of numbers, are in test_numpy_breadth.py.
+    names = set(re.findall(r"[a-z_0-9]+", " ".join(op.name for op in OPS)))
+    added = {
+        *("arccos", "arccosh", "arcsin", "arcsinh", "arctanh", "around", "deg2rad", "degrees"),
+        *("exp2", "fabs", "fix", "floor_divide", "fmax", "fmin", "fmod", "hypot", "log2"),
+        *("log10", "logaddexp", "logaddexp2", "mod", "nan_to_num", "rad2deg", "radians"),
+        *("reciprocal", "remainder", "rint", "sinc", "trunc", "real", "imag", "conj"),
+        *("conjugate", "angle", "real_if_close", "clip", "cumprod", "average", "nansum"),
+        *("nanmean", "ptp", "var", "std", "roll", "repeat", "tile", "pad", "fliplr", "flipud"),
+        *("rot90", "rollaxis", "take_along_axis", "sort", "partition", "select", "compress"),
+        *("diagonal", "diag", "diagflat", "trace", "tril", "triu", "make_diagonal", "vstack"),
+        *("row_stack", "hstack", "dstack", "column_stack", "atleast_1d", "atleast_2d"),
+        *("atleast_3d", "append", "r_", "c_", "array_split", "hsplit", "vsplit", "dsplit"),
+        *("diff", "gradient", "linspace", "kron", "cross", "einsum", "isfinite", "isnan"),
+        *("isinf", "isposinf", "isneginf", "iscomplex", "isreal", "isscalar", "iscomplexobj"),
+        *("isrealobj", "flatnonzero", "logical_not", "all", "any", "count_nonzero"),
+        *("nonzero", "argwhere", "equal", "not_equal", "greater", "greater_equal", "less"),
+        *("less_equal", "isclose", "logical_and", "logical_or", "logical_xor", "allclose"),
+        *("array_equal", "array_equiv", "searchsorted", "argpartition"),
+    }
+    missing = sorted(n for n in added if n not in names)
+    assert not missing, missing
+
+
 def _breadth():
     return [
+        *_breadth_predicates(),
         *_breadth_elementwise(),
         *_breadth_reductions(),
         *_breadth_shapes(),
