@@ -189,6 +189,8 @@ ERRORS = [
     ("einsum sublist", lambda x: pnp.einsum(x, ["i"]), ValueError, "axis numbers"),
     ("select lengths", lambda x: pnp.select([x > 0], [x, x]), ValueError, "same length"),
     ("select empty", lambda x: pnp.select([], [], default=x), ValueError, "empty"),
+    ("select floats", lambda x: pnp.select([x], [x]), TypeError, "boolean"),
+    ("linspace of 2.5", lambda x: pnp.linspace(x[0], x[1], 2.5), TypeError, "integer"),
     ("diag of 3-d", lambda x: pnp.diag(pnp.reshape(x, (1, 1, 3))), ValueError, "1- or 2-d"),
     ("fliplr of 1-d", lambda x: pnp.fliplr(x), ValueError, ">= 2-d"),
     ("same axes", lambda x: pnp.make_diagonal(x, axis1=0, axis2=-2), ValueError, "differ"),

@@ -4,10 +4,16 @@ Each function returns exactly what NumPy returns on plain arrays, and is differe
 (in both modes, to any order) on traced values.
 
 The package is split as HIPS autograd's is: the forward definitions by family
-(``_elementwise``, ``_reductions``, ``_shape``, ``_indexing``, ``_linalg``, ``_creation``),
-the composites that have no rules of their own (``_composites``), every reverse rule
-(``_vjps``), every forward rule (``_jvps``), the rules kept in two forms for speed
-(``_fast``), what Var's operators mean (``_methods``), and Jacobians (``_jacobians``).
+(``_elementwise``, ``_complex``, ``_reductions``, ``_shape``, ``_indexing``, ``_linalg``,
+``_creation``, ``_logic``), the composites that have no rules of their own
+(``_composites``, and by family ``_arranging``, ``_diagonals``, ``_stacking``,
+``_sequences``, ``_statistics``, ``_einsum``), the reverse rules (``_vjps`` and its
+family modules ``_vjps_reductions``, ``_vjps_elementwise``), the forward rules (``_jvps``,
+``_jvps_elementwise``), the rules kept in two forms for speed (``_fast``), what Var's
+operators mean (``_methods``), and Jacobians (``_jacobians``).
+
+Complex values follow HIPS autograd's convention (see ``_complex``): the gradient of a
+real ``u(x + iy)`` is ``du/dx - i du/dy``.
 
 Examples:
     >>> import numpy as np

@@ -31,8 +31,6 @@ _np_rot90: Callable[..., Any] = np.rot90
 _np_partition: Callable[..., Any] = np.partition
 _np_argpartition: Callable[..., Any] = np.argpartition
 
-_NO_VALUE: Any = object()
-
 
 def moved(x: Any, positions_of: Callable[[np.ndarray], np.ndarray]) -> Any:
     """``positions_of(x)`` for a function that only moves entries, as one gather of ``x``.
@@ -307,8 +305,11 @@ def select(condlist: Sequence[Any], choicelist: Sequence[Any], default: Any = 0)
     if not condlist:
         raise ValueError("select with an empty condition list is not possible")
     out = default
-    for condition, choice in zip(reversed(condlist), reversed(choicelist), strict=True):
-        out = where_selected(np.asarray(plain_value(condition), dtype=bool), choice, out)
+    for i, condition in reversed(list(enumerate(condlist))):
+        condition = np.asarray(plain_value(condition))
+        if condition.dtype != bool:
+            raise TypeError(f"select: invalid entry {i} in condlist: should be boolean ndarray")
+        out = where_selected(condition, choicelist[i], out)
     return out
 
 

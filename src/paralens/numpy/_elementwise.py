@@ -1,7 +1,8 @@
 """Elementwise operations: NumPy's ufuncs as primitives, and a few of paralens' own.
 
 On arguments that hold no ``Var`` each returns exactly what NumPy returns. Their rules
-are in ``_vjps.py`` and ``_jvps.py``.
+are in ``_vjps.py`` and ``_jvps.py`` (those added for autograd's breadth, from ``hypot``
+and ``fabs`` on, in ``_vjps_elementwise.py`` and ``_jvps_elementwise.py``).
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Every forward rule of ``paralens.numpy``, one family to a section.
+"""The forward rules of ``paralens.numpy``, one family to a section (the elementwise
+functions added for autograd's breadth are in ``_jvps_elementwise.py``).
 
 Each rule has the one form ``rule(t, ans, *args, **kwargs) -> tangent of ans``, given the
 tangent ``t`` of one argument; a rule whose result may be smaller than the answer (an

@@ -11,6 +11,7 @@ On plain arguments each is NumPy's function itself.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -48,6 +49,7 @@ def linspace(
     """
     if not (is_var(start) or is_var(stop)):
         return _np_linspace(start, stop, num, endpoint, retstep, dtype, axis)
+    num = operator.index(num)
     if num < 0:
         raise ValueError(f"linspace: number of samples, {num}, must be non-negative")
     div = (num - 1) if endpoint else num

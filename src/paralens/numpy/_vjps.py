@@ -1,4 +1,8 @@
-"""Every reverse rule of ``paralens.numpy``, one family to a section.
+"""The reverse rules of ``paralens.numpy``, one family to a section.
+
+The families that outgrew this file have modules of their own beside it: the reductions
+(``_vjps_reductions.py``) and the elementwise functions added for autograd's breadth,
+with the parts of complex values (``_vjps_elementwise.py``).
 
 Each rule has the one form ``rule(g, ans, *args, **kwargs) -> cotangent`` and is given to
 ``defvjp`` with what it reads (``saves=``: argument positions and ``"ans"``), so that
@@ -119,8 +123,8 @@ def log_base(x: Any) -> Any:
         return math.log(x) if x > 0 else 0.0 if x == 0 else math.nan
     if is_complex(x):
         return log(where(x == 0, 1.0, x))
-    dtype = result_type(x) if result_type(x).kind == "f" else np.float64
-    fill = np.where(plain_value(x) == 0, 1.0, np.nan).astype(dtype)
+    dtype = result_type(x)
+    fill = np.where(plain_value(x) == 0, 1.0, np.nan).astype(dtype if dtype.kind == "f" else float)
     return log(where(x > 0, x, fill))
 
 
