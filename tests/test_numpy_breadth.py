@@ -182,6 +182,8 @@ ERRORS = [
     ("where(c, x)", lambda x: pnp.where(x > 0, x), ValueError, "both x and y"),
     ("clip twice", lambda x: pnp.clip(x, 0.0, a_max=1.0, min=0.5), ValueError, "once"),
     ("pad by mean", lambda x: pnp.pad(x, 1, mode="mean"), NotImplementedError, "mode='mean'"),
+    # An odd reflection computes 2 * edge - mirror: no gather of entries, so refused.
+    ("pad odd", lambda x: pnp.pad(x, 1, "reflect", reflect_type="odd"), NotImplementedError, "odd"),
     ("pad traced pairs", lambda x: pnp.pad(np.ones(2), 1, constant_values=x), ValueError, "one"),
     ("einsum out=", lambda x: pnp.einsum("i->", x, out=np.zeros(())), TypeError, "out"),
     ("einsum operands", lambda x: pnp.einsum("i,i->", x), ValueError, "names 2 operands"),

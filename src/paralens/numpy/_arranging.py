@@ -106,10 +106,11 @@ def pad(array: Any, pad_width: Any, mode: str = "constant", **kwargs: Any) -> An
     """``numpy.pad`` in the modes ``constant``, ``edge``, ``reflect``, ``symmetric``, ``wrap``.
 
     In ``constant`` mode the values put in (``constant_values``, which may be traced)
-    get the gradient of the entries they fill.
+    get the gradient of the entries they fill. ``reflect`` and ``symmetric`` take NumPy's
+    default ``reflect_type="even"`` (the ``"odd"`` one computes new values, not copies).
 
     Raises:
-        NotImplementedError: another mode, on a traced array.
+        NotImplementedError: another mode, or ``reflect_type="odd"``, on a traced array.
 
     Examples:
         >>> pad(np.array([1.0, 2.0]), (1, 2), constant_values=9.0)
@@ -119,6 +120,12 @@ def pad(array: Any, pad_width: Any, mode: str = "constant", **kwargs: Any) -> An
     """
     if not (is_var(array) or is_var(kwargs.get("constant_values"))):
         return _np_pad(array, pad_width, mode=mode, **kwargs)
+    if kwargs.get("reflect_type", "even") != "even":
+        raise NotImplementedError(
+            f"pnp.pad of a traced array takes reflect_type='even' only, got "
+            f"{kwargs['reflect_type']!r}: build the odd reflection with pnp arithmetic (2 * edge "
+            f"- mirrored entries) and pnp.concatenate"
+        )
     if mode in _GATHERED_MODES:
         return moved(array, lambda p: _np_pad(p, pad_width, mode=mode, **kwargs))
     if mode != "constant":
