@@ -519,6 +519,9 @@ _COMPLEX_NAMES = {
     *("x + y", "x - y", "x * y", "x / y", "x ** y", "x ** 2", "x ** 3", "x ** 0.5"),
     *("x ** -1.5", "2.0 ** x", "1.0 / x", "-x", "abs(x)", "x @ y", "x.T", "x.sum(axis=0)"),
     *("x.mean()", "x.prod()", "rows of x by iteration"),
+    # Orderings of complex values are NumPy's lexicographic ones (real part, then imaginary).
+    *("maximum", "minimum", "clip(x, -0.5, 0.5)", "max{'axis': 0}", "min{'axis': 0}"),
+    *("logsumexp{'axis': 0}", "x.swapaxes(0, 1)"),
 }
 _COMPLEX_FAMILIES = (
     *("sum{", "mean{", "prod{", "var{", "std{", "cumsum{", "einsum(", "tensordot("),
@@ -583,11 +586,11 @@ def _breadth_elementwise():
         _binary("logaddexp"),
         _binary("logaddexp2"),
         *(_binary(n, REMAINDER) for n in ("mod", "remainder", "fmod", "floor_divide")),
-        _binary("fmax", distinct),
-        _binary("fmin", distinct),
+        _c(_binary("fmax", distinct)),
+        _c(_binary("fmin", distinct)),
         Op("x % y", operator.mod, BINARY, REMAINDER),
         Op("x // y", operator.floordiv, BINARY, REMAINDER),
-        _unary("nan_to_num"),
+        _c(_unary("nan_to_num")),
         _call("nan_to_num", nan=2.0, posinf=3.0, shapes=UNARY),
         _c(_unary("real")),
         _c(_unary("imag")),
@@ -633,12 +636,14 @@ def _breadth_reductions():
         _c(Op("x.cumprod()", lambda x: x.cumprod(), (MATRIX,), nonzero)),
         _c(_call("average", shapes=(VECTOR, MATRIX))),
         _call("average", axis=1, shapes=(MATRIX,)),
-        Op(
-            "average(x, weights=w)",
-            lambda x, w: pnp.average(x, weights=w),
-            (((2, 3), (2, 3)),),
-            each(_real, _positive),
-            lambda x, w: np.average(x, weights=w),
+        _c(
+            Op(
+                "average(x, weights=w)",
+                lambda x, w: pnp.average(x, weights=w),
+                (((2, 3), (2, 3)),),
+                each(_real, _positive),
+                lambda x, w: np.average(x, weights=w),
+            )
         ),
         Op(
             "average(x, axis=1, weights=w, returned=True)",
@@ -651,7 +656,7 @@ def _breadth_reductions():
         _call("nansum", axis=0, keepdims=True, shapes=(MATRIX,)),
         _c(_call("nanmean", shapes=(VECTOR, MATRIX))),
         _call("nanmean", axis=1, shapes=(MATRIX,)),
-        _call("ptp", shapes=(VECTOR, MATRIX), domain=distinct),
+        _c(_call("ptp", shapes=(VECTOR, MATRIX), domain=distinct)),
         _call("ptp", axis=0, shapes=(MATRIX,), domain=distinct),
         _c(_call("var", axis=1, ddof=1, shapes=(MATRIX,), domain=distinct)),
         _c(_call("std", axis=0, ddof=1, keepdims=True, shapes=(MATRIX,), domain=distinct)),
@@ -664,14 +669,14 @@ def _breadth_shapes():
     rows = [
         _c(_call("roll", 1, shapes=(VECTOR, MATRIX))),
         _call("roll", (1, -1), axis=(0, 1), shapes=(MATRIX,)),
-        _call("repeat", 2, shapes=(SCALAR, MATRIX)),
+        _c(_call("repeat", 2, shapes=(SCALAR, MATRIX))),
         _call("repeat", [1, 0, 2], axis=1, shapes=(MATRIX,)),
         Op("x.repeat(2, axis=0)", lambda x: x.repeat(2, axis=0), (MATRIX,)),
         _c(_call("tile", 2, shapes=(VECTOR,))),
         _call("tile", (2, 1, 2), shapes=(MATRIX,)),
         _c(_call("pad", (1, 2), shapes=(VECTOR, MATRIX))),
         _call("pad", ((1, 0), (0, 2)), constant_values=((1.5, -2.0), (3.0, 4.0)), shapes=(MATRIX,)),
-        *(_call("pad", 2, mode=m, shapes=(VECTOR, MATRIX)) for m in ("edge", "reflect")),
+        *(_c(_call("pad", 2, mode=m, shapes=(VECTOR, MATRIX))) for m in ("edge", "reflect")),
         *(_call("pad", ((1, 1), (2, 0)), mode=m, shapes=(MATRIX,)) for m in ("symmetric", "wrap")),
         Op(
             "pad(x, 1, constant_values=c)",
@@ -680,23 +685,25 @@ def _breadth_shapes():
             real,
             lambda x, c: np.pad(x, 1, constant_values=c),
         ),
-        _call("fliplr", shapes=(MATRIX, CUBE)),
-        _call("flipud", shapes=(VECTOR, MATRIX)),
+        _c(_call("fliplr", shapes=(MATRIX, CUBE))),
+        _c(_call("flipud", shapes=(VECTOR, MATRIX))),
         *(_call("rot90", k, shapes=(MATRIX,)) for k in (1, 2, 3, -1)),
-        _call("rot90", 1, (2, 1), shapes=(CUBE,)),
+        _c(_call("rot90", 1, (2, 1), shapes=(CUBE,))),
         *(_call("rollaxis", a, s, shapes=(CUBE,)) for a, s in ((2, 0), (0, 3), (1, -1))),
-        _call("take_along_axis", np.array([[1, 0, 0], [2, 2, 1]]), 1, shapes=(MATRIX,)),
+        _c(_call("take_along_axis", np.array([[1, 0, 0], [2, 2, 1]]), 1, shapes=(MATRIX,))),
         _call("take_along_axis", np.array([4, 0, 5]), None, shapes=(MATRIX,)),
         *(_call("sort", axis=a, shapes=(MATRIX,), domain=distinct) for a in (-1, 0, None)),
-        _call("sort", shapes=(VECTOR,), domain=distinct),
-        _call("partition", 1, shapes=(((5,),), MATRIX), domain=distinct),
+        _c(_call("sort", shapes=(VECTOR,), domain=distinct)),
+        _c(_call("partition", 1, shapes=(((5,),), MATRIX), domain=distinct)),
         _call("partition", (0, 2), axis=0, shapes=(((3, 2),),), domain=distinct),
-        Op(
-            "select([x < 0, x > 1], [-x, y], default=z)",
-            lambda x, y, z: pnp.select([x < 0, x > 1], [-x, y], default=z),
-            (((2, 3), (2, 3), ()), ((3,), (), (3,))),
-            distinct,
-            lambda x, y, z: np.select([x < 0, x > 1], [-x, y], default=z),
+        _c(
+            Op(
+                "select([x < 0, x > 1], [-x, y], default=z)",
+                lambda x, y, z: pnp.select([x < 0, x > 1], [-x, y], default=z),
+                (((2, 3), (2, 3), ()), ((3,), (), (3,))),
+                distinct,
+                lambda x, y, z: np.select([x < 0, x > 1], [-x, y], default=z),
+            )
         ),
         Op(
             "compress([True, False, True], x, axis=1)",
@@ -705,7 +712,7 @@ def _breadth_shapes():
             real,
             lambda x: np.compress([True, False, True], x, axis=1),
         ),
-        Op("x.compress([False, True])", lambda x: x.compress([False, True]), (MATRIX,)),
+        _c(Op("x.compress([False, True])", lambda x: x.compress([False, True]), (MATRIX,))),
     ]
     return rows
 
@@ -716,8 +723,9 @@ def _breadth_diagonals():
         _call("diagonal", 0, 1, 2, shapes=(CUBE,)),
         _call("diagonal", 1, -1, 0, shapes=(CUBE,)),
         Op("x.diagonal()", lambda x: x.diagonal(), (MATRIX,)),
-        *(_call("diag", k, shapes=(VECTOR, MATRIX, SQUARE)) for k in (0, 1, -2)),
-        _call("diagflat", shapes=(VECTOR, MATRIX)),
+        *(_call("diag", k, shapes=(VECTOR, MATRIX, SQUARE)) for k in (1, -2)),
+        _c(_call("diag", 0, shapes=(VECTOR, MATRIX, SQUARE))),
+        _c(_call("diagflat", shapes=(VECTOR, MATRIX))),
         _call("diagflat", -1, shapes=(VECTOR,)),
         *(_c(_call("trace", k, shapes=(MATRIX, SQUARE))) for k in (0, 1)),
         _call("trace", 0, 1, 2, shapes=(CUBE,)),
@@ -733,7 +741,7 @@ def _breadth_diagonals():
             lambda d: pnp.make_diagonal(d, axis1=-1, axis2=-2),
             (VECTOR, MATRIX),
         ),
-        Op("make_diagonal(d, 1, 0, 2)", lambda d: pnp.make_diagonal(d, 1, 0, 2), (MATRIX,)),
+        _c(Op("make_diagonal(d, 1, 0, 2)", lambda d: pnp.make_diagonal(d, 1, 0, 2), (MATRIX,))),
     ]
     return rows
 
@@ -763,12 +771,20 @@ def _breadth_stacking():
         _c(_sequence_of("hstack", ((2,), (3,)))),
         _sequence_of("hstack", ((2, 3), (2, 1))),
         _sequence_of("dstack", ((2,), (2,))),
-        _sequence_of("dstack", ((2, 3), (2, 3, 2))),
-        _sequence_of("column_stack", ((2,), (2, 3), (2,))),
+        _c(_sequence_of("dstack", ((2, 3), (2, 3, 2)))),
+        _c(_sequence_of("column_stack", ((2,), (2, 3), (2,)))),
         _sequence_of("column_stack", ((), ())),
         *(_call(n, shapes=(SCALAR, VECTOR, MATRIX, CUBE)) for n in ("atleast_1d", "atleast_2d")),
-        _call("atleast_3d", shapes=(SCALAR, VECTOR, MATRIX, CUBE)),
-        Op("atleast_2d(x, y)", pnp.atleast_2d, (((), (3,)), ((2,), (2, 3))), real, np.atleast_2d),
+        _c(_call("atleast_3d", shapes=(SCALAR, VECTOR, MATRIX, CUBE))),
+        _c(
+            Op(
+                "atleast_2d(x, y)",
+                pnp.atleast_2d,
+                (((), (3,)), ((2,), (2, 3))),
+                real,
+                np.atleast_2d,
+            )
+        ),
         _c(Op("append", pnp.append, (((3,), ()), ((2, 3), (2,))), real, np.append)),
         _call("append", axis=0, shapes=(((2, 3), (1, 3)),)),
         Op(
@@ -778,18 +794,20 @@ def _breadth_stacking():
             real,
             lambda x, y: np.r_[x, y, 1:3],
         ),
-        Op(
-            "c_[x, y]",
-            lambda x, y: pnp.c_[x, y],
-            (((2,), (2,)), ((2, 3), (2,)), ((), ())),
-            real,
-            lambda x, y: np.c_[x, y],
+        _c(
+            Op(
+                "c_[x, y]",
+                lambda x, y: pnp.c_[x, y],
+                (((2,), (2,)), ((2, 3), (2,)), ((), ())),
+                real,
+                lambda x, y: np.c_[x, y],
+            )
         ),
         _call("array_split", 3, shapes=(((5,),), ((7, 2),))),
-        _call("array_split", [1, 3], axis=1, shapes=(((2, 5),),)),
+        _c(_call("array_split", [1, 3], axis=1, shapes=(((2, 5),),))),
         _call("hsplit", 2, shapes=(((4,),), ((2, 4),))),
         _call("vsplit", [1], shapes=(((3, 2),),)),
-        _call("dsplit", 2, shapes=(((1, 2, 4),),)),
+        _c(_call("dsplit", 2, shapes=(((1, 2, 4),),))),
     ]
     return rows
 
@@ -813,12 +831,14 @@ def _breadth_sequences():
             "gradient", np.array([0.0, 0.5, 1.5, 1.75]), axis=1, edge_order=2, shapes=(((2, 4),),)
         ),
         _call("gradient", axis=0, shapes=(MATRIX,)),
-        Op(
-            "linspace(a, b, 5)",
-            lambda a, b: pnp.linspace(a, b, 5),
-            (((), ()), ((2,), ()), ((2,), (2,))),
-            real,
-            lambda a, b: np.linspace(a, b, 5),
+        _c(
+            Op(
+                "linspace(a, b, 5)",
+                lambda a, b: pnp.linspace(a, b, 5),
+                (((), ()), ((2,), ()), ((2,), (2,))),
+                real,
+                lambda a, b: np.linspace(a, b, 5),
+            )
         ),
         Op(
             "linspace(a, b, 4, endpoint=False, axis=-1)",
