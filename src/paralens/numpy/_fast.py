@@ -35,6 +35,10 @@ from paralens.numpy._shape import (
 
 _ARRAYS = (np.ndarray, ShapeOnly)
 _REAL_SCALARS = frozenset({float, np.float64, np.float32})
+# NumPy's built-in dtypes are singletons: an identity test settles the common cases with
+# fewer instructions than reading ``dtype.kind``.
+_FLOAT64 = np.dtype(np.float64)
+_FLOAT32 = np.dtype(np.float32)
 _PLAIN_FLOATS = (np.ndarray, np.float64, np.float32)
 # From this size numpy.broadcast_to's view is cheaper than filling a new array.
 _BROADCAST_FROM_SIZE = 4096
@@ -60,7 +64,8 @@ def unbroadcast(g: Any, target: Any) -> Any:
     if g_shape is not None and g_shape == target_shape:
         # The common case, settled without a Python call; a complex cotangent of a real
         # target (x * 1j) is checked for in the same breath.
-        if type(g) in _REAL_SCALARS or g.dtype.kind != "c":
+        dtype = g.dtype
+        if dtype is _FLOAT64 or dtype is _FLOAT32 or dtype.kind != "c":
             return g
         return real_part_for(g, target)
     if type(target_shape) is not tuple:
@@ -154,7 +159,8 @@ def matmul_vjp_x(g: Any, ans: Any, x: Any, y: Any) -> Any:
         and g.ndim == y.ndim == 2 == getattr(x, "ndim", None)
     ):
         out = g @ y.T
-        return out if out.dtype.kind != "c" else real_part_for(out, x)
+        dtype = out.dtype
+        return out if dtype is _FLOAT64 or dtype is _FLOAT32 else real_part_for(out, x)
     return matmul_vjp_x_general(g, ans, x, y)
 
 
@@ -176,7 +182,8 @@ def matmul_vjp_y(g: Any, ans: Any, x: Any, y: Any) -> Any:
         and g.ndim == x.ndim == 2 == getattr(y, "ndim", None)
     ):
         out = x.T @ g
-        return out if out.dtype.kind != "c" else real_part_for(out, y)
+        dtype = out.dtype
+        return out if dtype is _FLOAT64 or dtype is _FLOAT32 else real_part_for(out, y)
     return matmul_vjp_y_general(g, ans, x, y)
 
 
