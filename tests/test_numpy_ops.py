@@ -116,6 +116,7 @@ class Op:
     domain: Domain = real
     ref: Callable[..., Any] | None = None
     exact: bool = True  # ref is NumPy's own function, so results must be identical
+    complex: bool = False  # also checked on complex inputs (see COMPLEX_TOO for older rows)
 
 
 SCALAR, VECTOR, MATRIX = ((),), ((3,),), ((2, 3),)
@@ -507,6 +508,505 @@ def _shape_ops():
     return rows
 
 
+# ---- NumPy breadth and complex values (issue 12) -------------------------------------------
+
+# Older rows of functions defined on complex values, checked on complex inputs too.
+_COMPLEX_NAMES = {
+    *("add", "subtract", "multiply", "divide", "true_divide", "power", "negative", "exp"),
+    *("log", "log1p", "expm1", "sqrt", "square", "abs", "absolute", "sign", "sin", "cos"),
+    *("tan", "tanh", "arctan", "sinh", "cosh", "sigmoid", "logistic", "dot", "matmul"),
+    *("outer", "inner", "ravel", "transpose", "squeeze", "flip(0)"),
+    *("x + y", "x - y", "x * y", "x / y", "x ** y", "x ** 2", "x ** 3", "x ** 0.5"),
+    *("x ** -1.5", "2.0 ** x", "1.0 / x", "-x", "abs(x)", "x @ y", "x.T", "x.sum(axis=0)"),
+    *("x.mean()", "x.prod()", "rows of x by iteration"),
+    # Orderings of complex values are NumPy's lexicographic ones (real part, then imaginary).
+    *("maximum", "minimum", "clip(x, -0.5, 0.5)", "max{'axis': 0}", "min{'axis': 0}"),
+    *("logsumexp{'axis': 0}", "x.swapaxes(0, 1)"),
+}
+_COMPLEX_FAMILIES = (
+    *("sum{", "mean{", "prod{", "var{", "std{", "cumsum{", "einsum(", "tensordot("),
+    *("reshape", "expand_dims", "broadcast_to", "swapaxes", "moveaxis", "concatenate"),
+    *("stack(", "split(", "take(", "x[", "where(cond"),
+)
+
+
+def _complex_too(op):
+    return op.name in _COMPLEX_NAMES or op.name.startswith(_COMPLEX_FAMILIES)
+
+
+def _apart_from_integers(rng, shp):
+    """Remainders: |x / y| in [0.1, 0.8], so that floor(x / y) and trunc(x / y) stay put."""
+    return rng.choice([-1.0, 1.0], shp) * rng.uniform(0.2, 0.8, shp)
+
+
+def _divisors(rng, shp):
+    return rng.choice([-1.0, 1.0], shp) * rng.uniform(1.0, 2.0, shp)
+
+
+REMAINDER = each(_apart_from_integers, _divisors)
+UNIT = each(_uniform(-0.9, 0.9))
+SQUARE = ((3, 3),)
+CUBE = ((2, 3, 4),)
+
+
+def _c(row):
+    """The row, checked on complex inputs as well."""
+    return Op(row.name, row.fun, row.shapes, row.domain, row.ref, row.exact, complex=True)
+
+
+def _call(name, *args, shapes, domain=real, check_complex=False, **kwargs):
+    """A row of ``pnp.name(x, *args, **kwargs)`` against NumPy's function of that name."""
+    shown = ", ".join([*map(repr, args), *(f"{k}={v!r}" for k, v in kwargs.items())])
+    return Op(
+        f"{name}({shown})",
+        lambda *xs: getattr(pnp, name)(*xs, *args, **kwargs),
+        shapes,
+        domain,
+        lambda *xs: getattr(np, name)(*xs, *args, **kwargs),
+        complex=check_complex,
+    )
+
+
+def _breadth_elementwise():
+    rows = [
+        _unary("fabs", distinct),
+        _c(_unary("reciprocal", nonzero)),
+        _c(_unary("exp2")),
+        _c(_unary("log2", positive)),
+        _c(_unary("log10", positive)),
+        _c(_unary("arcsin", UNIT)),
+        _c(_unary("arccos", UNIT)),
+        _c(_unary("arcsinh")),
+        _c(_unary("arccosh", each(_uniform(1.2, 3.0)))),
+        _c(_unary("arctanh", UNIT)),
+        *(_unary(n) for n in ("deg2rad", "radians", "rad2deg", "degrees")),
+        _c(_unary("sinc", nonzero)),
+        *(_unary(n, distinct) for n in ("rint", "around", "fix", "trunc")),
+        _binary("hypot", nonzero),
+        _binary("logaddexp"),
+        _binary("logaddexp2"),
+        *(_binary(n, REMAINDER) for n in ("mod", "remainder", "fmod", "floor_divide")),
+        _c(_binary("fmax", distinct)),
+        _c(_binary("fmin", distinct)),
+        Op("x % y", operator.mod, BINARY, REMAINDER),
+        Op("x // y", operator.floordiv, BINARY, REMAINDER),
+        _c(_unary("nan_to_num")),
+        _call("nan_to_num", nan=2.0, posinf=3.0, shapes=UNARY),
+        _c(_unary("real")),
+        _c(_unary("imag")),
+        _c(_unary("conj")),
+        _c(_unary("conjugate")),
+        _c(_unary("angle", nonzero)),
+        _c(_call("angle", deg=True, shapes=UNARY, domain=nonzero)),
+        Op("real_if_close", pnp.real_if_close, UNARY, real, np.real_if_close, complex=True),
+        Op(
+            "real_if_close(x + 1e-20j)",
+            lambda x: pnp.real_if_close(x + 1e-20j),
+            UNARY,
+            real,
+            lambda x: np.real_if_close(x + 1e-20j),
+        ),
+        Op("x.real", lambda x: x.real, UNARY, complex=True),
+        Op("x.imag", lambda x: x.imag, UNARY, complex=True),
+        Op("x.conj()", lambda x: x.conj(), (VECTOR, MATRIX), complex=True),
+        _call("clip", a_min=-0.5, a_max=0.5, shapes=UNARY, domain=away_from(-0.5, 0.5)),
+        _call("clip", None, 0.5, shapes=UNARY, domain=away_from(0.5)),
+        _call("clip", min=-0.5, shapes=UNARY, domain=away_from(-0.5)),
+        Op(
+            "clip(x, a_min=lo, a_max=hi)",
+            lambda x, lo, hi: pnp.clip(x, a_min=lo, a_max=hi),
+            (((3,), (), ()), ((2, 3), (3,), (2, 1))),
+            lambda rng, shapes: [
+                rng.uniform(-1.5, 1.5, shapes[0]),
+                rng.uniform(-0.6, -0.4, shapes[1]),
+                rng.uniform(0.4, 0.6, shapes[2]),
+            ],
+            lambda x, lo, hi: np.clip(x, a_min=lo, a_max=hi),
+        ),
+        Op("x.clip(max=0.5)", lambda x: x.clip(max=0.5), (VECTOR, MATRIX), away_from(0.5)),
+    ]
+    return rows
+
+
+def _breadth_reductions():
+    rows = [
+        _c(_call("cumprod", shapes=(VECTOR, MATRIX), domain=nonzero)),
+        _c(_call("cumprod", axis=0, shapes=(MATRIX,), domain=nonzero)),
+        _c(_call("cumprod", axis=1, shapes=(MATRIX,), domain=nonzero)),
+        _c(Op("x.cumprod()", lambda x: x.cumprod(), (MATRIX,), nonzero)),
+        _c(_call("average", shapes=(VECTOR, MATRIX))),
+        _call("average", axis=1, shapes=(MATRIX,)),
+        _c(
+            Op(
+                "average(x, weights=w)",
+                lambda x, w: pnp.average(x, weights=w),
+                (((2, 3), (2, 3)),),
+                each(_real, _positive),
+                lambda x, w: np.average(x, weights=w),
+            )
+        ),
+        Op(
+            "average(x, axis=1, weights=w, returned=True)",
+            lambda x, w: pnp.average(x, axis=1, weights=w, returned=True),
+            (((2, 3), (3,)),),
+            each(_real, _positive),
+            lambda x, w: np.average(x, axis=1, weights=w, returned=True),
+        ),
+        _c(_call("nansum", shapes=(VECTOR, MATRIX))),
+        _call("nansum", axis=0, keepdims=True, shapes=(MATRIX,)),
+        _c(_call("nanmean", shapes=(VECTOR, MATRIX))),
+        _call("nanmean", axis=1, shapes=(MATRIX,)),
+        _c(_call("ptp", shapes=(VECTOR, MATRIX), domain=distinct)),
+        _call("ptp", axis=0, shapes=(MATRIX,), domain=distinct),
+        _c(_call("var", axis=1, ddof=1, shapes=(MATRIX,), domain=distinct)),
+        _c(_call("std", axis=0, ddof=1, keepdims=True, shapes=(MATRIX,), domain=distinct)),
+        _call("std", axis=0, shapes=(((1, 3),),)),
+    ]
+    return rows
+
+
+def _breadth_shapes():
+    rows = [
+        _c(_call("roll", 1, shapes=(VECTOR, MATRIX))),
+        _call("roll", (1, -1), axis=(0, 1), shapes=(MATRIX,)),
+        _c(_call("repeat", 2, shapes=(SCALAR, MATRIX))),
+        _call("repeat", [1, 0, 2], axis=1, shapes=(MATRIX,)),
+        Op("x.repeat(2, axis=0)", lambda x: x.repeat(2, axis=0), (MATRIX,)),
+        _c(_call("tile", 2, shapes=(VECTOR,))),
+        _call("tile", (2, 1, 2), shapes=(MATRIX,)),
+        _c(_call("pad", (1, 2), shapes=(VECTOR, MATRIX))),
+        _call("pad", ((1, 0), (0, 2)), constant_values=((1.5, -2.0), (3.0, 4.0)), shapes=(MATRIX,)),
+        *(_c(_call("pad", 2, mode=m, shapes=(VECTOR, MATRIX))) for m in ("edge", "reflect")),
+        *(_call("pad", ((1, 1), (2, 0)), mode=m, shapes=(MATRIX,)) for m in ("symmetric", "wrap")),
+        Op(
+            "pad(x, 1, constant_values=c)",
+            lambda x, c: pnp.pad(x, 1, constant_values=c),
+            (((3,), ()), ((2, 3), ())),
+            real,
+            lambda x, c: np.pad(x, 1, constant_values=c),
+        ),
+        _c(_call("fliplr", shapes=(MATRIX, CUBE))),
+        _c(_call("flipud", shapes=(VECTOR, MATRIX))),
+        *(_call("rot90", k, shapes=(MATRIX,)) for k in (1, 2, 3, -1)),
+        _c(_call("rot90", 1, (2, 1), shapes=(CUBE,))),
+        *(_call("rollaxis", a, s, shapes=(CUBE,)) for a, s in ((2, 0), (0, 3), (1, -1))),
+        _c(_call("take_along_axis", np.array([[1, 0, 0], [2, 2, 1]]), 1, shapes=(MATRIX,))),
+        _call("take_along_axis", np.array([4, 0, 5]), None, shapes=(MATRIX,)),
+        *(_call("sort", axis=a, shapes=(MATRIX,), domain=distinct) for a in (-1, 0, None)),
+        _c(_call("sort", shapes=(VECTOR,), domain=distinct)),
+        _c(_call("partition", 1, shapes=(((5,),), MATRIX), domain=distinct)),
+        _call("partition", (0, 2), axis=0, shapes=(((3, 2),),), domain=distinct),
+        _c(
+            Op(
+                "select([x < 0, x > 1], [-x, y], default=z)",
+                lambda x, y, z: pnp.select([x < 0, x > 1], [-x, y], default=z),
+                (((2, 3), (2, 3), ()), ((3,), (), (3,))),
+                distinct,
+                lambda x, y, z: np.select([x < 0, x > 1], [-x, y], default=z),
+            )
+        ),
+        Op(
+            "compress([True, False, True], x, axis=1)",
+            lambda x: pnp.compress([True, False, True], x, axis=1),
+            (MATRIX,),
+            real,
+            lambda x: np.compress([True, False, True], x, axis=1),
+        ),
+        _c(Op("x.compress([False, True])", lambda x: x.compress([False, True]), (MATRIX,))),
+    ]
+    return rows
+
+
+def _breadth_diagonals():
+    rows = [
+        *(_c(_call("diagonal", k, shapes=(MATRIX, SQUARE))) for k in (0, 1, -1)),
+        _call("diagonal", 0, 1, 2, shapes=(CUBE,)),
+        _call("diagonal", 1, -1, 0, shapes=(CUBE,)),
+        Op("x.diagonal()", lambda x: x.diagonal(), (MATRIX,)),
+        *(_call("diag", k, shapes=(VECTOR, MATRIX, SQUARE)) for k in (1, -2)),
+        _c(_call("diag", 0, shapes=(VECTOR, MATRIX, SQUARE))),
+        _c(_call("diagflat", shapes=(VECTOR, MATRIX))),
+        _call("diagflat", -1, shapes=(VECTOR,)),
+        *(_c(_call("trace", k, shapes=(MATRIX, SQUARE))) for k in (0, 1)),
+        _call("trace", 0, 1, 2, shapes=(CUBE,)),
+        Op("x.trace()", lambda x: x.trace(), (MATRIX,)),
+        *(
+            _c(_call(n, k, shapes=(MATRIX, SQUARE, CUBE)))
+            for n in ("tril", "triu")
+            for k in (0, -1, 2)
+        ),
+        _call("tril", shapes=(VECTOR,)),
+        Op(
+            "make_diagonal(d, axis1=-1, axis2=-2)",
+            lambda d: pnp.make_diagonal(d, axis1=-1, axis2=-2),
+            (VECTOR, MATRIX),
+        ),
+        _c(Op("make_diagonal(d, 1, 0, 2)", lambda d: pnp.make_diagonal(d, 1, 0, 2), (MATRIX,))),
+    ]
+    return rows
+
+
+def _sequence_of(name, shapes, **kwargs):
+    """A row of ``pnp.name((x, y, ...), **kwargs)``: a function of a sequence of arrays."""
+    return Op(
+        f"{name}(xs{''.join(f', {k}={v!r}' for k, v in kwargs.items())})",
+        lambda *xs: getattr(pnp, name)(xs, **kwargs),
+        (shapes,),
+        real,
+        lambda *xs: getattr(np, name)(xs, **kwargs),
+    )
+
+
+def _breadth_stacking():
+    rows = [
+        _c(_sequence_of("vstack", ((2,), (2,)))),
+        _sequence_of("vstack", ((2, 3), (1, 3), (3,))),
+        Op(
+            "row_stack(xs)",
+            lambda *xs: pnp.row_stack(xs),
+            (((2,), (1, 2)),),
+            real,
+            lambda *xs: np.vstack(xs),
+        ),
+        _c(_sequence_of("hstack", ((2,), (3,)))),
+        _sequence_of("hstack", ((2, 3), (2, 1))),
+        _sequence_of("dstack", ((2,), (2,))),
+        _c(_sequence_of("dstack", ((2, 3), (2, 3, 2)))),
+        _c(_sequence_of("column_stack", ((2,), (2, 3), (2,)))),
+        _sequence_of("column_stack", ((), ())),
+        *(_call(n, shapes=(SCALAR, VECTOR, MATRIX, CUBE)) for n in ("atleast_1d", "atleast_2d")),
+        _c(_call("atleast_3d", shapes=(SCALAR, VECTOR, MATRIX, CUBE))),
+        _c(
+            Op(
+                "atleast_2d(x, y)",
+                pnp.atleast_2d,
+                (((), (3,)), ((2,), (2, 3))),
+                real,
+                np.atleast_2d,
+            )
+        ),
+        _c(Op("append", pnp.append, (((3,), ()), ((2, 3), (2,))), real, np.append)),
+        _call("append", axis=0, shapes=(((2, 3), (1, 3)),)),
+        Op(
+            "r_[x, y, 1:3]",
+            lambda x, y: pnp.r_[x, y, 1:3],
+            (((2,), ()), ((3,), (2,))),
+            real,
+            lambda x, y: np.r_[x, y, 1:3],
+        ),
+        _c(
+            Op(
+                "c_[x, y]",
+                lambda x, y: pnp.c_[x, y],
+                (((2,), (2,)), ((2, 3), (2,)), ((), ())),
+                real,
+                lambda x, y: np.c_[x, y],
+            )
+        ),
+        _call("array_split", 3, shapes=(((5,),), ((7, 2),))),
+        _c(_call("array_split", [1, 3], axis=1, shapes=(((2, 5),),))),
+        _call("hsplit", 2, shapes=(((4,),), ((2, 4),))),
+        _call("vsplit", [1], shapes=(((3, 2),),)),
+        _c(_call("dsplit", 2, shapes=(((1, 2, 4),),))),
+    ]
+    return rows
+
+
+def _breadth_sequences():
+    rows = [
+        _c(_call("diff", shapes=(VECTOR, MATRIX))),
+        _call("diff", 2, 0, shapes=(((4, 2),),)),
+        _call("diff", prepend=0.5, append=np.array([1.0, 2.0]), shapes=(VECTOR,)),
+        Op(
+            "diff(x, prepend=y)",
+            lambda x, y: pnp.diff(x, prepend=y),
+            (((3,), ()), ((2, 3), (2, 1))),
+            real,
+            lambda x, y: np.diff(x, prepend=y),
+        ),
+        _c(_call("gradient", shapes=(VECTOR, MATRIX))),
+        _call("gradient", 0.5, edge_order=2, shapes=(((4,),), ((3, 4),))),
+        _call("gradient", np.array([0.0, 0.5, 1.5, 1.75]), shapes=(((4,),),)),
+        _call(
+            "gradient", np.array([0.0, 0.5, 1.5, 1.75]), axis=1, edge_order=2, shapes=(((2, 4),),)
+        ),
+        _call("gradient", axis=0, shapes=(MATRIX,)),
+        _c(
+            Op(
+                "linspace(a, b, 5)",
+                lambda a, b: pnp.linspace(a, b, 5),
+                (((), ()), ((2,), ()), ((2,), (2,))),
+                real,
+                lambda a, b: np.linspace(a, b, 5),
+            )
+        ),
+        Op(
+            "linspace(a, b, 4, endpoint=False, axis=-1)",
+            lambda a, b: pnp.linspace(a, b, 4, endpoint=False, axis=-1),
+            (((), ()), ((2,), (2,))),
+            real,
+            lambda a, b: np.linspace(a, b, 4, endpoint=False, axis=-1),
+        ),
+        Op(
+            "linspace(a, b, 1)",
+            lambda a, b: pnp.linspace(a, b, 1),
+            (((), ()),),
+            real,
+            lambda a, b: np.linspace(a, b, 1),
+        ),
+        Op(
+            "linspace(a, 2.0, 3, retstep=True)",
+            lambda a: pnp.linspace(a, 2.0, 3, retstep=True),
+            (SCALAR,),
+            real,
+            lambda a: np.linspace(a, 2.0, 3, retstep=True),
+        ),
+    ]
+    return rows
+
+
+def _breadth_products():
+    rows = [
+        _c(
+            Op(
+                "kron",
+                pnp.kron,
+                (((2,), (3,)), ((2, 2), (3, 2)), ((2, 2), (3,)), ((), (2,))),
+                real,
+                np.kron,
+            )
+        ),
+        _c(
+            Op("cross", pnp.cross, (((3,), (3,)), ((2, 3), (3,)), ((4, 3), (4, 3))), real, np.cross)
+        ),
+        Op(
+            "cross(axisa=0, axisb=0)",
+            lambda a, b: pnp.cross(a, b, axisa=0, axisb=0),
+            (((3, 2), (3, 2)),),
+            real,
+            lambda a, b: np.cross(a, b, axisa=0, axisb=0),
+        ),
+        Op(
+            "cross(axis=0)",
+            lambda a, b: pnp.cross(a, b, axis=0),
+            (((3, 2), (3, 1)),),
+            real,
+            lambda a, b: np.cross(a, b, axis=0),
+        ),
+    ]
+    ellipses = {
+        "...ij,...jk->...ik": ((2, 3), (4, 3, 2)),
+        "...ij,...jk": ((1, 2, 3), (4, 3, 2)),
+        "i...,i...->...": ((2, 3), (2, 3)),
+        "...,...->...": ((2, 3), (3,)),
+        "ij...,j->i...": ((2, 3, 2), (3,)),
+        "i,i": ((1,), (3,)),
+        "...i,...i": ((2, 1, 3), (4, 3)),
+    }
+    for spec, shapes in ellipses.items():
+        rows.append(
+            Op(
+                f"einsum({spec})",
+                lambda *xs, s=spec: pnp.einsum(s, *xs),
+                (shapes,),
+                real,
+                lambda *xs, s=spec: np.einsum(s, *xs),
+                complex=True,
+            )
+        )
+    sublists = {
+        "einsum(x, [0, 1], [1, 0])": (
+            lambda x: pnp.einsum(x, [0, 1], [1, 0]),
+            lambda x: np.einsum(x, [0, 1], [1, 0]),
+            ((2, 3),),
+        ),
+        "einsum(x, [0, 1], y, [1, 2], [0, 2])": (
+            lambda x, y: pnp.einsum(x, [0, 1], y, [1, 2], [0, 2]),
+            lambda x, y: np.einsum(x, [0, 1], y, [1, 2], [0, 2]),
+            ((2, 3), (3, 4)),
+        ),
+        "einsum(x, [..., 0, 1], y, [..., 1, 2])": (
+            lambda x, y: pnp.einsum(x, [..., 0, 1], y, [..., 1, 2]),
+            lambda x, y: np.einsum(x, [..., 0, 1], y, [..., 1, 2]),
+            ((2, 2, 3), (3, 4)),
+        ),
+    }
+    for name, (fun, ref, shapes) in sublists.items():
+        rows.append(Op(name, fun, (shapes,), real, ref, complex=True))
+    return rows
+
+
+def _breadth_predicates():
+    unary = ("isfinite", "isnan", "isinf", "iscomplex", "isreal")
+    binary = ("equal", "not_equal", "greater", "greater_equal", "less", "less_equal", "isclose")
+    logical = ("logical_and", "logical_or", "logical_xor")
+    return [
+        *(_c(_unary(n)) for n in unary),
+        *(_c(_unary(n)) for n in ("isscalar", "iscomplexobj", "isrealobj", "flatnonzero")),
+        *(_unary(n) for n in ("isposinf", "isneginf", "logical_not", "all", "any")),
+        _unary("count_nonzero"),
+        _call("nonzero", shapes=(VECTOR, MATRIX)),
+        _call("argwhere", shapes=(VECTOR, MATRIX)),
+        *(_binary(n) for n in binary),
+        *(
+            Op(
+                n,
+                lambda x, y, n=n: getattr(pnp, n)(x > 0, y > 0),
+                BINARY,
+                real,
+                lambda x, y, n=n: getattr(np, n)(x > 0, y > 0),
+            )
+            for n in logical
+        ),
+        *(
+            Op(n, getattr(pnp, n), (((3,), (3,)), ((2, 3), (3,))), real, getattr(np, n))
+            for n in ("allclose", "array_equal", "array_equiv")
+        ),
+        _call("searchsorted", 0.3, shapes=(VECTOR,)),
+        _call("argpartition", 1, shapes=(VECTOR, MATRIX), domain=distinct),
+        _call("all", axis=0, shapes=(MATRIX,)),
+    ]
+
+
+def test_the_table_covers_autograds_breadth():
+    # Every function added for issue 12 (D2a) has a row; result_type and empty_like, whose
+    # results are no arrays of numbers, are in test_numpy_breadth.py.
+    names = set(re.findall(r"[a-z_0-9]+", " ".join(op.name for op in OPS)))
+    added = {
+        *("arccos", "arccosh", "arcsin", "arcsinh", "arctanh", "around", "deg2rad", "degrees"),
+        *("exp2", "fabs", "fix", "floor_divide", "fmax", "fmin", "fmod", "hypot", "log2"),
+        *("log10", "logaddexp", "logaddexp2", "mod", "nan_to_num", "rad2deg", "radians"),
+        *("reciprocal", "remainder", "rint", "sinc", "trunc", "real", "imag", "conj"),
+        *("conjugate", "angle", "real_if_close", "clip", "cumprod", "average", "nansum"),
+        *("nanmean", "ptp", "var", "std", "roll", "repeat", "tile", "pad", "fliplr", "flipud"),
+        *("rot90", "rollaxis", "take_along_axis", "sort", "partition", "select", "compress"),
+        *("diagonal", "diag", "diagflat", "trace", "tril", "triu", "make_diagonal", "vstack"),
+        *("row_stack", "hstack", "dstack", "column_stack", "atleast_1d", "atleast_2d"),
+        *("atleast_3d", "append", "r_", "c_", "array_split", "hsplit", "vsplit", "dsplit"),
+        *("diff", "gradient", "linspace", "kron", "cross", "einsum", "isfinite", "isnan"),
+        *("isinf", "isposinf", "isneginf", "iscomplex", "isreal", "isscalar", "iscomplexobj"),
+        *("isrealobj", "flatnonzero", "logical_not", "all", "any", "count_nonzero"),
+        *("nonzero", "argwhere", "equal", "not_equal", "greater", "greater_equal", "less"),
+        *("less_equal", "isclose", "logical_and", "logical_or", "logical_xor", "allclose"),
+        *("array_equal", "array_equiv", "searchsorted", "argpartition"),
+    }
+    missing = sorted(n for n in added if n not in names)
+    assert not missing, missing
+
+
+def _breadth():
+    return [
+        *_breadth_predicates(),
+        *_breadth_elementwise(),
+        *_breadth_reductions(),
+        *_breadth_shapes(),
+        *_breadth_diagonals(),
+        *_breadth_stacking(),
+        *_breadth_sequences(),
+        *_breadth_products(),
+    ]
+
+
 PRODUCTS = (
     ((3,), (3,)),
     ((2, 3), (3,)),
@@ -649,8 +1149,10 @@ OPS = [
     ),
     *_shape_ops(),
     *_indexing(),
+    *_breadth(),
 ]
 DTYPES = (np.float64, np.float32)
+COMPLEX_DTYPES = (np.complex128, np.complex64)
 CASES = [
     pytest.param(op, shapes, dtype, id=f"{op.name}-{shapes}-{np.dtype(dtype).name}")
     for op in OPS
@@ -663,12 +1165,31 @@ CASES = [
     for shapes in op.shapes
     if all(s == () for s in shapes)
 ]
+# Complex inputs, for the rows of functions defined on them (Python complex numbers too).
+CASES += [
+    pytest.param(op, shapes, dtype, id=f"{op.name}-{shapes}-{np.dtype(dtype).name}")
+    for op in OPS
+    if op.complex or _complex_too(op)
+    for shapes in op.shapes
+    for dtype in COMPLEX_DTYPES
+] + [
+    pytest.param(op, shapes, complex, id=f"{op.name}-{shapes}-complex")
+    for op in OPS
+    if op.complex or _complex_too(op)
+    for shapes in op.shapes
+    if all(s == () for s in shapes)
+]
+SINGLE = (np.float32, np.complex64)
 
 
 def _inputs(op, shapes, dtype, seed=0):
     values = op.domain(np.random.default_rng(seed), shapes)
-    if dtype is float:
-        return tuple(float(v) for v in values)
+    if dtype is complex or np.dtype(dtype).kind == "c":
+        # The domain's values as real parts; imaginary parts of either sign beside them.
+        rng = np.random.default_rng(seed + 1)
+        values = [v + 0.5j * rng.standard_normal(np.shape(v)) for v in values]
+    if dtype is float or dtype is complex:
+        return tuple(dtype(v) for v in values)
     return tuple(
         np.dtype(dtype).type(v) if np.shape(v) == () else np.asarray(v, dtype=dtype) for v in values
     )
@@ -692,7 +1213,7 @@ def _assert_same(out, ref, exact):
     if exact:
         np.testing.assert_array_equal(out, ref)
     else:
-        tol = 1e-5 if np.result_type(ref) == np.float32 else 1e-12
+        tol = 1e-5 if np.result_type(ref) in SINGLE else 1e-12
         np.testing.assert_allclose(out, ref, rtol=tol, atol=tol)
 
 
@@ -719,9 +1240,9 @@ def test_traced_values_equal_plain_values_and_keep_dtype(op, shapes, dtype):
     ):
         assert np.result_type(v) == np.result_type(p)
         assert np.shape(v) == np.shape(p) and np.shape(t) == np.shape(p)
-        tol = 1e-5 if np.result_type(p) == np.float32 else 1e-12
+        tol = 1e-5 if np.result_type(p) in SINGLE else 1e-12
         np.testing.assert_allclose(v, p, rtol=tol, atol=tol)
-        if np.result_type(p).kind == "f":
+        if np.result_type(p).kind in "fc":
             assert np.result_type(t) == np.result_type(p), (np.result_type(t), np.result_type(p))
 
 
@@ -810,7 +1331,7 @@ def test_gradients_with_some_arguments_constant(op, shapes, dtype):
         check_grads(only_i, (args[i],), order=2)
 
 
-FLOAT32_CASES = [c for c in CASES if c.values[2] == np.float32]
+FLOAT32_CASES = [c for c in CASES if c.values[2] in SINGLE]
 
 
 @pytest.mark.parametrize(("op", "shapes", "dtype"), FLOAT32_CASES)
@@ -826,15 +1347,17 @@ def test_reverse_rules_keep_float32(op, shapes, dtype):
     tangents = tuple(np.ones_like(a) for a in args)
     _, tangent = paralens.jvp(pullback, args, tangents)
     for t in paralens.tree.tree_leaves(tangent):
-        assert np.result_type(t) == np.float32
+        assert np.result_type(t) == dtype
 
 
-@pytest.mark.parametrize(("op", "shapes", "dtype"), [c for c in CASES if c.values[2] is float])
+@pytest.mark.parametrize(
+    ("op", "shapes", "dtype"), [c for c in CASES if c.values[2] in (float, complex)]
+)
 def test_python_float_arguments_get_python_float_gradients(op, shapes, dtype):
     args = _inputs(op, shapes, dtype)
     ans, pullback = paralens.vjp(op.fun, *args)
     cotangents = pullback(paralens.testing.random_like(ans, np.random.default_rng(0)))
-    assert [type(c) for c in cotangents] == [float] * len(args)
+    assert [type(c) for c in cotangents] == [dtype] * len(args)
 
 
 def test_derivatives_at_the_edges_of_domains():

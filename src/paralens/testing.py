@@ -65,8 +65,33 @@ def _axpy(a: float, x: Any, y: Any) -> Any:
 _NUMBERS = (np.ndarray, np.generic, float, complex)
 
 
+def _covector(x: Any) -> Any:
+    """``x`` with its complex leaves conjugated: the cotangent that pairs as ``x`` does.
+
+    Under autograd's convention for complex values (``paralens.numpy._complex``) a
+    cotangent ``c`` pairs with a tangent ``t`` as ``Re(sum(c * t))``, without a conjugate,
+    while ``inner`` is the real inner product ``Re(sum(conj(x) * y))``: the cotangent
+    standing for the output direction ``u`` is ``conj(u)``, and the gradient ``c`` stands
+    for the input direction ``conj(c)``. Real leaves are their own covectors.
+    """
+
+    def leaf(a: Any) -> Any:
+        if isinstance(a, complex):
+            return a.conjugate()
+        if isinstance(a, np.ndarray | np.generic) and np.iscomplexobj(a):
+            return np.conj(a)
+        return a
+
+    return tree.tree_map(leaf, x)
+
+
 def _difference(plus: Any, minus: Any, eps: float) -> Any:
-    """The central difference ``(plus - minus) / 2 eps``, also for user leaf types."""
+    """The central difference ``(plus - minus) / 2 eps``, also for user leaf types.
+
+    An integer (or boolean) output has no tangent space: its difference is its zero.
+    """
+    if _vspace.is_integer(plus):
+        return _vspace.zeros_like(plus)
     if isinstance(plus, (*_NUMBERS, int)):
         return (plus - minus) / (2 * eps)
     return _vspace.scale(0.5 / eps, _vspace.add(plus, _vspace.scale(-1.0, minus)))
@@ -108,6 +133,9 @@ def check_grads(
     output), forward mode must match ``(f(x + eps v) - f(x - eps v)) / 2 eps`` and reverse
     mode must satisfy ``<u, J v> = <Jᵀ u, v>``. With ``order > 1`` the same checks run on
     the derivative functions themselves (the JVP and the VJP as functions of ``args``).
+    Complex inputs and outputs are checked in complex directions, with the reverse rules
+    under autograd's convention (``paralens.numpy._complex``): ``Jᵀ u`` is
+    ``conj(pullback(conj(u)))``.
 
     Args:
         f: the function, of ``len(args)`` arguments of any registered structure.
@@ -126,6 +154,7 @@ def check_grads(
     Examples:
         >>> import paralens.numpy as pnp
         >>> check_grads(lambda p: p["w"] * pnp.exp(p["b"]), ({"w": 2.0, "b": 0.5},))
+        >>> check_grads(lambda z: pnp.abs(pnp.exp(z)) * z, (np.array([0.5 + 1j, -1j]),))
         >>> from paralens.extend import primitive, defvjp, defjvp
         >>> wrong = primitive(np.sin)
         >>> defvjp(wrong, lambda ans, x: lambda g: g * pnp.sin(x))  # should be cos
@@ -167,9 +196,10 @@ def _check(
     if "rev" in modes:
         ans, pullback = vjp(f, *args)
         u = random_like(ans, rng)
-        cts = pullback(u)
+        # The pullback of covector(u) pairs with v as u pairs with J v (see _covector).
+        cts = pullback(_covector(u))
         lhs = _vspace.inner(u, numeric)
-        rhs = _vspace.inner(cts, v)
+        rhs = _vspace.inner(_covector(cts), v)
         _assert_close(rhs, lhs, rtol, atol, f"reverse mode (vjp) of {name}: <Jᵀu, v> vs <u, J v>")
     if order > 1:
         if "fwd" in modes:

@@ -74,7 +74,8 @@ def _unregistered_operator(name: str) -> Callable[..., Any]:
 OPERATORS.update(
     (name, _unregistered_operator(name))
     for name in (
-        ["add", "subtract", "multiply", "divide", "power", "matmul", "negative", "abs", "getitem"]
+        *("add", "subtract", "multiply", "divide", "power", "matmul", "negative", "abs"),
+        *("getitem", "mod", "floor_divide"),
     )
 )
 
@@ -203,6 +204,15 @@ class Var:
     __rpow__ = _binary("power", reflected=True)
     __matmul__ = _binary("matmul", reflected=False)
     __rmatmul__ = _binary("matmul", reflected=True)
+    __mod__ = _binary("mod", reflected=False)
+    __rmod__ = _binary("mod", reflected=True)
+
+    # floor division is piecewise constant: a plain value, as comparisons give
+    def __floordiv__(self, other: Any) -> Any:
+        return OPERATORS["floor_divide"](self, other)
+
+    def __rfloordiv__(self, other: Any) -> Any:
+        return OPERATORS["floor_divide"](other, self)
 
     def __neg__(self) -> Any:
         return OPERATORS["negative"](self)
@@ -282,6 +292,14 @@ class Var:
     def T(self) -> Any:
         return PROPERTIES["T"](self)
 
+    @property
+    def real(self) -> Any:
+        return PROPERTIES["real"](self)
+
+    @property
+    def imag(self) -> Any:
+        return PROPERTIES["imag"](self)
+
     sum = _method("sum")
     mean = _method("mean")
     max = _method("max")
@@ -302,6 +320,20 @@ class Var:
     cumsum = _method("cumsum")
     astype = _method("astype")
     clip = _method("clip")
+    conj = _method("conj")
+    conjugate = _method("conjugate")
+    cumprod = _method("cumprod")
+    repeat = _method("repeat")
+    diagonal = _method("diagonal")
+    trace = _method("trace")
+    compress = _method("compress")
+    all = _method("all")
+    any = _method("any")
+    nonzero = _method("nonzero")
+    round = _method("round")
+    argsort = _method("argsort")
+    argpartition = _method("argpartition")
+    searchsorted = _method("searchsorted")
 
 
 class StructVar(Var):

@@ -7,6 +7,7 @@ result.
 from __future__ import annotations
 
 import itertools
+import warnings
 from typing import Any
 
 import numpy as np
@@ -15,6 +16,8 @@ from paralens._ad import stop_gradient
 from paralens._core import is_var, plain_value
 from paralens._core._var import TracedConversionError
 from paralens.numpy._creation import asarray, cast
+from paralens.numpy._complex import imag, is_complex, real
+from paralens.numpy._einsum import explicit_subscripts
 from paralens.numpy._elementwise import exp, multiply, sqrt
 from paralens.numpy._indexing import getitem
 from paralens.numpy._linalg import LETTERS, einsum_operands, logabsdet, matmul
@@ -36,7 +39,7 @@ stop_gradient_array = stop_gradient
 
 
 def var(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Any:
-    """The variance of ``x`` over ``axis``, with ``ddof`` as in NumPy.
+    """The variance of ``x`` over ``axis``, with ``ddof`` as in NumPy (real for complex ``x``).
 
     Examples:
         >>> float(var(np.array([1.0, 2.0, 3.0, 4.0])))
@@ -46,7 +49,12 @@ def var(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Any:
     """
     centred = x - mean(x, axis, True)
     n = size(x) if axis is None else count(shape(x), axis)
-    return sum(centred * centred, axis, keepdims) / (n - ddof)
+    if is_complex(x):
+        # |c|**2 as NumPy computes it, the squares of the parts added.
+        squares = real(centred) * real(centred) + imag(centred) * imag(centred)
+    else:
+        squares = centred * centred
+    return sum(squares, axis, keepdims) / (n - ddof)
 
 
 def std(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Any:
@@ -56,7 +64,12 @@ def std(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Any:
         >>> float(std(np.array([1.0, 3.0])))
         1.0
     """
-    return sqrt(var(x, axis, keepdims, ddof))
+    variance = var(x, axis, keepdims, ddof)
+    if (size(x) if axis is None else count(shape(x), axis)) == 1:
+        # One entry: its distance from the mean is 0 whatever it is, so is the derivative
+        # (which sqrt's at 0 would make nan).
+        return variance
+    return sqrt(variance)
 
 
 def softmax(x: Any, axis: int = -1) -> Any:
@@ -280,16 +293,34 @@ def inner(x: Any, y: Any) -> Any:
     return tensordot(x, y, axes=([-1], [-1]))
 
 
-def einsum(subscripts: str, *operands: Any) -> Any:
-    """``numpy.einsum`` with explicit (``'ij,jk->ik'``) or implicit subscripts, no ellipsis.
+def einsum(*operands: Any, **kwargs: Any) -> Any:
+    """``numpy.einsum``: explicit or implicit subscripts, ellipses, or NumPy's sublists.
+
+    On traced operands the keyword ``optimize`` is accepted and the contraction is left
+    to NumPy's default order.
+
+    Raises:
+        TypeError: a keyword other than ``optimize``, with traced operands.
 
     Examples:
         >>> einsum('ij,j->i', np.eye(2), np.array([5.0, 6.0]))
         array([5., 6.])
         >>> float(einsum('ii', np.array([[1.0, 2.0], [3.0, 4.0]])))
         5.0
+        >>> einsum('...i,...i->...', np.ones((2, 3)), np.ones(3))
+        array([3., 3.])
+        >>> einsum(np.ones((2, 3)), [0, 1], [1])
+        array([2., 2., 2.])
     """
-    return einsum_operands(subscripts, *operands)
+    if not any(is_var(o) for o in operands):
+        return np.einsum(*operands, **kwargs)
+    if set(kwargs) - {"optimize"}:
+        raise TypeError(
+            f"pnp.einsum of traced operands takes no {sorted(set(kwargs) - {'optimize'})}; "
+            f"a result is a new value (convert it with pnp.astype)"
+        )
+    subscripts, arrays = explicit_subscripts(operands)
+    return einsum_operands(subscripts, *arrays)
 
 
 def tensordot(x: Any, y: Any, axes: Any = 2) -> Any:
@@ -319,6 +350,67 @@ def tensordot(x: Any, y: Any, axes: Any = 2) -> Any:
         c for i, c in enumerate(sy) if i not in ay
     ]
     return einsum("".join(sx) + "," + "".join(sy) + "->" + "".join(out), x, y)
+
+
+def kron(a: Any, b: Any) -> Any:
+    """``numpy.kron``: the Kronecker product, blocks of ``b`` scaled by the entries of ``a``.
+
+    Examples:
+        >>> kron(np.array([1.0, 10.0]), np.array([1.0, 2.0]))
+        array([ 1.,  2., 10., 20.])
+    """
+    if not (is_var(a) or is_var(b)):
+        return np.kron(a, b)
+    nd = max(ndim(a), ndim(b))
+    if ndim(a) == 0 or ndim(b) == 0:
+        return multiply(a, b)
+    # Both with nd axes, then interleaved: a's axes at even places, b's at odd ones.
+    a_shape = (1,) * (nd - ndim(a)) + shape(a)
+    b_shape = (1,) * (nd - ndim(b)) + shape(b)
+    a = expand_dims(reshape(a, a_shape), tuple(range(1, 2 * nd, 2)))
+    b = expand_dims(reshape(b, b_shape), tuple(range(0, 2 * nd, 2)))
+    return reshape(multiply(a, b), tuple(m * n for m, n in zip(a_shape, b_shape, strict=True)))
+
+
+def cross(
+    a: Any, b: Any, axisa: int = -1, axisb: int = -1, axisc: int = -1, axis: Any = None
+) -> Any:
+    """``numpy.cross``: the cross product of (arrays of) vectors of 3 (or 2) components.
+
+    Examples:
+        >>> cross(np.array([1.0, 0.0, 0.0]), np.array([0.0, 1.0, 0.0]))
+        array([0., 0., 1.])
+    """
+    if not (is_var(a) or is_var(b)):
+        return np.cross(a, b, axisa, axisb, axisc, axis)
+    if axis is not None:
+        axisa = axisb = axisc = axis
+    if ndim(a) < 1 or ndim(b) < 1:
+        raise ValueError("cross: at least one array has zero dimension")
+    a, b = moveaxis(a, axisa, -1), moveaxis(b, axisb, -1)
+    m, n = shape(a)[-1], shape(b)[-1]
+    if m not in (2, 3) or n not in (2, 3):
+        raise ValueError("incompatible dimensions for cross product\n(dimension must be 2 or 3)")
+    if m == 2 or n == 2:
+        warnings.warn(
+            "Arrays of 2-dimensional vectors are deprecated. Use arrays of "
+            "3-dimensional vectors instead. (deprecated in NumPy 2.0)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+    a0, a1, b0, b1 = a[..., 0], a[..., 1], b[..., 0], b[..., 1]
+    if m == 2 and n == 2:
+        return a0 * b1 - a1 * b0
+    if m == 2:
+        b2 = b[..., 2]
+        parts = [a1 * b2, -(a0 * b2), a0 * b1 - a1 * b0]
+    elif n == 2:
+        a2 = a[..., 2]
+        parts = [-(a2 * b1), a2 * b0, a0 * b1 - a1 * b0]
+    else:
+        a2, b2 = a[..., 2], b[..., 2]
+        parts = [a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0]
+    return moveaxis(stack(parts, -1), -1, axisc)
 
 
 def slogdet(a: Any) -> tuple[Any, Any]:

@@ -37,7 +37,6 @@ argsort: Callable[..., Any] = nondifferentiable(np.argsort)
 zeros = np.zeros
 ones = np.ones
 arange = np.arange
-linspace = np.linspace
 eye = np.eye
 float32 = np.float32
 float64 = np.float64

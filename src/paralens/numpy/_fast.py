@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from paralens._core import ShapeOnly
+from paralens.numpy._complex import real_part_for
 from paralens.numpy._composites import swapaxes
 from paralens.numpy._elementwise import exp
 from paralens.numpy._linalg import matmul
@@ -33,6 +34,11 @@ from paralens.numpy._shape import (
 )
 
 _ARRAYS = (np.ndarray, ShapeOnly)
+_REAL_SCALARS = frozenset({float, np.float64, np.float32})
+# NumPy's built-in dtypes are singletons: an identity test settles the common cases with
+# fewer instructions than reading ``dtype.kind``.
+_FLOAT64 = np.dtype(np.float64)
+_FLOAT32 = np.dtype(np.float32)
 _PLAIN_FLOATS = (np.ndarray, np.float64, np.float32)
 # From this size numpy.broadcast_to's view is cheaper than filling a new array.
 _BROADCAST_FROM_SIZE = 4096
@@ -41,7 +47,8 @@ _BROADCAST_FROM_SIZE = 4096
 def unbroadcast(g: Any, target: Any) -> Any:
     """Sum ``g`` down to the shape of ``target``: the adjoint of broadcasting.
 
-    This is the one place where broadcasting is undone; every rule calls it.
+    This is the one place where broadcasting is undone; every rule calls it. A real
+    target gets the real part of a complex ``g`` (see ``_complex.py``).
 
     Examples:
         >>> unbroadcast(np.ones((2, 3)), np.zeros(3))
@@ -49,17 +56,25 @@ def unbroadcast(g: Any, target: Any) -> Any:
         >>> unbroadcast(np.ones((2, 3)), np.zeros((2, 1)))
         array([[3.],
                [3.]])
+        >>> unbroadcast(np.array([1 + 2j, 3j]), np.zeros(2))
+        array([1., 0.])
     """
     g_shape = getattr(g, "shape", None)
     target_shape = getattr(target, "shape", None)
     if g_shape is not None and g_shape == target_shape:
-        return g  # the common case, settled without a Python call
+        # The common case, settled without a Python call; a complex cotangent of a real
+        # target (x * 1j) is checked for in the same breath.
+        dtype = g.dtype
+        if dtype is _FLOAT64 or dtype is _FLOAT32 or dtype.kind != "c":
+            return g
+        return real_part_for(g, target)
     if type(target_shape) is not tuple:
         target_shape = fast_shape(target)
     if type(g_shape) is not tuple:
         g_shape = fast_shape(g)
     if g_shape == target_shape:
-        return g  # scalars: Python floats have no shape to read
+        # Scalars: Python floats have no shape to read.
+        return g if type(g) in _REAL_SCALARS else real_part_for(g, target)
     if type(g) is not np.ndarray or g.dtype.kind != "f":
         return unbroadcast_general(g, target)
     lead = len(g_shape) - len(target_shape)
@@ -72,7 +87,11 @@ def unbroadcast(g: Any, target: Any) -> Any:
 
 
 def unbroadcast_general(g: Any, target: Any) -> Any:
-    """``unbroadcast`` in pnp: for traced cotangents, and values other than float arrays."""
+    """``unbroadcast`` in pnp: for traced cotangents, and values other than float arrays.
+
+    A complex cotangent of a real target gives its real part (see ``_complex.py``).
+    """
+    g = real_part_for(g, target)
     g_shape, target_shape = fast_shape(g), fast_shape(target)
     if g_shape == target_shape:
         return g
@@ -139,13 +158,15 @@ def matmul_vjp_x(g: Any, ans: Any, x: Any, y: Any) -> Any:
         and type(y) is np.ndarray
         and g.ndim == y.ndim == 2 == getattr(x, "ndim", None)
     ):
-        return g @ y.T
+        out = g @ y.T
+        dtype = out.dtype
+        return out if dtype is _FLOAT64 or dtype is _FLOAT32 else real_part_for(out, x)
     return matmul_vjp_x_general(g, ans, x, y)
 
 
 def matmul_vjp_x_general(g: Any, ans: Any, x: Any, y: Any) -> Any:
     if ndim(y) == 1:
-        return g * y if ndim(x) == 1 else expand_dims(g, -1) * y
+        return real_part_for(g * y if ndim(x) == 1 else expand_dims(g, -1) * y, x)
     if ndim(x) == 1:
         return unbroadcast(squeeze(matmul(expand_dims(g, -2), swapaxes(y, -1, -2)), -2), x)
     if ndim(y) == 2:
@@ -160,17 +181,20 @@ def matmul_vjp_y(g: Any, ans: Any, x: Any, y: Any) -> Any:
         and type(x) is np.ndarray
         and g.ndim == x.ndim == 2 == getattr(y, "ndim", None)
     ):
-        return x.T @ g
+        out = x.T @ g
+        dtype = out.dtype
+        return out if dtype is _FLOAT64 or dtype is _FLOAT32 else real_part_for(out, y)
     return matmul_vjp_y_general(g, ans, x, y)
 
 
 def matmul_vjp_y_general(g: Any, ans: Any, x: Any, y: Any) -> Any:
     if ndim(x) == 1:
         if ndim(y) == 1:
-            return g * x
+            return real_part_for(g * x, y)
         return unbroadcast(expand_dims(x, -1) * expand_dims(g, -2), y)
     if ndim(y) == 1:
-        return reshape(matmul(reshape(g, (1, -1)), reshape(x, (-1, shape(y)[0]))), shape(y))
+        gy = matmul(reshape(g, (1, -1)), reshape(x, (-1, shape(y)[0])))
+        return real_part_for(reshape(gy, shape(y)), y)
     if ndim(x) == 2:
         return unbroadcast(matmul(transpose(x), g), y)
     return unbroadcast(matmul(swapaxes(x, -1, -2), g), y)

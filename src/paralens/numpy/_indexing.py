@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from paralens._core import primitive
+from paralens._core import plain_value, primitive
 
 
 def _getitem(x: Any, index: Any) -> Any:
@@ -49,13 +49,30 @@ index_add = primitive(_index_add, "index_add")
 
 
 def _where(condition: Any, x: Any, y: Any) -> Any:
+    return np.where(condition, x, y)
+
+
+where_selected = primitive(_where, "where")
+_NOT_GIVEN: Any = object()
+
+
+def where(condition: Any, x: Any = _NOT_GIVEN, y: Any = _NOT_GIVEN) -> Any:
     """``numpy.where``: ``x`` where ``condition`` holds, else ``y``; each gets its part.
+
+    With ``condition`` alone, the indices where it holds (``numpy.nonzero``), a plain
+    value.
+
+    Raises:
+        ValueError: only one of ``x`` and ``y`` is given.
 
     Examples:
         >>> where(np.array([True, False]), np.array([1.0, 2.0]), 0.0)
         array([1., 0.])
+        >>> where(np.array([0.0, 3.0, 0.0, 5.0]) > 1)
+        (array([1, 3]),)
     """
-    return np.where(condition, x, y)
-
-
-where = primitive(_where, "where")
+    if x is _NOT_GIVEN and y is _NOT_GIVEN:
+        return np.where(plain_value(condition))
+    if x is _NOT_GIVEN or y is _NOT_GIVEN:
+        raise ValueError("where: give both x and y, or neither (for the indices alone)")
+    return where_selected(condition, x, y)

@@ -1,4 +1,5 @@
-"""Every forward rule of ``paralens.numpy``, one family to a section.
+"""The forward rules of ``paralens.numpy``, one family to a section (the elementwise
+functions added for autograd's breadth are in ``_jvps_elementwise.py``).
 
 Each rule has the one form ``rule(t, ans, *args, **kwargs) -> tangent of ans``, given the
 tangent ``t`` of one argument; a rule whose result may be smaller than the answer (an
@@ -11,13 +12,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from paralens._core import defjvp, defjvp_argnum
+import numpy as np
+
+from paralens._core import defjvp, defjvp_argnum, plain_value
+from paralens.numpy._complex import conj, is_complex, real
+from paralens.numpy._composites import moveaxis
 from paralens.numpy._creation import pack as array_pack
 from paralens.numpy._creation import zeros_like
 from paralens.numpy._elementwise import (
+    abs,
     add,
     arctan2,
-    clip,
+    clip_between,
     divide,
     exp,
     maximum,
@@ -27,7 +33,7 @@ from paralens.numpy._elementwise import (
     power,
     subtract,
 )
-from paralens.numpy._indexing import getitem, index_add, where
+from paralens.numpy._indexing import getitem, index_add, where, where_selected
 from paralens.numpy._linalg import (
     column,
     det,
@@ -39,7 +45,7 @@ from paralens.numpy._linalg import (
     trace_last,
     uncolumn,
 )
-from paralens.numpy._reductions import cumsum, log_softmax, mean, sum
+from paralens.numpy._reductions import cumprod, cumsum, log_softmax, mean, sum
 from paralens.numpy._shape import (
     astype_dtype,
     broadcast_like,
@@ -54,13 +60,14 @@ from paralens.numpy._shape import (
 )
 from paralens.numpy._vjps import (
     UNARY,
-    WEIGHTED,
+    abs_derivative,
     indicator,
     inside,
     log_base,
     power_dx,
     select_x,
 )
+from paralens.numpy._vjps_reductions import WEIGHTED, cumprod_others, scanned_last
 
 
 def broadcast_to_answer(rule: Callable[..., Any]) -> Callable[..., Any]:
@@ -121,8 +128,17 @@ def _times(d: Callable[[Any, Any], Any]) -> Callable[..., Any]:
 for _fun, _derivative, _ in UNARY:
     defjvp(_fun, _times(_derivative))
 defjvp(negative, lambda t, ans, x: -t)
+
+
+def _abs_jvp(t: Any, ans: Any, x: Any) -> Any:
+    if not is_complex(x):
+        return t * abs_derivative(ans, x)
+    return real(conj(x) * t) / where(ans == 0, 1.0, ans)
+
+
+defjvp(abs, _abs_jvp)
 defjvp(
-    clip,
+    clip_between,
     broadcast_to_answer(lambda t, ans, x, lo, hi: t * inside(ans, x)),
     broadcast_to_answer(lambda t, ans, x, lo, hi: t * indicator(x < lo, ans)),
     broadcast_to_answer(lambda t, ans, x, lo, hi: t * indicator(x > hi, ans)),
@@ -144,6 +160,17 @@ defjvp(sum, lambda t, ans, x, axis=None, keepdims=False: sum(t, axis, keepdims))
 defjvp(mean, lambda t, ans, x, axis=None, keepdims=False: mean(t, axis, keepdims))
 defjvp(log_softmax, lambda t, ans, x, axis=-1: t - sum(exp(ans) * t, axis, True))
 defjvp(cumsum, lambda t, ans, x, axis=None: cumsum(t, axis))
+
+
+def _cumprod_jvp(t: Any, ans: Any, x: Any, axis: Any = None) -> Any:
+    if not np.any(plain_value(x) == 0):
+        return ans * cumsum(t / x, axis)
+    others = cumprod_others(scanned_last(x, axis))
+    out = sum(others * expand_dims(scanned_last(t, axis), -1), -2)
+    return out if axis is None else moveaxis(out, -1, axis)
+
+
+defjvp(cumprod, _cumprod_jvp)
 
 # ---- Shapes -----------------------------------------------------------------------------
 
@@ -174,7 +201,7 @@ defjvp_argnum(concatenate_arrays, _concatenate_jvp)
 defjvp(getitem, lambda t, ans, x, index: getitem(t, index), None)
 defjvp(index_add, None, None, lambda t, ans, shp, index, g: index_add(shp, index, t))
 defjvp(
-    where,
+    where_selected,
     None,
     broadcast_to_answer(lambda t, ans, c, x, y: where(c, t, zeros_like(t))),
     broadcast_to_answer(lambda t, ans, c, x, y: where(c, zeros_like(t), t)),

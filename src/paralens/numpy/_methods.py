@@ -14,21 +14,28 @@ import numpy as np
 
 from paralens._core import METHODS, OPERATORS, PROPERTIES, primitive_of, set_operators
 from paralens._core._var import REFLECTED
+from paralens.numpy._arranging import compress, repeat
+from paralens.numpy._complex import conj, imag, real
 from paralens.numpy._composites import astype, dot, ravel, std, swapaxes, take, var
-from paralens.numpy._creation import argmax, argmin
+from paralens.numpy._creation import argmax, argmin, argsort
+from paralens.numpy._diagonals import diagonal, trace
 from paralens.numpy._elementwise import (
     abs,
     add,
     clip,
     divide,
+    floor_divide,
+    mod,
     multiply,
     negative,
     power,
+    round,
     subtract,
 )
 from paralens.numpy._indexing import getitem
 from paralens.numpy._linalg import matmul
-from paralens.numpy._reductions import cumsum, max, mean, min, prod, sum
+from paralens.numpy._logic import all, any, argpartition, nonzero, searchsorted
+from paralens.numpy._reductions import cumprod, cumsum, max, mean, min, prod, sum
 from paralens.numpy._shape import reshape, squeeze, transpose
 
 set_operators(
@@ -41,8 +48,10 @@ set_operators(
     negative=(operator.neg, negative),
     abs=(operator.abs, abs),
     getitem=(operator.getitem, getitem),
+    mod=(operator.mod, mod),
+    floor_divide=(operator.floordiv, floor_divide),
 )
-PROPERTIES.update(T=lambda v: transpose(v))
+PROPERTIES.update(T=lambda v: transpose(v), real=real, imag=imag)
 # An ndarray on the left of ``@`` (``x @ w``, a model's first layer) reaches Var through
 # NumPy's ufunc protocol: it binds the operator's twin, as the reflected operator did
 # before the protocol (np.matmul and ``@`` agree on every input). The other ufuncs
@@ -80,4 +89,18 @@ METHODS.update(
     cumsum=cumsum,
     astype=astype,
     clip=clip,
+    conj=conj,
+    conjugate=conj,
+    cumprod=cumprod,
+    repeat=repeat,
+    diagonal=diagonal,
+    trace=trace,
+    compress=lambda v, condition, axis=None: compress(condition, v, axis),
+    all=all,
+    any=any,
+    nonzero=nonzero,
+    round=round,
+    argsort=argsort,
+    argpartition=argpartition,
+    searchsorted=searchsorted,
 )

@@ -167,3 +167,19 @@ def _cumsum(x: Any, axis: Any = None) -> Any:
 
 
 cumsum = primitive(_cumsum, "cumsum")
+
+
+def _cumprod(x: Any, axis: Any = None) -> Any:
+    """``numpy.cumprod``: running products along ``axis`` (of the flattened ``x`` by default).
+
+    Its gradient is exact also where ``x`` has zeros.
+
+    Examples:
+        >>> cumprod(np.array([[1.0, 2.0], [3.0, 4.0]]), axis=1)
+        array([[ 1.,  2.],
+               [ 3., 12.]])
+    """
+    return np.cumprod(x, axis=axis)
+
+
+cumprod = primitive(_cumprod, "cumprod")

@@ -1,4 +1,8 @@
-"""Every reverse rule of ``paralens.numpy``, one family to a section.
+"""The reverse rules of ``paralens.numpy``, one family to a section.
+
+The families that outgrew this file have modules of their own beside it: the reductions
+(``_vjps_reductions.py``) and the elementwise functions added for autograd's breadth,
+with the parts of complex values (``_vjps_elementwise.py``).
 
 Each rule has the one form ``rule(g, ans, *args, **kwargs) -> cotangent`` and is given to
 ``defvjp`` with what it reads (``saves=``: argument positions and ``"ans"``), so that
@@ -19,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from paralens._core import defvjp, defvjp_argnum, plain_value
+from paralens.numpy._complex import conj, is_complex, real_part_for
 from paralens.numpy._composites import swapaxes
 from paralens.numpy._creation import pack as array_pack
 from paralens.numpy._creation import zeros_like
@@ -27,7 +32,7 @@ from paralens.numpy._elementwise import (
     add,
     arctan,
     arctan2,
-    clip,
+    clip_between,
     cos,
     cosh,
     divide,
@@ -53,13 +58,11 @@ from paralens.numpy._elementwise import (
     tanh,
 )
 from paralens.numpy._fast import (
-    log_softmax_vjp,
     matmul_vjp_x,
     matmul_vjp_y,
-    sum_vjp,
     unbroadcast,
 )
-from paralens.numpy._indexing import getitem, index_add, where
+from paralens.numpy._indexing import getitem, index_add, where, where_selected
 from paralens.numpy._linalg import (
     LETTERS,
     column,
@@ -72,17 +75,6 @@ from paralens.numpy._linalg import (
     solve,
     uncolumn,
 )
-from paralens.numpy._reductions import (
-    count,
-    cumsum,
-    log_softmax,
-    logsumexp,
-    max,
-    mean,
-    min,
-    prod,
-    sum,
-)
 from paralens.numpy._shape import (
     astype_dtype,
     broadcast_to,
@@ -90,7 +82,6 @@ from paralens.numpy._shape import (
     expand_dims,
     fast_shape,
     flip,
-    keep_axes,
     ndim,
     reshape,
     shape,
@@ -137,12 +128,18 @@ def float_power_safe(x: Any, p: float) -> Any:
 
 
 def log_base(x: Any) -> Any:
-    """log x, for d(x**y)/dy = x**y log x: at x = 0 the product is 0 where x**y is, and
-    below 0 it is nan (x**y is real there only at integers y, and has no derivative in y).
+    """log x, for d(x**y)/dy = x**y log x.
+
+    At x = 0 the product is 0 where x**y is. At a real x < 0, x**y is real only at
+    integer y, and has no derivative in y: nan. A complex x has its principal logarithm.
     """
     if isinstance(x, (int, float)):
         return math.log(x) if x > 0 else 0.0 if x == 0 else math.nan
-    return where(x < 0, np.nan, log(where(x > 0, x, 1.0)))
+    if is_complex(x):
+        return log(where(x == 0, 1.0, x))
+    dtype = result_type(x)
+    fill = np.where(plain_value(x) == 0, 1.0, np.nan).astype(dtype if dtype.kind == "f" else float)
+    return log(where(x > 0, x, fill))
 
 
 def select_x(x: Any, y: Any, ans: Any) -> Any:
@@ -216,7 +213,6 @@ UNARY: tuple[tuple[Callable[..., Any], Callable[[Any, Any], Any], tuple[int | st
     (expm1, lambda ans, x: ans + 1.0, ("ans",)),
     (sqrt, lambda ans, x: divide(0.5, ans), ("ans",)),
     (square, lambda ans, x: 2.0 * x, (0,)),
-    (abs, lambda ans, x: sign(x), (0,)),
     (sin, lambda ans, x: cos(x), (0,)),
     (cos, lambda ans, x: -sin(x), (0,)),
     (tan, lambda ans, x: 1.0 + ans**2, ("ans",)),
@@ -239,93 +235,29 @@ for _fun, _derivative, _reads in UNARY:
 defvjp(negative, lambda g, ans, x: -g, saves=(), staged=False)
 
 
+def abs_derivative(ans: Any, x: Any) -> Any:
+    """d|x|/dx: sign(x) for a real x (0 at the kink), conj(x) / |x| for a complex x."""
+    if not is_complex(x):
+        return sign(x)
+    return conj(x) / where(ans == 0, 1.0, ans)
+
+
+defvjp(abs, lambda g, ans, x: g * abs_derivative(ans, x), saves=(0, "ans"), staged=False)
+
+
 def inside(ans: Any, x: Any) -> Any:
     """Where ``clip`` passed ``x`` through (a bound of None is never traced)."""
     return indicator(ans == x, ans)
 
 
 defvjp(
-    clip,
+    clip_between,
     lambda g, ans, x, lo, hi: unbroadcast(g * inside(ans, x), x),
     lambda g, ans, x, lo, hi: unbroadcast(g * indicator(x < lo, ans), lo),
     lambda g, ans, x, lo, hi: unbroadcast(g * indicator(x > hi, ans), hi),
     saves=(0, 1, 2, "ans"),
     staged=False,
 )
-
-# ---- Reductions -------------------------------------------------------------------------
-
-
-def extremum_mask(ans: Any, x: Any, axis: Any, keepdims: bool) -> Any:
-    """Where ``x`` attains its max (min): the gradient is shared equally among them."""
-    hits = indicator(x == keep_axes(ans, x, axis, keepdims), x)
-    return hits / sum(hits, axis, True)
-
-
-def prod_others(ans: Any, x: Any, axis: Any, keepdims: bool) -> Any:
-    """The product of the other entries of each entry's slice, also where ``x`` has zeros.
-
-    Away from zeros it is ``ans / x``. With a zero in ``x``, each entry's product is taken
-    with that entry replaced by 1 (quadratic in the slice length, but exact, and written
-    in pnp so that it differentiates again).
-    """
-    if not np.any(plain_value(x) == 0):
-        return keep_axes(ans, x, axis, keepdims) / x
-    n_dim = ndim(x)
-    axes = tuple(range(n_dim)) if axis is None else (axis,) if isinstance(axis, int) else axis
-    reduced = tuple(sorted(a % n_dim for a in axes))
-    kept = tuple(a for a in range(n_dim) if a not in reduced)
-    full = shape(x)
-    kept_shape = tuple(full[a] for a in kept)
-    reduced_shape = tuple(full[a] for a in reduced)
-    n = int(np.prod(reduced_shape, dtype=int))
-    rows = expand_dims(reshape(transpose(x, kept + reduced), (*kept_shape, n)), -2)
-    one = np.ones((), dtype=result_type(x))
-    others = prod(where(np.eye(n, dtype=bool), one, rows), -1)
-    others = reshape(others, kept_shape + reduced_shape)
-    return transpose(others, tuple(int(i) for i in np.argsort(kept + reduced)))
-
-
-def softmax_of(ans: Any, x: Any, axis: Any, keepdims: bool) -> Any:
-    """The derivative of ``logsumexp``: the softmax of ``x`` along ``axis``."""
-    return exp(x - keep_axes(ans, x, axis, keepdims))
-
-
-# A reduction whose derivative is ``weights(ans, x, axis, keepdims)``: its reverse rule
-# spreads ``g`` back over the reduced axes times the weights.
-WEIGHTED = (
-    (max, extremum_mask),
-    (min, extremum_mask),
-    (prod, prod_others),
-    (logsumexp, softmax_of),
-)
-
-
-def _weighted(weights: Callable[..., Any]) -> Callable[..., Any]:
-    def rule(g: Any, ans: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
-        return keep_axes(g, x, axis, keepdims) * weights(ans, x, axis, keepdims)
-
-    return rule
-
-
-for _reduction, _weights in WEIGHTED:
-    defvjp(_reduction, _weighted(_weights), saves=(0, 1, 2, "ans"), staged=False)
-
-
-def _mean_vjp(g: Any, ans: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
-    return sum_vjp(g / count(shape(x), axis), ans, x, axis, keepdims)
-
-
-def _cumsum_vjp(g: Any, ans: Any, x: Any, axis: Any = None) -> Any:
-    if axis is None:
-        return reshape(flip(cumsum(flip(g, 0)), 0), shape(x))
-    return flip(cumsum(flip(g, axis), axis), axis)
-
-
-defvjp(sum, sum_vjp, saves=(1, 2), staged=False)
-defvjp(mean, _mean_vjp, saves=(1, 2), staged=False)
-defvjp(log_softmax, log_softmax_vjp, saves=(1, "ans"), staged=False)
-defvjp(cumsum, _cumsum_vjp, saves=(1,), staged=False)
 
 # ---- Shapes -----------------------------------------------------------------------------
 
@@ -369,7 +301,8 @@ def _concatenate_vjp(
         start += shape(a)[axis]
     stop = start + shape(arrays[argnum - 1])[axis]
     n = ndim(ans)
-    return g[tuple(slice(start, stop) if i == axis % n else slice(None) for i in range(n))]
+    part = g[tuple(slice(start, stop) if i == axis % n else slice(None) for i in range(n))]
+    return real_part_for(part, arrays[argnum - 1])
 
 
 defvjp_argnum(concatenate_arrays, _concatenate_vjp, staged=False)
@@ -383,7 +316,7 @@ defvjp(
     index_add, None, None, lambda g, ans, shp, index, c: getitem(g, index), saves=(1,), staged=False
 )
 defvjp(
-    where,
+    where_selected,
     None,
     lambda g, ans, c, x, y: unbroadcast(where(c, g, zeros_like(g)), x),
     lambda g, ans, c, x, y: unbroadcast(where(c, zeros_like(g), g), y),
@@ -428,7 +361,7 @@ def _einsum_vjp(
     if missing:
         spec_ins.append(missing)
         ops.append(np.ones(tuple(target_shape[target.index(c)] for c in missing), dtype))
-    return einsum_operands(",".join(spec_ins) + "->" + renamed, *ops)
+    return real_part_for(einsum_operands(",".join(spec_ins) + "->" + renamed, *ops), operands[k])
 
 
 defvjp_argnum(einsum_operands, _einsum_vjp, staged=False)
