@@ -1,6 +1,62 @@
-"""Differentiable ``numpy.linalg``: ``inv``, ``solve``, ``det``, ``slogdet``."""
+"""Differentiable ``numpy.linalg``: every function HIPS autograd differentiates, and more.
 
+Each function has NumPy's signature and returns exactly what NumPy returns on plain arrays;
+on traced values it is differentiable in both modes, to any order where the derivative
+exists, and on stacks of matrices ``(..., M, N)`` throughout. The forward definitions are
+in ``_linalg.py`` (``inv``, ``solve``, ``det``), ``_decompositions.py`` (the
+decompositions, with the papers their rules follow) and ``_matrix_functions.py`` (the
+functions made of them); the rules in ``_vjps.py``/``_jvps.py`` and
+``_vjps_linalg.py``/``_jvps_linalg.py``, which importing this module registers.
+
+Examples:
+    >>> import numpy as np
+    >>> import paralens
+    >>> a = np.array([[2.0, 1.0], [1.0, 3.0]])
+    >>> paralens.grad(lambda a: eigvalsh(a)[-1])(a)  # v v.T, read from the lower triangle
+    array([[0.2763932 , 0.        ],
+           [0.89442719, 0.7236068 ]])
+"""
+
+from numpy.linalg import LinAlgError
+
+from paralens.numpy import _jvps_linalg, _vjps_linalg  # noqa: F401 (registers the rules)
 from paralens.numpy._composites import slogdet
+from paralens.numpy._decompositions import (
+    cholesky,
+    eig,
+    eigh,
+    eigvals,
+    eigvalsh,
+    pinv,
+    qr,
+    svd,
+)
 from paralens.numpy._linalg import det, inv, solve
+from paralens.numpy._matrix_functions import (
+    matrix_power,
+    multi_dot,
+    norm,
+    tensorinv,
+    tensorsolve,
+)
 
-__all__ = ["det", "inv", "slogdet", "solve"]
+__all__ = [
+    "LinAlgError",
+    "cholesky",
+    "det",
+    "eig",
+    "eigh",
+    "eigvals",
+    "eigvalsh",
+    "inv",
+    "matrix_power",
+    "multi_dot",
+    "norm",
+    "pinv",
+    "qr",
+    "slogdet",
+    "solve",
+    "svd",
+    "tensorinv",
+    "tensorsolve",
+]

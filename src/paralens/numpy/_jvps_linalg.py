@@ -1,0 +1,217 @@
+"""The forward rules of the matrix decompositions (``_decompositions.py``), beside ``_jvps.py``.
+
+Each is the differential of its decomposition, solved for the factors' tangents, as in
+the papers the forward definitions cite; every one works on stacks of matrices. The
+helpers come from ``_vjps_linalg.py``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from paralens._core import defjvp, plain_value
+from paralens.numpy._composites import concatenate
+from paralens.numpy._decompositions import (
+    check_separated,
+    cholesky,
+    eig,
+    eigh,
+    eigvals,
+    eigvalsh,
+    euclidean_norm,
+    pinv,
+    qr_decomposition,
+    svd,
+)
+from paralens.numpy._linalg import matmul, solve
+from paralens.numpy._parts import conjugate, is_complex, real_part
+from paralens.numpy._reductions import sum
+from paralens.numpy._shape import expand_dims, shape
+from paralens.numpy._vjps_linalg import (
+    check_rank,
+    diagonal,
+    eigenvector_gauge,
+    from_triangle,
+    halved_lower,
+    identity,
+    inverse_gaps,
+    is_hermitian_call,
+    mT,
+    nonzero_or_inf,
+    qr_parts,
+    refuse_complex,
+    strict_triangle,
+)
+
+
+def result_like(ans: Any, *parts: Any) -> Any:
+    """``parts`` in the named tuple NumPy returned (``EighResult``, ``SVDResult``...)."""
+    return type(plain_value(ans))(*parts)
+
+
+# ---- Cholesky ---------------------------------------------------------------------------
+
+
+def _cholesky_jvp(t: Any, ans: Any, a: Any, upper: bool = False) -> Any:
+    refuse_complex(a, "cholesky")
+    lower = mT(ans) if upper else ans
+    da = from_triangle(t, lower=not upper)
+    # lower^-1 da lower^-T, by two solves with lower.
+    inner = mT(solve(lower, mT(solve(lower, da))))
+    d_lower = matmul(lower, inner * halved_lower(shape(a)[-1], a))
+    return mT(d_lower) if upper else d_lower
+
+
+defjvp(cholesky, _cholesky_jvp)
+
+# ---- Symmetric eigenproblems ----------------------------------------------------------
+
+
+def _eigh_jvp(t: Any, ans: Any, a: Any, UPLO: str = "L") -> Any:  # noqa: N803
+    refuse_complex(a, "eigh")
+    w, v = ans
+    check_separated(w, "eigh")
+    p = matmul(matmul(mT(v), from_triangle(t, lower=UPLO == "L")), v)
+    return result_like(ans, diagonal(p), matmul(v, inverse_gaps(w) * p))
+
+
+def _eigvalsh_jvp(t: Any, ans: Any, a: Any, UPLO: str = "L") -> Any:  # noqa: N803
+    refuse_complex(a, "eigvalsh")
+    check_separated(ans, "eigvalsh", vectors=False)
+    _, v = eigh(a, UPLO)
+    return sum(v * matmul(from_triangle(t, lower=UPLO == "L"), v), axis=-2)
+
+
+defjvp(eigh, _eigh_jvp, None)
+defjvp(eigvalsh, _eigvalsh_jvp, None)
+
+# ---- General eigenproblems --------------------------------------------------------------
+
+
+def _eig_jvp(t: Any, ans: Any, a: Any) -> Any:
+    w, u = ans
+    check_separated(w, "eig")
+    p = solve(u, matmul(t, u))  # u^-1 t u
+    part = matmul(u, inverse_gaps(w) * p)
+    c, _ = eigenvector_gauge(u, part)
+    return result_like(ans, diagonal(p), part + u * expand_dims(c, -2))
+
+
+def _eigvals_jvp(t: Any, ans: Any, a: Any) -> Any:
+    check_separated(ans, "eig", vectors=False)
+    _, u = eig(a)
+    return diagonal(solve(u, matmul(t, u)))
+
+
+defjvp(eig, _eig_jvp)
+defjvp(eigvals, _eigvals_jvp)
+
+# ---- Singular values --------------------------------------------------------------------
+
+
+def _svd_jvp(
+    t: Any,
+    ans: Any,
+    a: Any,
+    full_matrices: bool = True,
+    compute_uv: bool = True,
+    hermitian: bool = False,
+) -> Any:
+    refuse_complex(a, "svd")
+    if hermitian:
+        raise NotImplementedError(
+            "svd(hermitian=True) is not differentiated; use hermitian=False (the same "
+            "singular values)"
+        )
+    m, n = shape(a)[-2:]
+    if not compute_uv:
+        check_separated(ans, "svd", vectors=False)
+        u, _, vh = svd(a, full_matrices=False)
+        return sum(u * matmul(t, mT(vh)), axis=-2)
+    if full_matrices and m != n:
+        raise ValueError(
+            f"svd(full_matrices=True) of {m}x{n} matrices: the last {abs(m - n)} columns of "
+            f"{'U' if m > n else 'Vh.T'} are any orthonormal basis of the complement, so "
+            f"their derivative is not defined; use full_matrices=False"
+        )
+    u, s, vh = ans
+    check_separated(s, "svd")
+    v = mT(vh)
+    dp = matmul(matmul(mT(u), t), v)
+    f = inverse_gaps(s, squared=True)
+    s_row, s_column = expand_dims(s, -2), expand_dims(s, -1)
+    du = matmul(u, f * (dp * s_row + s_column * mT(dp)))
+    dv = matmul(v, f * (s_column * dp + mT(dp) * s_row))
+    if m > n:  # (I - U U^T) t V S^-1
+        check_rank(s, "svd")
+        tv = matmul(t, v)
+        du = du + (tv - matmul(u, matmul(mT(u), tv))) / s_row
+    elif m < n:  # (I - V V^T) t^T U S^-1
+        check_rank(s, "svd")
+        tu = matmul(mT(t), u)
+        dv = dv + (tu - matmul(v, matmul(vh, tu))) / s_row
+    return result_like(ans, du, diagonal(dp), mT(dv))
+
+
+defjvp(svd, _svd_jvp, None, None, None)
+
+# ---- QR ---------------------------------------------------------------------------------
+
+
+def _qr_tall_jvp(q: Any, r: Any, t: Any) -> tuple[Any, Any]:
+    """The tangents of ``q`` and ``r`` for ``a = q @ r`` (``m >= n``, ``r`` invertible)."""
+    n = shape(r)[-1]
+    t_r_inv = mT(solve(mT(r), mT(t)))  # t r^-1
+    x = matmul(mT(q), t_r_inv)
+    below = x * strict_triangle(n, True, x)
+    rest = x - below + mT(below)  # x minus the skew part q^T dq
+    return t_r_inv - matmul(q, rest), matmul(rest, r)
+
+
+def _qr_jvp(t: Any, ans: Any, a: Any, mode: str = "reduced") -> Any:
+    refuse_complex(a, "qr")
+    q, r = qr_parts(ans, a, mode)
+    m, n = shape(a)[-2:]
+    if mode == "complete" and m > n:
+        raise ValueError(
+            f"qr(mode='complete') of {m}x{n} matrices: the last {m - n} columns of Q are any "
+            f"orthonormal basis of the complement, so their derivative is not defined; use "
+            f"mode='reduced'"
+        )
+    if m >= n:
+        dq, dr = _qr_tall_jvp(q, r, t)
+    else:
+        dq, dr_left = _qr_tall_jvp(q, r[..., :m], t[..., :m])
+        right = matmul(q, r[..., m:])
+        dr_right = matmul(mT(dq), right) + matmul(mT(q), t[..., m:])
+        dr = concatenate([dr_left, dr_right], axis=-1)
+    return dr if mode == "r" else result_like(ans, dq, dr)
+
+
+defjvp(qr_decomposition, _qr_jvp, None)
+
+# ---- Pseudo-inverse and norms -----------------------------------------------------------
+
+
+def _pinv_jvp(t: Any, ans: Any, a: Any, *args: Any, **kwargs: Any) -> Any:
+    refuse_complex(a, "pinv")
+    if is_hermitian_call(args, kwargs):
+        a, t = from_triangle(a, lower=True), from_triangle(t, lower=True)
+    p, m, n = ans, shape(a)[-2], shape(a)[-1]
+    t_t = mT(t)
+    return (
+        -matmul(matmul(p, t), p)
+        + matmul(matmul(p, mT(p)), matmul(t_t, identity(m, a) - matmul(a, p)))
+        + matmul(matmul(identity(n, a) - matmul(p, a), t_t), matmul(mT(p), p))
+    )
+
+
+defjvp(pinv, _pinv_jvp, None, None)
+
+
+def _euclidean_norm_jvp(t: Any, ans: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    inner = real_part(conjugate(x) * t) if is_complex(x) else x * t
+    return sum(inner, axis, keepdims) / nonzero_or_inf(ans)
+
+
+defjvp(euclidean_norm, _euclidean_norm_jvp, None, None)

@@ -1,0 +1,220 @@
+"""Linear algebra made of the primitives, with no rules of its own: ``norm``,
+``matrix_power``, ``multi_dot``, ``tensorinv``, ``tensorsolve``.
+
+On plain arrays each is NumPy's own function, so it returns exactly what NumPy returns; on
+traced values it takes the steps NumPy takes, with the differentiable functions, so it is
+differentiable in both modes to any order.
+
+Examples:
+    >>> norm(np.array([3.0, 4.0])), matrix_power(np.array([[1.0, 1.0], [0.0, 1.0]]), 3)
+    (np.float64(5.0), array([[1., 3.],
+           [0., 1.]]))
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from paralens._core import is_var, plain_value
+from paralens.numpy._composites import moveaxis
+from paralens.numpy._decompositions import euclidean_norm, svd
+from paralens.numpy._elementwise import abs
+from paralens.numpy._linalg import inv, matmul, solve
+from paralens.numpy._reductions import max, min, sum
+from paralens.numpy._shape import ndim, reshape, shape, transpose
+
+
+def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Any:  # noqa: A002
+    """``numpy.linalg.norm``: vector norms (``ord`` a number, ``inf``, ``-inf``, 0) over one
+    axis, matrix norms (``"fro"``, ``"nuc"``, 1, -1, 2, -2, ``inf``, ``-inf``) over two.
+
+    Where a norm has a kink (the 2-norm at zero, the max of ties), its derivative is a
+    subgradient: 0 at zero, ties share the gradient evenly. ``ord=0`` counts nonzero
+    entries and has derivative zero.
+
+    Args:
+        x: an array.
+        ord: the order, as in NumPy.
+        axis: ``None`` (the whole of a vector or a matrix, or of ``x`` flattened with
+            ``ord=None``), an axis (vector norms) or two (matrix norms).
+        keepdims: keep the reduced axes as axes of size one.
+
+    Returns:
+        The norm, an array of the axes not reduced.
+
+    Raises:
+        ValueError: an order or axes NumPy refuses, with NumPy's message.
+
+    Examples:
+        >>> x = np.array([[1.0, -2.0], [3.0, 4.0]])
+        >>> float(norm(x, "nuc")), float(norm(x, 1)), norm(x, np.inf, axis=1)
+        (5.830951894845301, 6.0, array([2., 7.]))
+    """
+    if not is_var(x):
+        return np.linalg.norm(x, ord, axis, keepdims)
+    nd = ndim(x)
+    if axis is None and (
+        ord is None or (ord in ("f", "fro") and nd == 2) or (ord == 2 and nd == 1)
+    ):
+        return euclidean_norm(x, None, keepdims)
+    axes = tuple(range(nd)) if axis is None else axis if isinstance(axis, tuple) else (axis,)
+    if len(axes) == 1:
+        return _vector_norm(x, ord, int(axes[0]), keepdims)
+    if len(axes) == 2:
+        return _matrix_norm(x, ord, (int(axes[0]) % nd, int(axes[1]) % nd), keepdims)
+    raise ValueError("Improper number of dimensions to norm.")
+
+
+def _vector_norm(x: Any, ord: Any, axis: int, keepdims: bool) -> Any:  # noqa: A002
+    if ord is None or ord == 2:
+        return euclidean_norm(x, axis, keepdims)
+    if isinstance(ord, str):
+        raise ValueError(f"Invalid norm order '{ord}' for vectors")
+    if ord == np.inf:
+        return max(abs(x), axis, keepdims)
+    if ord == -np.inf:
+        return min(abs(x), axis, keepdims)
+    if ord == 0:  # a count: piecewise constant
+        return np.linalg.norm(plain_value(x), 0, axis, keepdims)
+    if ord == 1:
+        return sum(abs(x), axis, keepdims)
+    return sum(abs(x) ** ord, axis, keepdims) ** (1.0 / ord)
+
+
+def _matrix_norm(x: Any, ord: Any, axes: tuple[int, int], keepdims: bool) -> Any:  # noqa: A002
+    row, col = axes
+    if row == col:
+        raise ValueError("Duplicate axes given.")
+    if ord in (2, -2, "nuc"):
+        values = svd(moveaxis(x, (row, col), (-2, -1)), compute_uv=False)
+        ret = {2: max, -2: min, "nuc": sum}[ord](values, -1)
+    elif ord in (1, -1):
+        extremum = max if ord == 1 else min
+        ret = extremum(sum(abs(x), row), col - 1 if col > row else col)
+    elif ord in (np.inf, -np.inf):
+        extremum = max if ord == np.inf else min
+        ret = extremum(sum(abs(x), col), row - 1 if row > col else row)
+    elif ord in (None, "fro", "f"):
+        ret = euclidean_norm(x, axes)
+    else:
+        raise ValueError("Invalid norm order for matrices.")
+    if keepdims:
+        kept = list(shape(x))
+        kept[row] = kept[col] = 1
+        ret = reshape(ret, tuple(kept))
+    return ret
+
+
+def matrix_power(a: Any, n: int) -> Any:
+    """``numpy.linalg.matrix_power``: ``a`` to the integer power ``n`` (``n < 0``: of its
+    inverse), by repeated squaring, for stacks of square matrices.
+
+    Examples:
+        >>> matrix_power(np.array([[2.0, 0.0], [0.0, 3.0]]), -2)
+        array([[0.25      , 0.        ],
+               [0.        , 0.11111111]])
+    """
+    if not is_var(a):
+        return np.linalg.matrix_power(a, n)
+    n = operator.index(n)
+    if n == 0:  # the identity, whatever a is: no derivative
+        return np.linalg.matrix_power(plain_value(a), 0)
+    if n < 0:
+        a, n = inv(a), -n
+    if n <= 3:
+        result = a
+        for _ in range(n - 1):
+            result = matmul(result, a)
+        return result
+    square: Any = None
+    result = None
+    while n > 0:
+        square = a if square is None else matmul(square, square)
+        n, bit = divmod(n, 2)
+        if bit:
+            result = square if result is None else matmul(result, square)
+    return result
+
+
+def multi_dot(arrays: Sequence[Any]) -> Any:
+    """``numpy.linalg.multi_dot``: the product of two or more arrays, the first and the
+    last of which may be vectors.
+
+    Raises:
+        ValueError: fewer than two arrays, or a middle one that is not a matrix.
+
+    Examples:
+        >>> multi_dot([np.ones(2), np.eye(2), np.array([[1.0], [2.0]])])
+        array([3.])
+    """
+    if not any(is_var(a) for a in arrays):
+        return np.linalg.multi_dot(arrays)
+    if len(arrays) < 2:
+        raise ValueError("Expecting at least two arrays.")
+    first, last = ndim(arrays[0]), ndim(arrays[-1])
+    parts = list(arrays)
+    if first == 1:
+        parts[0] = reshape(parts[0], (1, -1))
+    if last == 1:
+        parts[-1] = reshape(parts[-1], (-1, 1))
+    for i, part in enumerate(parts):
+        if ndim(part) != 2:
+            raise ValueError(
+                f"multi_dot: array {i} has {ndim(part)} dimensions; every array but the first "
+                f"and the last must be a matrix"
+            )
+    result = parts[0]
+    for part in parts[1:]:
+        result = matmul(result, part)
+    if first == 1 and last == 1:
+        return result[0, 0]
+    if first == 1 or last == 1:
+        return reshape(result, (-1,))
+    return result
+
+
+def tensorinv(a: Any, ind: int = 2) -> Any:
+    """``numpy.linalg.tensorinv``: the inverse of ``a`` as a linear map from its first
+    ``ind`` axes to the others.
+
+    Examples:
+        >>> tensorinv(np.eye(4).reshape(4, 2, 2), ind=1).shape
+        (2, 2, 4)
+    """
+    if not is_var(a):
+        return np.linalg.tensorinv(a, ind)
+    if ind <= 0:
+        raise ValueError("Invalid ind argument.")
+    old = shape(a)
+    inverse = inv(reshape(a, (int(np.prod(old[ind:])), -1)))
+    return reshape(inverse, old[ind:] + old[:ind])
+
+
+def tensorsolve(a: Any, b: Any, axes: Any = None) -> Any:
+    """``numpy.linalg.tensorsolve``: ``x`` with ``tensordot(a, x, x.ndim) = b``.
+
+    Raises:
+        numpy.linalg.LinAlgError: ``a`` is not square as a map onto ``b``'s shape.
+
+    Examples:
+        >>> tensorsolve(2.0 * np.eye(6).reshape(2, 3, 6), np.ones((2, 3))).shape
+        (6,)
+    """
+    if not (is_var(a) or is_var(b)):
+        return np.linalg.tensorsolve(a, b, axes)
+    n = ndim(a)
+    if axes is not None:
+        order = [k for k in range(n) if k not in [ax % n for ax in axes]]
+        a = transpose(a, (*order, *(ax % n for ax in axes)))
+    old = shape(a)[-(n - ndim(b)) :]
+    size = int(np.prod(old))
+    if int(np.prod(shape(a))) != size**2:
+        raise np.linalg.LinAlgError(
+            "Input arrays must satisfy the requirement prod(a.shape[b.ndim:]) == "
+            "prod(a.shape[:b.ndim])"
+        )
+    return reshape(solve(reshape(a, (size, size)), reshape(b, (-1,))), old)

@@ -1,0 +1,365 @@
+"""The reverse rules of the matrix decompositions (``_decompositions.py``), beside ``_vjps.py``.
+
+Each rule is the adjoint of the forward rule of ``_jvps_linalg.py``, as the papers cited in
+the forward definitions derive it, written with the differentiable functions so that it
+differentiates again; all of them work on stacks of matrices. The helpers both modes share
+(triangles, diagonals, the matrix ``F`` of inverse eigenvalue gaps) are here, and
+``_jvps_linalg.py`` imports them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from paralens._core import defvjp, plain_value
+from paralens.numpy._composites import concatenate, swapaxes
+from paralens.numpy._decompositions import (
+    check_separated,
+    cholesky,
+    eig,
+    eigh,
+    eigvals,
+    eigvalsh,
+    euclidean_norm,
+    pinv,
+    qr_decomposition,
+    svd,
+)
+from paralens.numpy._indexing import where
+from paralens.numpy._linalg import matmul, solve
+from paralens.numpy._parts import as_complex, conjugate, imag_part, is_complex, real_part
+from paralens.numpy._reductions import sum
+from paralens.numpy._shape import expand_dims, keep_axes, shape
+
+# ---- What both modes share ------------------------------------------------------------
+
+
+def mT(x: Any) -> Any:  # noqa: N802 (the matrix transpose, as in the Array API)
+    """Each matrix of ``x`` transposed."""
+    return swapaxes(x, -1, -2)
+
+
+def real_dtype(x: Any) -> np.dtype[Any]:
+    """The real floating dtype of ``x``'s precision (float64 for integers)."""
+    dtype = np.result_type(plain_value(x))
+    return np.dtype(dtype.char.lower()) if dtype.kind == "c" else np.result_type(dtype, 1.0)
+
+
+def identity(n: int, like: Any) -> np.ndarray:
+    return np.eye(n, dtype=real_dtype(like))
+
+
+def diagonal(m: Any) -> Any:
+    """The diagonal of each matrix of ``m``, ``(..., n)``."""
+    return sum(m * identity(shape(m)[-1], m), axis=-1)
+
+
+def diagonal_matrix(v: Any) -> Any:
+    """The matrices ``(..., n, n)`` with ``v`` ``(..., n)`` on their diagonal."""
+    return expand_dims(v, -1) * identity(shape(v)[-1], v)
+
+
+def strict_triangle(n: int, lower: bool, like: Any) -> np.ndarray:
+    """1.0 strictly below (``lower``) or above the diagonal, 0.0 elsewhere."""
+    ones = np.ones((n, n), dtype=real_dtype(like))
+    return np.tril(ones, -1) if lower else np.triu(ones, 1)
+
+
+def from_triangle(x: Any, lower: bool) -> Any:
+    """The symmetric matrix NumPy reads from one triangle of ``x`` (``eigh``, ``cholesky``)."""
+    mask = strict_triangle(shape(x)[-1], lower, x)
+    return x * identity(shape(x)[-1], x) + x * mask + mT(x * mask)
+
+
+def read_triangle(g: Any, lower: bool) -> Any:
+    """The adjoint of ``from_triangle``: a gradient ``g`` with respect to the symmetric
+    matrix, as one with respect to the triangle it was read from."""
+    n = shape(g)[-1]
+    return g * identity(n, g) + (g + mT(g)) * strict_triangle(n, lower, g)
+
+
+def inverse_gaps(w: Any, squared: bool = False) -> Any:
+    """``F[..., i, j] = 1 / (w[j] - w[i])`` off the diagonal and 0 on it (with ``squared``,
+    of the squares): the coupling of eigenvectors (singular vectors) ``i`` and ``j``."""
+    v = w * w if squared else w
+    n = shape(w)[-1]
+    eye = identity(n, w)
+    return (1.0 - eye) / (expand_dims(v, -2) - expand_dims(v, -1) + eye)
+
+
+def largest_entries(u: Any) -> np.ndarray:
+    """1.0 at the entry of largest modulus of each column of ``u``, 0.0 elsewhere: the
+    entry LAPACK makes real when it fixes an eigenvector's phase."""
+    plain = np.abs(np.asarray(plain_value(u)))
+    rows = np.argmax(plain, axis=-2)[..., None, :]
+    return (np.arange(plain.shape[-2])[:, None] == rows).astype(real_dtype(u))
+
+
+def nonzero(g: Any) -> bool:
+    """Whether a cotangent (or tangent) has a nonzero entry."""
+    return bool(np.any(plain_value(g)))
+
+
+def refuse_complex(a: Any, what: str) -> None:
+    if is_complex(a):
+        raise NotImplementedError(
+            f"{what}: derivatives of complex matrices are not implemented; differentiate "
+            f"the real and imaginary parts as a real problem of twice the size"
+        )
+
+
+def refuse_extra_columns(g: Any, k: int, what: str, fix: str) -> None:
+    """Raise if the columns after ``k`` of a full ``U`` or ``Q`` get a cotangent."""
+    if nonzero(plain_value(g)[..., :, k:]):
+        raise ValueError(
+            f"{what}: the columns after the first {k} are any orthonormal basis of the "
+            f"complement, so their derivative is not defined; {fix}"
+        )
+
+
+def check_rank(s: Any, what: str) -> None:
+    """Raise where a non-square matrix's singular vectors have no derivative: a singular
+    value of zero, to within ``sqrt(eps)`` of the largest."""
+    plain = np.asarray(plain_value(s))
+    if plain.shape[-1] and np.any(
+        plain[..., -1] <= np.sqrt(np.finfo(plain.dtype).eps) * plain[..., 0]
+    ):
+        raise ValueError(
+            f"{what}: the matrix is rank deficient (a singular value is zero to within "
+            f"sqrt(eps) of the largest), where the singular vectors of a non-square matrix "
+            f"have no derivative; differentiate a function of the singular values alone "
+            f"(svd(a, compute_uv=False))"
+        )
+
+
+# ---- Cholesky ---------------------------------------------------------------------------
+
+
+def halved_lower(n: int, like: Any) -> np.ndarray:
+    """Murray's ``Phi``: the lower triangle, with the diagonal halved."""
+    return np.tril(np.ones((n, n), dtype=real_dtype(like))) - 0.5 * identity(n, like)
+
+
+def _cholesky_vjp(g: Any, ans: Any, a: Any, upper: bool = False) -> Any:
+    refuse_complex(a, "cholesky")
+    lower, g_lower = (mT(ans), mT(g)) if upper else (ans, g)
+    phi = matmul(mT(lower), g_lower) * halved_lower(shape(a)[-1], a)
+    # lower^-T phi lower^-1, by two solves with lower^T.
+    sym = mT(solve(mT(lower), mT(solve(mT(lower), phi))))
+    return read_triangle(sym, lower=not upper)
+
+
+defvjp(cholesky, _cholesky_vjp, saves=("ans",), staged=False)
+
+# ---- Symmetric eigenproblems ----------------------------------------------------------
+
+
+def _eigh_vjp(g: Any, ans: Any, a: Any, UPLO: str = "L") -> Any:  # noqa: N803
+    refuse_complex(a, "eigh")
+    w, v = ans
+    g_w, g_v = g
+    inner = diagonal_matrix(g_w)
+    if nonzero(g_v):
+        check_separated(w, "eigh")
+        inner = inner + inverse_gaps(w) * matmul(mT(v), g_v)
+    else:
+        check_separated(w, "eigh", g_w, vectors=False)
+    return read_triangle(matmul(matmul(v, inner), mT(v)), lower=UPLO == "L")
+
+
+def _eigvalsh_vjp(g: Any, ans: Any, a: Any, UPLO: str = "L") -> Any:  # noqa: N803
+    refuse_complex(a, "eigvalsh")
+    check_separated(ans, "eigvalsh", g, vectors=False)
+    _, v = eigh(a, UPLO)
+    return read_triangle(matmul(v * expand_dims(g, -2), mT(v)), lower=UPLO == "L")
+
+
+defvjp(eigh, _eigh_vjp, None, saves=("ans",), staged=False)
+defvjp(eigvalsh, _eigvalsh_vjp, None, saves=(0, "ans"), staged=False)
+
+# ---- General eigenproblems --------------------------------------------------------------
+
+
+def eigenvector_gauge(u: Any, w: Any) -> tuple[Any, Any]:
+    """For eigenvectors ``u`` and the part ``w = u @ (F * P)`` of their tangent that the
+    eigenvalue gaps determine: the coefficients ``c`` of ``u`` in the tangent that keep
+    each column of norm 1 with its largest entry real (LAPACK's normalisation)."""
+    if not is_complex(u):
+        return -sum(u * w, axis=-2), None
+    picks = largest_entries(u)
+    c = as_complex(-real_part(sum(conjugate(u) * w, axis=-2)))
+    phase = as_complex(imag_part(sum(w * picks, axis=-2) / sum(u * picks, axis=-2)))
+    return c - 1j * phase, picks
+
+
+def _eig_vjp(g: Any, ans: Any, a: Any) -> Any:
+    w, u = ans
+    g_w, g_u = g
+    inner = diagonal_matrix(g_w)
+    if nonzero(g_u):
+        check_separated(w, "eig")
+        d = sum(u * g_u, axis=-2)
+        if is_complex(u):
+            # The adjoint of the gauge: the norms' part, and the phases' at the picked entries.
+            picks = largest_entries(u)
+            phase = -1j * as_complex(imag_part(d)) / sum(u * picks, axis=-2)
+            norms = expand_dims(as_complex(real_part(d)), -2)
+            g_u = g_u - norms * conjugate(u) + picks * expand_dims(phase, -2)
+        else:
+            g_u = g_u - expand_dims(d, -2) * u
+        inner = inner + inverse_gaps(w) * matmul(mT(u), g_u)
+    else:
+        check_separated(w, "eig", g_w, vectors=False)
+    # u^-T inner u^T
+    g_a = solve(mT(u), matmul(inner, mT(u)))
+    return g_a if is_complex(a) else real_part(g_a)
+
+
+def _eigvals_vjp(g: Any, ans: Any, a: Any) -> Any:
+    check_separated(ans, "eig", g, vectors=False)
+    _, u = eig(a)
+    g_a = solve(mT(u), matmul(diagonal_matrix(g), mT(u)))
+    return g_a if is_complex(a) else real_part(g_a)
+
+
+defvjp(eig, _eig_vjp, saves=("ans",), staged=False)
+defvjp(eigvals, _eigvals_vjp, saves=(0, "ans"), staged=False)
+
+# ---- Singular values --------------------------------------------------------------------
+
+
+def _svd_vjp(
+    g: Any,
+    ans: Any,
+    a: Any,
+    full_matrices: bool = True,
+    compute_uv: bool = True,
+    hermitian: bool = False,
+) -> Any:
+    refuse_complex(a, "svd")
+    if hermitian:
+        raise NotImplementedError(
+            "svd(hermitian=True) is not differentiated; use hermitian=False (the same "
+            "singular values)"
+        )
+    if not compute_uv:
+        check_separated(ans, "svd", g, vectors=False)
+        u, _, vh = svd(a, full_matrices=False)
+        return matmul(u * expand_dims(g, -2), vh)
+    u, s, vh = ans
+    g_u, g_s, g_vh = g
+    m, n = shape(u)[-2], shape(vh)[-1]
+    k = min(m, n)
+    if full_matrices and m != n:
+        fix = "use full_matrices=False"
+        refuse_extra_columns(g_u, k, "svd(full_matrices=True) U", fix)
+        refuse_extra_columns(mT(g_vh), k, "svd(full_matrices=True) Vh (rows)", fix)
+        u, g_u, vh, g_vh = u[..., :k], g_u[..., :k], vh[..., :k, :], g_vh[..., :k, :]
+    inner = diagonal_matrix(g_s)
+    if not (nonzero(g_u) or nonzero(g_vh)):
+        return matmul(matmul(u, inner), vh)
+    check_separated(s, "svd")
+    f = inverse_gaps(s, squared=True)
+    ut_gu = matmul(mT(u), g_u)
+    vt_gv = matmul(vh, mT(g_vh))
+    inner = (
+        inner
+        + f * (ut_gu - mT(ut_gu)) * expand_dims(s, -2)
+        + expand_dims(s, -1) * (f * (vt_gv - mT(vt_gv)))
+    )
+    g_a = matmul(matmul(u, inner), vh)
+    if m > n:  # (I - U U^T) G_U S^-1 V^T
+        check_rank(s, "svd")
+        g_a = g_a + matmul((g_u - matmul(u, ut_gu)) / expand_dims(s, -2), vh)
+    elif m < n:  # U S^-1 G_V^T (I - V V^T)
+        check_rank(s, "svd")
+        g_a = g_a + matmul(u / expand_dims(s, -2), g_vh - matmul(mT(vt_gv), vh))
+    return g_a
+
+
+defvjp(svd, _svd_vjp, None, None, None, saves=(0, "ans"), staged=False)
+
+# ---- QR ---------------------------------------------------------------------------------
+
+
+def upper_triangle(n: int, like: Any) -> np.ndarray:
+    return np.triu(np.ones((n, n), dtype=real_dtype(like)))
+
+
+def qr_parts(ans: Any, a: Any, mode: str) -> tuple[Any, Any]:
+    """``Q`` and ``R`` of the reduced decomposition, from the answer or (mode ``"r"``)
+    recomputed, differentiable."""
+    if mode == "r":
+        q, r = qr_decomposition(a, "reduced")
+        return q, r
+    q, r = ans
+    return q, r
+
+
+def _qr_tall_vjp(q: Any, r: Any, g_q: Any, g_r: Any) -> Any:
+    """The cotangent of ``a = q @ r`` (``m >= n``, ``r`` square and invertible)."""
+    n = shape(r)[-1]
+    m1 = matmul(g_r, mT(r)) - matmul(mT(q), g_q)
+    # Copy the upper triangle of m1 to the lower one.
+    sym = m1 * upper_triangle(n, m1) + mT(m1 * strict_triangle(n, False, m1))
+    return mT(solve(r, mT(g_q + matmul(q, sym))))
+
+
+def _qr_vjp(g: Any, ans: Any, a: Any, mode: str = "reduced") -> Any:
+    refuse_complex(a, "qr")
+    q, r = qr_parts(ans, a, mode)
+    g_q, g_r = (np.zeros(shape(q), dtype=real_dtype(g)), g) if mode == "r" else g
+    m, n = shape(a)[-2:]
+    if mode == "complete" and m > n:
+        refuse_extra_columns(g_q, n, "qr(mode='complete') Q", "use mode='reduced'")
+        q, g_q, r, g_r = q[..., :n], g_q[..., :n], r[..., :n, :], g_r[..., :n, :]
+    if m >= n:
+        return _qr_tall_vjp(q, r, g_q, g_r)
+    r_left, r_right, g_left, g_right = r[..., :m], r[..., m:], g_r[..., :m], g_r[..., m:]
+    right = matmul(q, r_right)  # the columns of a after the first m
+    g_x = _qr_tall_vjp(q, r_left, g_q + matmul(right, mT(g_right)), g_left)
+    return concatenate([g_x, matmul(q, g_right)], axis=-1)
+
+
+defvjp(qr_decomposition, _qr_vjp, None, saves=(0, "ans"), staged=False)
+
+# ---- Pseudo-inverse and norms -----------------------------------------------------------
+
+
+def is_hermitian_call(args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
+    """Whether ``pinv``'s arguments after ``a`` say ``hermitian=True``."""
+    return bool(kwargs.get("hermitian", args[1] if len(args) > 1 else False))
+
+
+def _pinv_vjp(g: Any, ans: Any, a: Any, *args: Any, **kwargs: Any) -> Any:
+    refuse_complex(a, "pinv")
+    hermitian = is_hermitian_call(args, kwargs)
+    if hermitian:
+        a = from_triangle(a, lower=True)
+    p, m, n = ans, shape(a)[-2], shape(a)[-1]
+    p_t, g_t = mT(p), mT(g)
+    g_a = (
+        -matmul(matmul(p_t, g), p_t)
+        + matmul(matmul(identity(m, a) - matmul(a, p), g_t), matmul(p, p_t))
+        + matmul(matmul(p_t, p), matmul(g_t, identity(n, a) - matmul(p, a)))
+    )
+    return read_triangle(g_a, lower=True) if hermitian else g_a
+
+
+defvjp(pinv, _pinv_vjp, None, None, saves=(0, "ans"), staged=False)
+
+
+def nonzero_or_inf(ans: Any) -> Any:
+    """``ans`` with zeros replaced by infinity: ``g / nonzero_or_inf(ans)`` is 0 at a
+    zero norm (a subgradient), where ``g / ans`` would be 0 / 0."""
+    return where(ans == 0, np.inf, ans)
+
+
+def _euclidean_norm_vjp(g: Any, ans: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    scaled = keep_axes(g / nonzero_or_inf(ans), x, axis, keepdims)
+    return as_complex(scaled) * conjugate(x) if is_complex(x) else scaled * x
+
+
+defvjp(euclidean_norm, _euclidean_norm_vjp, None, None, saves=(0, "ans"), staged=False)
