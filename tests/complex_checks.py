@@ -46,10 +46,11 @@ def _is_complex(x: Any) -> bool:
     return np.iscomplexobj(plain_value(x))
 
 
-def _split(out: Any) -> Any:
+def real_pairs(out: Any) -> Any:
     """Each complex array of ``out`` (a tuple of arrays, traced or not) as its pair."""
-    if isinstance(plain_value(out), tuple):
-        return tuple(_split(part) for part in out)
+    plain = plain_value(out)
+    if isinstance(plain, tuple):  # NumPy's named tuples (EighResult...) stay what they are
+        return type(plain)(*(real_pairs(part) for part in out))
     return pair(out, 1.0) if _is_complex(out) else out
 
 
@@ -64,7 +65,7 @@ def check_complex_grads(
 
     def real_f(*xs: Any) -> Any:
         inputs = [unpair(x, 1.0) if is_c else x for x, is_c in zip(xs, complex_args, strict=True)]
-        return _split(f(*inputs))
+        return real_pairs(f(*inputs))
 
     real_f.__name__ = getattr(f, "__name__", "f")
     check_grads(real_f, real_args, order=order, **kwargs)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import numpy_ops_linalg_fft
 import pytest
 
 import paralens
@@ -650,6 +651,11 @@ OPS = [
     *_shape_ops(),
     *_indexing(),
 ]
+
+# ---- Linear algebra and the FFT ---------------------------------------------------------
+
+OPS += numpy_ops_linalg_fft.rows(Op)
+
 DTYPES = (np.float64, np.float32)
 CASES = [
     pytest.param(op, shapes, dtype, id=f"{op.name}-{shapes}-{np.dtype(dtype).name}")

@@ -19,6 +19,7 @@ Examples:
 
 # The rules and the operators are registered when their modules are imported.
 from paralens.numpy import _jvps, _methods, _vjps, linalg  # noqa: F401
+from paralens.numpy import fft  # noqa: F401
 from paralens.numpy._composites import (
     astype,
     concatenate,
@@ -174,6 +175,7 @@ __all__ = [
     "expand_dims",
     "expm1",
     "eye",
+    "fft",
     "flip",
     "float32",
     "float64",
