@@ -12,9 +12,9 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from complex_checks import real_pairs, unpair
 
 import paralens.numpy as pnp
+from complex_checks import real_pairs, unpair
 
 L, F = pnp.linalg, pnp.fft
 

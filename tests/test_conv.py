@@ -319,7 +319,9 @@ FORMS_AGREE = [
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("block_entries", [1 << 23, 50])  # one block, or one per example
-@pytest.mark.parametrize(("x_shape", "w_shape", "stride", "pads", "dilation", "groups"), FORMS_AGREE)
+@pytest.mark.parametrize(
+    ("x_shape", "w_shape", "stride", "pads", "dilation", "groups"), FORMS_AGREE
+)
 def test_the_fast_and_the_plain_form_of_each_map_agree(
     x_shape: Any,
     w_shape: Any,

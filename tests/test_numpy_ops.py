@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import numpy_ops_linalg_fft
 import pytest
 
+import numpy_ops_linalg_fft
 import paralens
 import paralens.numpy as pnp
 import paralens.testing

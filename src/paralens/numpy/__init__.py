@@ -19,7 +19,7 @@ Examples:
 
 # The rules and the operators are registered when their modules are imported.
 from paralens.numpy import _jvps, _methods, _vjps, linalg  # noqa: F401
-from paralens.numpy import fft  # noqa: F401
+from paralens.numpy import fft as fft  # the namespace, as numpy.fft
 from paralens.numpy._composites import (
     astype,
     concatenate,

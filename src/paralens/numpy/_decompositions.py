@@ -27,7 +27,7 @@ Examples:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -59,7 +59,7 @@ def _cholesky(a: Any, upper: bool = False) -> Any:
 cholesky = primitive(_cholesky, "cholesky")
 
 
-def _eigh(a: Any, UPLO: str = "L") -> Any:  # noqa: N803 (NumPy's name)
+def _eigh(a: Any, UPLO: str = "L") -> Any:
     """``numpy.linalg.eigh``: the eigenvalues (ascending) and eigenvectors of a symmetric
     matrix, read from its lower (``UPLO="L"``) or upper (``"U"``) triangle.
 
@@ -76,13 +76,13 @@ def _eigh(a: Any, UPLO: str = "L") -> Any:  # noqa: N803 (NumPy's name)
         >>> w
         array([1., 3.])
     """
-    return np.linalg.eigh(a, UPLO)
+    return np.linalg.eigh(a, cast(Any, UPLO))
 
 
 eigh = primitive(_eigh, "eigh")
 
 
-def _eigvalsh(a: Any, UPLO: str = "L") -> Any:  # noqa: N803 (NumPy's name)
+def _eigvalsh(a: Any, UPLO: str = "L") -> Any:
     """``numpy.linalg.eigvalsh``: the eigenvalues of a symmetric matrix, ascending.
 
     A repeated eigenvalue has no derivative of its own, only the sum of a cluster has:
@@ -96,7 +96,7 @@ def _eigvalsh(a: Any, UPLO: str = "L") -> Any:  # noqa: N803 (NumPy's name)
         >>> eigvalsh(np.array([[2.0, 0.0], [0.0, 1.0]]))
         array([1., 2.])
     """
-    return np.linalg.eigvalsh(a, UPLO)
+    return np.linalg.eigvalsh(a, cast(Any, UPLO))
 
 
 eigvalsh = primitive(_eigvalsh, "eigvalsh")
@@ -138,7 +138,9 @@ def _eigvals(a: Any) -> Any:
 eigvals = primitive(_eigvals, "eigvals")
 
 
-def _svd(a: Any, full_matrices: bool = True, compute_uv: bool = True, hermitian: bool = False) -> Any:
+def _svd(
+    a: Any, full_matrices: bool = True, compute_uv: bool = True, hermitian: bool = False
+) -> Any:
     """``numpy.linalg.svd``: ``U, S, Vh`` with ``a = U @ diag(S) @ Vh``, or ``S`` alone.
 
     The singular vectors' gradient assumes the singular values distinct (and, for a
@@ -154,14 +156,14 @@ def _svd(a: Any, full_matrices: bool = True, compute_uv: bool = True, hermitian:
         >>> svd(np.array([[3.0, 0.0], [0.0, -4.0]]), compute_uv=False)
         array([4., 3.])
     """
-    return np.linalg.svd(a, full_matrices, compute_uv, hermitian)
+    return cast(Any, np.linalg.svd)(a, full_matrices, compute_uv, hermitian)
 
 
 svd = primitive(_svd, "svd")
 
 
 def _qr(a: Any, mode: str = "reduced") -> Any:
-    return np.linalg.qr(a, mode)
+    return np.linalg.qr(a, cast(Any, mode))
 
 
 qr_decomposition = primitive(_qr, "qr")
@@ -267,7 +269,9 @@ def check_separated(
     i, j = int(where[-2]), int(where[-1])
     at = w[tuple(where[:-2])]
     kind = "singular values" if what == "svd" else "eigenvalues"
-    pair = f"{kind} {i} and {j} ({at[i]!r} and {at[j]!r}) coincide to within sqrt(eps) of the largest"
+    pair = (
+        f"{kind} {i} and {j} ({at[i]!r} and {at[j]!r}) coincide to within sqrt(eps) of the largest"
+    )
     if vectors:
         owner = "singular vectors'" if what == "svd" else "eigenvectors'"
         problem = f"the {owner} derivative is not defined where {pair}"

@@ -132,7 +132,7 @@ def _times_kernel(cols: np.ndarray, w: Any, lead: Ints, groups: int) -> Any:
     return y.reshape(*lead, w.shape[-1])
 
 
-def _columns(g: Any, w: Any, groups: int) -> np.ndarray:
+def _columns(g: Any, w: Any, groups: int) -> Any:
     """The cotangent times the kernel's transpose: the columns ``(*lead, *window, c)``."""
     window = w.shape[:-2]
     lead = g.shape[:-1]

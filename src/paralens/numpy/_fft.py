@@ -30,17 +30,20 @@ Examples:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 
 from paralens._core import primitive
 from paralens.numpy._parts import conjugate
 
+Norm = Literal["backward", "ortho", "forward"] | None
+"""How a transform is scaled, as in NumPy."""
+
 # ---- The one-dimensional transforms ---------------------------------------------------
 
 
-def _fft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None) -> Any:
+def _fft(a: Any, n: int | None = None, axis: int = -1, norm: Norm = None) -> Any:
     """``numpy.fft.fft``: the discrete Fourier transform along ``axis``, of ``n`` entries
     (the input cut or padded with zeros), scaled by ``norm``.
 
@@ -51,7 +54,7 @@ def _fft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None) 
     return np.fft.fft(a, n, axis, norm)
 
 
-def _ifft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None) -> Any:
+def _ifft(a: Any, n: int | None = None, axis: int = -1, norm: Norm = None) -> Any:
     """``numpy.fft.ifft``: the inverse discrete Fourier transform along ``axis``.
 
     Examples:
@@ -61,24 +64,24 @@ def _ifft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None)
     return np.fft.ifft(a, n, axis, norm)
 
 
-def _rfft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None) -> Any:
+def _rfft(a: Any, n: int | None = None, axis: int = -1, norm: Norm = None) -> Any:
     """``numpy.fft.rfft``: the transform of a real input, its ``n // 2 + 1`` entries of
     nonnegative frequency.
 
     Examples:
         >>> rfft(np.array([1.0, 0.0, -1.0]))
-        array([0. +0.j       , 1.5+0.8660254j])
+        array([0. +0.j       , 1.5-0.8660254j])
     """
     return np.fft.rfft(a, n, axis, norm)
 
 
-def _irfft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None) -> Any:
+def _irfft(a: Any, n: int | None = None, axis: int = -1, norm: Norm = None) -> Any:
     """``numpy.fft.irfft``: the real signal of ``n`` entries (default ``2 * (m - 1)``)
     whose ``rfft`` is ``a``; the imaginary parts of the zero and (even ``n``) the
     Nyquist frequency are ignored, and have derivative zero.
 
     Examples:
-        >>> irfft(np.array([0.0, 1.5 + 0.8660254j]), n=3)
+        >>> irfft(np.array([0.0, 1.5 - 0.8660254j]), n=3)
         array([ 1.,  0., -1.])
     """
     return np.fft.irfft(a, n, axis, norm)
@@ -94,7 +97,7 @@ irfft = primitive(_irfft, "irfft")
 Axes = Sequence[int] | None
 
 
-def _fftn(a: Any, s: Axes = None, axes: Axes = None, norm: str | None = None) -> Any:
+def _fftn(a: Any, s: Axes = None, axes: Axes = None, norm: Norm = None) -> Any:
     """``numpy.fft.fftn``: the transform along ``axes`` (all by default), of ``s[i]``
     entries along ``axes[i]``.
 
@@ -106,7 +109,7 @@ def _fftn(a: Any, s: Axes = None, axes: Axes = None, norm: str | None = None) ->
     return np.fft.fftn(a, s, axes, norm)
 
 
-def _ifftn(a: Any, s: Axes = None, axes: Axes = None, norm: str | None = None) -> Any:
+def _ifftn(a: Any, s: Axes = None, axes: Axes = None, norm: Norm = None) -> Any:
     """``numpy.fft.ifftn``: the inverse transform along ``axes``.
 
     Examples:
@@ -117,7 +120,7 @@ def _ifftn(a: Any, s: Axes = None, axes: Axes = None, norm: str | None = None) -
     return np.fft.ifftn(a, s, axes, norm)
 
 
-def _rfftn(a: Any, s: Axes = None, axes: Axes = None, norm: str | None = None) -> Any:
+def _rfftn(a: Any, s: Axes = None, axes: Axes = None, norm: Norm = None) -> Any:
     """``numpy.fft.rfftn``: ``rfft`` along the last of ``axes``, then ``fft`` along the
     others.
 
@@ -128,7 +131,7 @@ def _rfftn(a: Any, s: Axes = None, axes: Axes = None, norm: str | None = None) -
     return np.fft.rfftn(a, s, axes, norm)
 
 
-def _irfftn(a: Any, s: Axes = None, axes: Axes = None, norm: str | None = None) -> Any:
+def _irfftn(a: Any, s: Axes = None, axes: Axes = None, norm: Norm = None) -> Any:
     """``numpy.fft.irfftn``: ``ifft`` along all of ``axes`` but the last, then ``irfft``.
 
     Examples:
@@ -138,7 +141,7 @@ def _irfftn(a: Any, s: Axes = None, axes: Axes = None, norm: str | None = None) 
     return np.fft.irfftn(a, s, axes, norm)
 
 
-def _fft2(a: Any, s: Axes = None, axes: Axes = (-2, -1), norm: str | None = None) -> Any:
+def _fft2(a: Any, s: Axes = None, axes: Axes = (-2, -1), norm: Norm = None) -> Any:
     """``numpy.fft.fft2``: ``fftn`` over the last two axes.
 
     Examples:
@@ -148,7 +151,7 @@ def _fft2(a: Any, s: Axes = None, axes: Axes = (-2, -1), norm: str | None = None
     return np.fft.fft2(a, s, axes, norm)
 
 
-def _ifft2(a: Any, s: Axes = None, axes: Axes = (-2, -1), norm: str | None = None) -> Any:
+def _ifft2(a: Any, s: Axes = None, axes: Axes = (-2, -1), norm: Norm = None) -> Any:
     """``numpy.fft.ifft2``: ``ifftn`` over the last two axes.
 
     Examples:
@@ -158,7 +161,7 @@ def _ifft2(a: Any, s: Axes = None, axes: Axes = (-2, -1), norm: str | None = Non
     return np.fft.ifft2(a, s, axes, norm)
 
 
-def _rfft2(a: Any, s: Axes = None, axes: Axes = (-2, -1), norm: str | None = None) -> Any:
+def _rfft2(a: Any, s: Axes = None, axes: Axes = (-2, -1), norm: Norm = None) -> Any:
     """``numpy.fft.rfft2``: ``rfftn`` over the last two axes.
 
     Examples:
@@ -168,7 +171,7 @@ def _rfft2(a: Any, s: Axes = None, axes: Axes = (-2, -1), norm: str | None = Non
     return np.fft.rfft2(a, s, axes, norm)
 
 
-def _irfft2(a: Any, s: Axes = None, axes: Axes = (-2, -1), norm: str | None = None) -> Any:
+def _irfft2(a: Any, s: Axes = None, axes: Axes = (-2, -1), norm: Norm = None) -> Any:
     """``numpy.fft.irfft2``: ``irfftn`` over the last two axes.
 
     Examples:
@@ -189,10 +192,15 @@ irfft2 = primitive(_irfft2, "irfft2")
 
 # ---- Hermitian transforms (composites) and shifts -------------------------------------
 
-_SWAPPED = {None: "forward", "backward": "forward", "ortho": "ortho", "forward": "backward"}
+_SWAPPED: dict[Any, Norm] = {
+    None: "forward",
+    "backward": "forward",
+    "ortho": "ortho",
+    "forward": "backward",
+}
 
 
-def hfft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None) -> Any:
+def hfft(a: Any, n: int | None = None, axis: int = -1, norm: Norm = None) -> Any:
     """``numpy.fft.hfft``: the transform of a Hermitian-symmetric signal given by its first
     half, a real spectrum of ``n`` entries; as NumPy computes it, ``irfft(conj(a))``.
 
@@ -203,12 +211,12 @@ def hfft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None) 
     return irfft(conjugate(a), n, axis, _SWAPPED.get(norm, norm))
 
 
-def ihfft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None) -> Any:
+def ihfft(a: Any, n: int | None = None, axis: int = -1, norm: Norm = None) -> Any:
     """``numpy.fft.ihfft``: the inverse of ``hfft``, ``conj(rfft(a))`` as NumPy computes it.
 
     Examples:
         >>> ihfft(np.array([9.0, -2.0, 1.0, -2.0]))
-        array([1.-0.j, 2.-0.j, 3.-0.j])
+        array([1.5-0.j, 2. -0.j, 3.5-0.j])
     """
     return conjugate(rfft(a, n, axis, _SWAPPED.get(norm, norm)))
 
@@ -249,9 +257,7 @@ def resize(x: np.ndarray, length: int, axis: int) -> np.ndarray:
     return np.pad(x, pads)
 
 
-def _dft(
-    x: Any, *, n: int, length: int, axis: int, norm: str | None, inverse: bool, real: bool
-) -> Any:
+def _dft(x: Any, *, n: int, length: int, axis: int, norm: Norm, inverse: bool, real: bool) -> Any:
     """``resize(F(resize(x, n)), length)`` along ``axis``, ``F`` the transform of ``n``
     entries (inverse with ``inverse``, scaled by ``norm``); its real part with ``real``.
 
@@ -312,7 +318,8 @@ def plan(kinds: tuple[str, str], shape: tuple[int, ...], s: Axes, axes: Axes) ->
     steps = []
     for kind, i in kinds_in_order:
         axis, have = chosen[i], current[chosen[i]]
-        n = sizes[i] if sizes[i] is not None else (2 * (have - 1) if kind == "irfft" else have)
+        given = sizes[i]
+        n = given if given is not None else (2 * (have - 1) if kind == "irfft" else have)
         steps.append(Step(kind, axis, n, have))
         current[axis] = n // 2 + 1 if kind == "rfft" else n
     return steps

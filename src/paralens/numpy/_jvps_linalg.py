@@ -67,7 +67,7 @@ defjvp(cholesky, _cholesky_jvp)
 # ---- Symmetric eigenproblems ----------------------------------------------------------
 
 
-def _eigh_jvp(t: Any, ans: Any, a: Any, UPLO: str = "L") -> Any:  # noqa: N803
+def _eigh_jvp(t: Any, ans: Any, a: Any, UPLO: str = "L") -> Any:
     refuse_complex(a, "eigh")
     w, v = ans
     check_separated(w, "eigh")
@@ -75,7 +75,7 @@ def _eigh_jvp(t: Any, ans: Any, a: Any, UPLO: str = "L") -> Any:  # noqa: N803
     return result_like(ans, diagonal(p), matmul(v, inverse_gaps(w) * p))
 
 
-def _eigvalsh_jvp(t: Any, ans: Any, a: Any, UPLO: str = "L") -> Any:  # noqa: N803
+def _eigvalsh_jvp(t: Any, ans: Any, a: Any, UPLO: str = "L") -> Any:
     refuse_complex(a, "eigvalsh")
     check_separated(ans, "eigvalsh", vectors=False)
     _, v = eigh(a, UPLO)

@@ -52,7 +52,7 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> A
     Examples:
         >>> x = np.array([[1.0, -2.0], [3.0, 4.0]])
         >>> float(norm(x, "nuc")), float(norm(x, 1)), norm(x, np.inf, axis=1)
-        (5.830951894845301, 6.0, array([2., 7.]))
+        (7.0710678118654755, 6.0, array([2., 4.]))
     """
     if not is_var(x):
         return np.linalg.norm(x, ord, axis, keepdims)

@@ -54,7 +54,7 @@ def hermitian_weights(step: Step, n_dim: int, like: Any) -> np.ndarray:
     return weights.reshape(shape_)
 
 
-def pull_back(g: Any, a: Any, steps: list[Step], norm: str | None) -> Any:
+def pull_back(g: Any, a: Any, steps: list[Step], norm: Any) -> Any:
     """The cotangent of ``a`` from that of the plan's answer: the steps' rules, backwards."""
     for index in reversed(range(len(steps))):
         step = steps[index]
@@ -89,7 +89,9 @@ def _one_dimensional(kind: str) -> Callable[..., Any]:
 
 
 def _n_dimensional(kind: str, default_axes: Any) -> Callable[..., Any]:
-    def rule(g: Any, ans: Any, a: Any, s: Any = None, axes: Any = default_axes, norm: Any = None) -> Any:
+    def rule(
+        g: Any, ans: Any, a: Any, s: Any = None, axes: Any = default_axes, norm: Any = None
+    ) -> Any:
         return pull_back(g, a, plan(_KINDS[kind], shape(a), s, axes), norm)
 
     return rule
@@ -97,7 +99,7 @@ def _n_dimensional(kind: str, default_axes: Any) -> Callable[..., Any]:
 
 for _transform, _kind in ((fft, "fft"), (ifft, "ifft"), (rfft, "rfft"), (irfft, "irfft")):
     defvjp(_transform, _one_dimensional(_kind), None, None, None, saves=(), staged=False)
-for _transform, _kind, _axes in (
+for _transform_n, _kind, _axes in (
     (fftn, "fft", None),
     (ifftn, "ifft", None),
     (rfftn, "rfft", None),
@@ -107,7 +109,7 @@ for _transform, _kind, _axes in (
     (rfft2, "rfft", (-2, -1)),
     (irfft2, "irfft", (-2, -1)),
 ):
-    defvjp(_transform, _n_dimensional(_kind, _axes), None, None, None, saves=(), staged=False)
+    defvjp(_transform_n, _n_dimensional(_kind, _axes), None, None, None, saves=(), staged=False)
 
 
 def _dft_vjp(g: Any, ans: Any, x: Any, *, axis: int, **kwargs: Any) -> Any:

@@ -36,7 +36,7 @@ from paralens.numpy._shape import expand_dims, keep_axes, shape
 # ---- What both modes share ------------------------------------------------------------
 
 
-def mT(x: Any) -> Any:  # noqa: N802 (the matrix transpose, as in the Array API)
+def mT(x: Any) -> Any:
     """Each matrix of ``x`` transposed."""
     return swapaxes(x, -1, -2)
 
@@ -94,7 +94,8 @@ def largest_entries(u: Any) -> np.ndarray:
     entry LAPACK makes real when it fixes an eigenvector's phase."""
     plain = np.abs(np.asarray(plain_value(u)))
     rows = np.argmax(plain, axis=-2)[..., None, :]
-    return (np.arange(plain.shape[-2])[:, None] == rows).astype(real_dtype(u))
+    picks: np.ndarray = (np.arange(plain.shape[-2])[:, None] == rows).astype(real_dtype(u))
+    return picks
 
 
 def nonzero(g: Any) -> bool:
@@ -156,7 +157,7 @@ defvjp(cholesky, _cholesky_vjp, saves=("ans",), staged=False)
 # ---- Symmetric eigenproblems ----------------------------------------------------------
 
 
-def _eigh_vjp(g: Any, ans: Any, a: Any, UPLO: str = "L") -> Any:  # noqa: N803
+def _eigh_vjp(g: Any, ans: Any, a: Any, UPLO: str = "L") -> Any:
     refuse_complex(a, "eigh")
     w, v = ans
     g_w, g_v = g
@@ -169,7 +170,7 @@ def _eigh_vjp(g: Any, ans: Any, a: Any, UPLO: str = "L") -> Any:  # noqa: N803
     return read_triangle(matmul(matmul(v, inner), mT(v)), lower=UPLO == "L")
 
 
-def _eigvalsh_vjp(g: Any, ans: Any, a: Any, UPLO: str = "L") -> Any:  # noqa: N803
+def _eigvalsh_vjp(g: Any, ans: Any, a: Any, UPLO: str = "L") -> Any:
     refuse_complex(a, "eigvalsh")
     check_separated(ans, "eigvalsh", g, vectors=False)
     _, v = eigh(a, UPLO)

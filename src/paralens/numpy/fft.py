@@ -15,8 +15,8 @@ Examples:
     >>> x = np.array([1.0, 2.0, 0.0, -1.0])
     >>> paralens.grad(lambda x: pnp.sum(irfft(rfft(x) * 2.0)))(x)  # 2 x, summed
     array([2., 2., 2., 2.])
-    >>> paralens.grad(lambda x: pnp.sum(fft(x).real))(x)  # a real gradient, in autograd's way
-    array([4., 0., 0., 0.])
+    >>> paralens.grad(lambda x: pnp.linalg.norm(fft(x)))(x)  # 2 x / |x|, by Parseval
+    array([ 0.81649658,  1.63299316,  0.        , -0.81649658])
 """
 
 from numpy.fft import fftfreq, rfftfreq
