@@ -17,6 +17,7 @@ import paralens.numpy as pnp
 from complex_checks import real_pairs, unpair
 
 L, F = pnp.linalg, pnp.fft
+NUMPY_2 = np.lib.NumpyVersion(np.__version__) >= "2.0.0"  # cholesky(upper=True) is new
 
 
 def _square(n: int) -> np.ndarray:
@@ -108,8 +109,6 @@ def rows(op: Any) -> list[Any]:
     out = [
         row("linalg.cholesky", L.cholesky, np.linalg.cholesky,
             (square, batch, ((1, 1),)), positive_definite),
-        row("linalg.cholesky(upper=True)", lambda a: L.cholesky(a, upper=True),
-            lambda a: np.linalg.cholesky(a, upper=True), (square,), positive_definite),
         row("linalg.eigh", L.eigh, np.linalg.eigh, (square, batch), positive_definite),
         row("linalg.eigh(UPLO='U')", lambda a: L.eigh(a, "U"), lambda a: np.linalg.eigh(a, "U"),
             (square,), positive_definite),
@@ -164,6 +163,16 @@ def rows(op: Any) -> list[Any]:
             (((3, 3, 2), (3, 2, 2)),),
             lambda rng, s: [complex_matrices(rng, [s[0]])[0], rng.normal(size=s[1])], (0, 1)),
     ]  # fmt: skip
+    for p in (None, 2, -2, 1, -1, np.inf, "fro", "nuc"):
+        out.append(
+            row(f"linalg.cond(p={p!r})", lambda a, p=p: L.cond(a, p),
+                lambda a, p=p: np.linalg.cond(a, p), (square, batch), normal, exact=False)
+        )  # fmt: skip
+    if NUMPY_2:
+        out.append(
+            row("linalg.cholesky(upper=True)", lambda a: L.cholesky(a, upper=True),
+                lambda a: np.linalg.cholesky(a, upper=True), (square,), positive_definite)
+        )  # fmt: skip
     for n in (0, 1, 2, 3, 5, -1, -3):
         out.append(
             row(f"linalg.matrix_power(n={n})", lambda a, n=n: L.matrix_power(a, n),

@@ -33,8 +33,6 @@ import numpy as np
 
 from paralens._core import is_var, plain_value, primitive
 
-_HAS_UPPER = np.lib.NumpyVersion(np.__version__) >= "2.0.0"
-
 
 def _cholesky(a: Any, upper: bool = False) -> Any:
     """``numpy.linalg.cholesky``: ``L`` lower triangular with ``a = L @ L.T``.

@@ -1,4 +1,4 @@
-"""Linear algebra made of the primitives, with no rules of its own: ``norm``,
+"""Linear algebra made of the primitives, with no rules of its own: ``norm``, ``cond``,
 ``matrix_power``, ``multi_dot``, ``tensorinv``, ``tensorsolve``.
 
 On plain arrays each is NumPy's own function, so it returns exactly what NumPy returns; on
@@ -107,6 +107,23 @@ def _matrix_norm(x: Any, ord: Any, axes: tuple[int, int], keepdims: bool) -> Any
         kept[row] = kept[col] = 1
         ret = reshape(ret, tuple(kept))
     return ret
+
+
+def cond(x: Any, p: Any = None) -> Any:
+    """``numpy.linalg.cond``: the condition number of (a stack of) matrices in the norm
+    ``p``: the ratio of the extreme singular values for ``p`` None, 2 and -2, else
+    ``norm(x, p) * norm(inv(x), p)``.
+
+    Examples:
+        >>> float(cond(np.array([[2.0, 0.0], [0.0, 0.5]])))
+        4.0
+    """
+    if not is_var(x):
+        return np.linalg.cond(x, p)
+    if p is None or p in (2, -2):
+        s = svd(x, compute_uv=False)
+        return s[..., -1] / s[..., 0] if p == -2 else s[..., 0] / s[..., -1]
+    return norm(x, p, axis=(-2, -1)) * norm(inv(x), p, axis=(-2, -1))
 
 
 def matrix_power(a: Any, n: int) -> Any:

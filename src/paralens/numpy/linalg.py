@@ -17,8 +17,10 @@ Examples:
            [0.89442719, 0.7236068 ]])
 """
 
+import numpy as np
 from numpy.linalg import LinAlgError
 
+from paralens._core import nondifferentiable
 from paralens.numpy import _jvps_linalg, _vjps_linalg  # noqa: F401 (registers the rules)
 from paralens.numpy._composites import slogdet
 from paralens.numpy._decompositions import (
@@ -33,6 +35,7 @@ from paralens.numpy._decompositions import (
 )
 from paralens.numpy._linalg import det, inv, solve
 from paralens.numpy._matrix_functions import (
+    cond,
     matrix_power,
     multi_dot,
     norm,
@@ -40,9 +43,13 @@ from paralens.numpy._matrix_functions import (
     tensorsolve,
 )
 
+matrix_rank = nondifferentiable(np.linalg.matrix_rank)
+"""``numpy.linalg.matrix_rank``, reading traced values through (an integer: no derivative)."""
+
 __all__ = [
     "LinAlgError",
     "cholesky",
+    "cond",
     "det",
     "eig",
     "eigh",
@@ -50,6 +57,7 @@ __all__ = [
     "eigvalsh",
     "inv",
     "matrix_power",
+    "matrix_rank",
     "multi_dot",
     "norm",
     "pinv",
