@@ -173,6 +173,8 @@ def rows(op: Any) -> list[Any]:
             row("linalg.cholesky(upper=True)", lambda a: L.cholesky(a, upper=True),
                 lambda a: np.linalg.cholesky(a, upper=True), (square,), positive_definite)
         )  # fmt: skip
+    if NUMPY_2:
+        out += _array_api_rows(row)
     for n in (0, 1, 2, 3, 5, -1, -3):
         out.append(
             row(f"linalg.matrix_power(n={n})", lambda a, n=n: L.matrix_power(a, n),
@@ -214,6 +216,37 @@ def rows(op: Any) -> list[Any]:
     )  # fmt: skip
     out += _fft_rows(row)
     return out
+
+
+def _array_api_rows(row: Callable[..., Any]) -> list[Any]:
+    """NumPy 2's array-API functions of ``numpy.linalg``."""
+    return [
+        row("linalg.matrix_norm", L.matrix_norm, np.linalg.matrix_norm, (((2, 3, 4),),),
+            distinct, exact=False),
+        row("linalg.matrix_norm(ord='nuc', keepdims=True)",
+            lambda a: L.matrix_norm(a, ord="nuc", keepdims=True),
+            lambda a: np.linalg.matrix_norm(a, ord="nuc", keepdims=True), (((2, 3, 3),),),
+            distinct, exact=False),
+        row("linalg.vector_norm", L.vector_norm, np.linalg.vector_norm, (((2, 3),),),
+            distinct, exact=False),
+        row("linalg.vector_norm(axis=(0, 2), ord=3, keepdims=True)",
+            lambda a: L.vector_norm(a, axis=(0, 2), ord=3, keepdims=True),
+            lambda a: np.linalg.vector_norm(a, axis=(0, 2), ord=3, keepdims=True),
+            (((2, 3, 2),),), distinct, exact=False),
+        row("linalg.vector_norm(axis=-1, ord=inf)",
+            lambda a: L.vector_norm(a, axis=-1, ord=np.inf),
+            lambda a: np.linalg.vector_norm(a, axis=-1, ord=np.inf), (((3, 4),),), distinct,
+            exact=False),
+        row("linalg.svdvals", L.svdvals, np.linalg.svdvals, (((2, 4, 3),), ((3, 2),)), normal),
+        row("linalg.matrix_transpose", L.matrix_transpose, np.linalg.matrix_transpose,
+            (((2, 3, 4),),), normal),
+        row("linalg.outer", L.outer, np.linalg.outer, (((3,), (2,)),), normal),
+        row("linalg.tensordot(axes=1)", lambda a, b: L.tensordot(a, b, axes=1),
+            lambda a, b: np.linalg.tensordot(a, b, axes=1), (((2, 3), (3, 4)),), normal),
+        row("linalg.tensordot", L.tensordot, np.linalg.tensordot, (((2, 3, 4), (3, 4, 2)),),
+            normal),
+        row("linalg.matmul", L.matmul, np.linalg.matmul, (((2, 2, 3), (3, 4)),), normal),
+    ]  # fmt: skip
 
 
 def _fft_rows(row: Callable[..., Any]) -> list[Any]:

@@ -216,3 +216,21 @@ def test_matrix_rank_reads_traced_values_and_has_no_derivative():
     b = np.array([[1.0, 2.0], [3.0, 4.0]])
     g = paralens.grad(lambda b: L.matrix_rank(b) * pnp.sum(b))(b)
     np.testing.assert_array_equal(g, np.full((2, 2), 2.0))  # the rank 2 is a constant factor
+
+
+@pytest.mark.skipif(not hasattr(np.linalg, "matrix_norm"), reason="NumPy 2's functions")
+def test_numpy_2s_functions_refuse_what_numpy_refuses():
+    def traced(f, x):
+        return paralens.jvp(f, (x,), (np.ones_like(x),))
+
+    with pytest.raises(ValueError, match="at least 2-dimensional"):
+        traced(L.matrix_transpose, np.ones(3))
+    with pytest.raises(ValueError, match="one-dimensional"):
+        traced(lambda x: L.outer(x, np.ones(2)), np.ones((2, 2)))
+    with pytest.raises(ValueError, match="repeated axis"):
+        traced(lambda x: L.vector_norm(x, axis=(0, -2)), np.ones((2, 2)))
+    with pytest.raises(np.exceptions.AxisError):
+        traced(lambda x: L.vector_norm(x, axis=2), np.ones((2, 2)))
+    # A whole 2-D array is one vector (not a matrix, as for norm's ord=2).
+    x = RNG.standard_normal((3, 2))
+    np.testing.assert_allclose(traced(lambda x: L.vector_norm(x), x)[0], np.sqrt(np.sum(x**2)))

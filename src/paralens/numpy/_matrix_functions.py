@@ -1,5 +1,7 @@
 """Linear algebra made of the primitives, with no rules of its own: ``norm``, ``cond``,
-``matrix_power``, ``multi_dot``, ``tensorinv``, ``tensorsolve``.
+``matrix_power``, ``multi_dot``, ``tensorinv``, ``tensorsolve``, and NumPy 2's
+``matrix_norm``, ``vector_norm``, ``svdvals``, ``matrix_transpose``, ``outer``,
+``tensordot``, ``matmul``.
 
 On plain arrays each is NumPy's own function, so it returns exactly what NumPy returns; on
 traced values it takes the steps NumPy takes, with the differentiable functions, so it is
@@ -21,6 +23,8 @@ import numpy as np
 
 from paralens._core import is_var, plain_value
 from paralens.numpy._composites import moveaxis
+from paralens.numpy._composites import outer as composite_outer
+from paralens.numpy._composites import tensordot as composite_tensordot
 from paralens.numpy._decompositions import euclidean_norm, svd
 from paralens.numpy._elementwise import abs
 from paralens.numpy._linalg import inv, matmul, solve
@@ -235,3 +239,117 @@ def tensorsolve(a: Any, b: Any, axes: Any = None) -> Any:
             "prod(a.shape[:b.ndim])"
         )
     return reshape(solve(reshape(a, (size, size)), reshape(b, (-1,))), old)
+
+
+# ---- NumPy 2's array-API functions ------------------------------------------------------
+# numpy.linalg has them from NumPy 2.0 (``linalg.py`` exports them only there); each is
+# NumPy's own function on plain arrays and one of the functions above on traced values.
+
+
+def matrix_norm(x: Any, /, *, keepdims: bool = False, ord: Any = "fro") -> Any:  # noqa: A002
+    """``numpy.linalg.matrix_norm``: the matrix norm of each matrix of ``x``
+    (``norm(x, ord, axis=(-2, -1))``).
+
+    Examples:
+        >>> float(matrix_norm(np.array([[3.0, 0.0], [0.0, 4.0]])))
+        5.0
+    """
+    if not is_var(x):
+        return np.linalg.matrix_norm(x, keepdims=keepdims, ord=ord)
+    return norm(x, ord, axis=(-2, -1), keepdims=keepdims)
+
+
+def vector_norm(x: Any, /, *, axis: Any = None, keepdims: bool = False, ord: Any = 2) -> Any:  # noqa: A002
+    """``numpy.linalg.vector_norm``: the vector norm over ``axis``, where several axes
+    (``None``: all of them, whatever ``x``'s dimension) are read as one vector.
+
+    Examples:
+        >>> float(vector_norm(np.array([[1.0, 2.0], [2.0, 4.0]])))
+        5.0
+    """
+    from numpy.lib.array_utils import normalize_axis_tuple  # NumPy 2, as the function is
+
+    if not is_var(x):
+        return np.linalg.vector_norm(x, axis=axis, keepdims=keepdims, ord=ord)
+    nd = ndim(x)
+    axes = tuple(range(nd)) if axis is None else normalize_axis_tuple(axis, nd)
+    rest = tuple(k for k in range(nd) if k not in axes)
+    old = shape(x)
+    flat = reshape(transpose(x, (*rest, *axes)), (*(old[k] for k in rest), -1))
+    result = norm(flat, ord, axis=-1)
+    if keepdims:
+        result = reshape(result, tuple(1 if k in axes else old[k] for k in range(nd)))
+    return result
+
+
+def svdvals(x: Any, /) -> Any:
+    """``numpy.linalg.svdvals``: the singular values of each matrix of ``x``, descending
+    (``svd(x, compute_uv=False)``).
+
+    Examples:
+        >>> svdvals(np.array([[0.0, 2.0], [-3.0, 0.0]]))
+        array([3., 2.])
+    """
+    if not is_var(x):
+        return np.linalg.svdvals(x)
+    return svd(x, compute_uv=False)
+
+
+def matrix_transpose(x: Any, /) -> Any:
+    """``numpy.linalg.matrix_transpose``: each matrix of ``x`` transposed.
+
+    Raises:
+        ValueError: ``x`` has fewer than two dimensions.
+
+    Examples:
+        >>> matrix_transpose(np.arange(6.0).reshape(1, 2, 3)).shape
+        (1, 3, 2)
+    """
+    if not is_var(x):
+        return np.linalg.matrix_transpose(x)
+    if ndim(x) < 2:
+        raise ValueError(f"Input array must be at least 2-dimensional, but it is {ndim(x)}")
+    return moveaxis(x, -1, -2)
+
+
+def outer(x1: Any, x2: Any, /) -> Any:
+    """``numpy.linalg.outer``: the outer product of two vectors.
+
+    Raises:
+        ValueError: an argument is not one-dimensional (``numpy.outer`` flattens them).
+
+    Examples:
+        >>> outer(np.array([1.0, 2.0]), np.array([1.0, 0.0, -1.0]))
+        array([[ 1.,  0., -1.],
+               [ 2.,  0., -2.]])
+    """
+    if not (is_var(x1) or is_var(x2)):
+        return np.linalg.outer(x1, x2)
+    if ndim(x1) != 1 or ndim(x2) != 1:
+        raise ValueError(
+            f"Input arrays must be one-dimensional, but they are x1.ndim={ndim(x1)} and "
+            f"x2.ndim={ndim(x2)}."
+        )
+    return composite_outer(x1, x2)
+
+
+def tensordot(x1: Any, x2: Any, /, *, axes: Any = 2) -> Any:
+    """``numpy.linalg.tensordot``: ``numpy.tensordot`` with ``axes`` by keyword.
+
+    Examples:
+        >>> float(tensordot(np.eye(2), np.eye(2)))
+        2.0
+    """
+    if not (is_var(x1) or is_var(x2)):
+        return np.linalg.tensordot(x1, x2, axes=axes)
+    return composite_tensordot(x1, x2, axes)
+
+
+def linalg_matmul(x1: Any, x2: Any, /) -> Any:
+    """``numpy.linalg.matmul``: the matrix product (``numpy.matmul``).
+
+    Examples:
+        >>> linalg_matmul(np.eye(2), np.array([1.0, 2.0]))
+        array([1., 2.])
+    """
+    return matmul(x1, x2)

@@ -68,3 +68,26 @@ __all__ = [
     "tensorinv",
     "tensorsolve",
 ]
+
+if hasattr(np.linalg, "matrix_norm"):  # NumPy 2's array-API functions, as NumPy has them
+    from paralens.numpy._matrix_functions import (
+        linalg_matmul as matmul,
+    )
+    from paralens.numpy._matrix_functions import (
+        matrix_norm,
+        matrix_transpose,
+        outer,
+        svdvals,
+        tensordot,
+        vector_norm,
+    )
+
+    __all__ += [
+        "matmul",
+        "matrix_norm",
+        "matrix_transpose",
+        "outer",
+        "svdvals",
+        "tensordot",
+        "vector_norm",
+    ]
