@@ -68,6 +68,18 @@ def complex_matrices(rng, shapes):
     ]
 
 
+def hermitian_pairs(rng, shapes):
+    """Pairs ``(..., n, n, 2)`` of a Hermitian positive definite matrix with eigenvalues 1,
+    2, 3, ... (well separated)."""
+    out = []
+    for s in shapes:
+        z = rng.standard_normal(s[:-1]) + 1j * rng.standard_normal(s[:-1])
+        q = np.linalg.qr(z)[0]
+        h = q @ (np.arange(1.0, s[-2] + 1.0)[:, None] * np.conj(np.swapaxes(q, -1, -2)))
+        out.append(np.stack([h.real, h.imag], axis=-1))
+    return out
+
+
 def distinct(rng, shapes):
     """Entries with distinct absolute values, at least 0.15 from zero: ``abs``, max, min."""
     sizes = [int(np.prod(s)) for s in shapes]
@@ -116,6 +128,12 @@ def rows(op: Any) -> list[Any]:
             positive_definite),
         row("linalg.eigvalsh(UPLO='U')", lambda a: L.eigvalsh(a, UPLO="U"),
             lambda a: np.linalg.eigvalsh(a, UPLO="U"), (square,), positive_definite),
+        row("linalg.cholesky of a complex matrix", L.cholesky, np.linalg.cholesky,
+            (((3, 3, 2),), ((2, 3, 3, 2),)), hermitian_pairs, (0,)),
+        row("linalg.eigvalsh of a complex matrix", L.eigvalsh, np.linalg.eigvalsh,
+            (((3, 3, 2),), ((2, 3, 3, 2),)), hermitian_pairs, (0,)),
+        row("linalg.eigvalsh(UPLO='U') of a complex matrix", lambda a: L.eigvalsh(a, "U"),
+            lambda a: np.linalg.eigvalsh(a, "U"), (((3, 3, 2),),), hermitian_pairs, (0,)),
         row("linalg.eig (complex eigenvalues)", L.eig, np.linalg.eig, (square, batch), normal),
         row("linalg.eig (real eigenvalues)", L.eig, np.linalg.eig, (square,), real_spectrum),
         row("linalg.eig of a complex matrix", L.eig, np.linalg.eig, (((3, 3, 2),),),
@@ -172,6 +190,11 @@ def rows(op: Any) -> list[Any]:
         out.append(
             row("linalg.cholesky(upper=True)", lambda a: L.cholesky(a, upper=True),
                 lambda a: np.linalg.cholesky(a, upper=True), (square,), positive_definite)
+        )  # fmt: skip
+        out.append(
+            row("linalg.cholesky(upper=True) of a complex matrix",
+                lambda a: L.cholesky(a, upper=True), lambda a: np.linalg.cholesky(a, upper=True),
+                (((3, 3, 2),),), hermitian_pairs, (0,))
         )  # fmt: skip
     if NUMPY_2:
         out += _array_api_rows(row)

@@ -7,6 +7,8 @@ import pytest
 
 import paralens
 import paralens.numpy as pnp
+from complex_checks import check_complex_grads
+from paralens.numpy._parts import conjugate, imag_part, real_part
 from paralens.testing import check_grads
 
 L, F = pnp.linalg, pnp.fft
@@ -114,9 +116,41 @@ def test_a_matrix_built_symmetric_gets_its_whole_gradient():
 
 def test_complex_matrices_are_refused_where_not_implemented():
     a = np.eye(2) + 0.1j * np.ones((2, 2))
-    for f in (L.cholesky, lambda a: L.eigh(a)[0], lambda a: L.svd(a)[1], L.pinv):
+    for f in (lambda a: L.svd(a)[1], L.pinv, lambda a: L.qr(a)[1]):
         with pytest.raises(NotImplementedError, match="complex matrices"):
             paralens.vjp(lambda a: f(a), a)[1](np.ones_like(f(a)))
+
+
+def _hermitian(eigenvalues, batch=()):
+    n = len(eigenvalues)
+    z = RNG.standard_normal((*batch, n, n)) + 1j * RNG.standard_normal((*batch, n, n))
+    q = np.linalg.qr(z)[0]
+    return q @ (np.asarray(eigenvalues)[:, None] * np.conj(np.swapaxes(q, -1, -2)))
+
+
+def _phase_free(a):
+    """A function of the eigenvectors that does not depend on their phases."""
+    w, v = L.eigh(a)
+    projections = pnp.matmul(v * w[..., None, :] ** 2, conjugate(pnp.swapaxes(v, -1, -2)))
+    return projections, real_part(v * conjugate(v))
+
+
+@pytest.mark.parametrize("batch", [(), (2,)])
+def test_complex_eigenvectors_in_reverse_mode_where_their_phases_do_not_matter(batch):
+    a = _hermitian([1.0, 2.0, 4.0], batch)
+    check_complex_grads(lambda a: _phase_free(a)[0], (a,), modes=("rev",))
+    check_complex_grads(lambda a: _phase_free(a)[1], (a,), modes=("rev",))
+
+
+def test_complex_eigenvectors_whose_phase_matters_are_refused():
+    a = _hermitian([1.0, 2.0, 4.0])
+    with pytest.raises(ValueError, match="depends on the phase of eigenvector 0"):
+        paralens.grad(lambda a: imag_part(L.eigh(a)[1][1, 0]))(a)
+    with pytest.raises(NotImplementedError, match="use eigvalsh for the eigenvalues"):
+        paralens.jvp(lambda a: L.eigh(a)[0], (a,), (a,))
+    # The eigenvalues alone, in forward mode: eigvalsh.
+    _, tangent = paralens.jvp(L.eigvalsh, (a,), (a,))
+    np.testing.assert_allclose(tangent, np.linalg.eigvalsh(a), rtol=1e-12)  # d(w(ta))/dt = w
 
 
 def test_svd_hermitian_is_refused():

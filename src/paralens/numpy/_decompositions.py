@@ -38,7 +38,9 @@ def _cholesky(a: Any, upper: bool = False) -> Any:
     """``numpy.linalg.cholesky``: ``L`` lower triangular with ``a = L @ L.T``.
 
     NumPy reads only the lower triangle of ``a`` (with ``upper=True``, the upper one, and
-    returns ``L.T``); the other triangle gets a zero gradient.
+    returns ``L.T``); the other triangle gets a zero gradient. A complex ``a`` is read as
+    the Hermitian matrix of that triangle (``a = L @ L.conj().T``), whose diagonal is the
+    real part of ``a``'s.
 
     References:
         Iain Murray, "Differentiation of the Cholesky decomposition", 2016,
@@ -65,6 +67,12 @@ def _eigh(a: Any, UPLO: str = "L") -> Any:
     for it to have half its digits right (``check_separated``) and the eigenvectors'
     cotangent depends on which basis of their eigenspace was taken, it raises.
 
+    A complex ``a`` is read as a Hermitian matrix. Each of its eigenvectors is defined only
+    up to a phase (a factor of modulus 1), so only a function that does not depend on the
+    phases has a derivative: reverse mode raises for one that does (``check_phase_free``);
+    forward mode, where what follows the tangent is unknown, raises for a complex ``a``
+    (``eigvalsh`` gives the eigenvalues' tangent).
+
     References:
         Mike Giles, "An extended collection of matrix derivative results for forward and
         reverse mode algorithmic differentiation", 2008, section 3.1.
@@ -78,6 +86,11 @@ def _eigh(a: Any, UPLO: str = "L") -> Any:
 
 
 eigh = primitive(_eigh, "eigh")
+eigh_in_rules = primitive(_eigh, "eigh")
+"""``eigh`` for the rules of ``eigvalsh``, which read its eigenvectors only through
+``conj(v[:, k]) v[:, k].T``, where their phases cancel: in forward mode its tangent of
+complex eigenvectors is that of the phases that do not turn, which ``eigh`` itself refuses
+to give a user."""
 
 
 def _eigvalsh(a: Any, UPLO: str = "L") -> Any:
@@ -85,7 +98,8 @@ def _eigvalsh(a: Any, UPLO: str = "L") -> Any:
 
     A repeated eigenvalue has no derivative of its own, only the sum of a cluster has:
     the rules raise where two eigenvalues are indistinguishable and their cotangents
-    differ (in forward mode, always there).
+    differ (in forward mode, always there). A complex ``a`` is read as a Hermitian matrix,
+    in both modes.
 
     References:
         Mike Giles, 2008 (see ``eigh``).

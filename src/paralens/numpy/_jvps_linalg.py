@@ -16,6 +16,7 @@ from paralens.numpy._decompositions import (
     cholesky,
     eig,
     eigh,
+    eigh_in_rules,
     eigvals,
     eigvalsh,
     euclidean_norm,
@@ -36,6 +37,7 @@ from paralens.numpy._vjps_linalg import (
     identity,
     inverse_gaps,
     is_hermitian_call,
+    mH,
     mT,
     nonzero_or_inf,
     qr_parts,
@@ -53,13 +55,12 @@ def result_like(ans: Any, *parts: Any) -> Any:
 
 
 def _cholesky_jvp(t: Any, ans: Any, a: Any, upper: bool = False) -> Any:
-    refuse_complex(a, "cholesky")
-    lower = mT(ans) if upper else ans
+    lower = mH(ans) if upper else ans
     da = from_triangle(t, lower=not upper)
-    # lower^-1 da lower^-T, by two solves with lower.
-    inner = mT(solve(lower, mT(solve(lower, da))))
-    d_lower = matmul(lower, inner * halved_lower(shape(a)[-1], a))
-    return mT(d_lower) if upper else d_lower
+    # lower^-1 da lower^-H, by two solves with lower.
+    inner = mH(solve(lower, mH(solve(lower, da))))
+    d_lower = matmul(lower, halved_lower(inner))
+    return mH(d_lower) if upper else d_lower
 
 
 defjvp(cholesky, _cholesky_jvp)
@@ -67,22 +68,38 @@ defjvp(cholesky, _cholesky_jvp)
 # ---- Symmetric eigenproblems ----------------------------------------------------------
 
 
-def _eigh_jvp(t: Any, ans: Any, a: Any, UPLO: str = "L") -> Any:
-    refuse_complex(a, "eigh")
+def eigh_tangent(t: Any, ans: Any, a: Any, UPLO: str = "L") -> Any:
+    """The tangent of ``eigh``'s answer; of complex eigenvectors, the one whose phases do
+    not turn (``Im(conj(v) . dv) = 0`` for each)."""
     w, v = ans
     check_separated(w, "eigh")
-    p = matmul(matmul(mT(v), from_triangle(t, lower=UPLO == "L")), v)
-    return result_like(ans, diagonal(p), matmul(v, inverse_gaps(w) * p))
+    p = matmul(matmul(mH(v), from_triangle(t, lower=UPLO == "L")), v)
+    dw = real_part(diagonal(p)) if is_complex(p) else diagonal(p)
+    return result_like(ans, dw, matmul(v, inverse_gaps(w) * p))
+
+
+def _eigh_jvp(t: Any, ans: Any, a: Any, UPLO: str = "L") -> Any:
+    if is_complex(a):
+        raise NotImplementedError(
+            "eigh of a complex Hermitian matrix in forward mode: each eigenvector is defined "
+            "only up to a phase, which a tangent cannot leave out; use eigvalsh for the "
+            "eigenvalues, or reverse mode (grad, vjp) for a function that does not depend "
+            "on the phases"
+        )
+    return eigh_tangent(t, ans, a, UPLO)
 
 
 def _eigvalsh_jvp(t: Any, ans: Any, a: Any, UPLO: str = "L") -> Any:
-    refuse_complex(a, "eigvalsh")
     check_separated(ans, "eigvalsh", vectors=False)
-    _, v = eigh(a, UPLO)
-    return sum(v * matmul(from_triangle(t, lower=UPLO == "L"), v), axis=-2)
+    _, v = eigh_in_rules(a, UPLO)
+    dh = from_triangle(t, lower=UPLO == "L")
+    if is_complex(v):
+        return real_part(sum(conjugate(v) * matmul(dh, v), axis=-2))
+    return sum(v * matmul(dh, v), axis=-2)
 
 
 defjvp(eigh, _eigh_jvp, None)
+defjvp(eigh_in_rules, eigh_tangent, None)
 defjvp(eigvalsh, _eigvalsh_jvp, None)
 
 # ---- General eigenproblems --------------------------------------------------------------

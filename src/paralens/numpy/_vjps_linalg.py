@@ -20,6 +20,7 @@ from paralens.numpy._decompositions import (
     cholesky,
     eig,
     eigh,
+    eigh_in_rules,
     eigvals,
     eigvalsh,
     euclidean_norm,
@@ -67,17 +68,29 @@ def strict_triangle(n: int, lower: bool, like: Any) -> np.ndarray:
     return np.tril(ones, -1) if lower else np.triu(ones, 1)
 
 
+def mH(x: Any) -> Any:
+    """Each matrix of ``x`` conjugated and transposed (transposed where ``x`` is real)."""
+    return conjugate(mT(x)) if is_complex(x) else mT(x)
+
+
 def from_triangle(x: Any, lower: bool) -> Any:
-    """The symmetric matrix NumPy reads from one triangle of ``x`` (``eigh``, ``cholesky``)."""
-    mask = strict_triangle(shape(x)[-1], lower, x)
-    return x * identity(shape(x)[-1], x) + x * mask + mT(x * mask)
+    """The symmetric (Hermitian) matrix NumPy reads from one triangle of ``x`` (``eigh``,
+    ``cholesky``); LAPACK reads only the real part of a complex diagonal."""
+    n = shape(x)[-1]
+    mask, eye = strict_triangle(n, lower, x), identity(n, x)
+    if is_complex(x):
+        return as_complex(real_part(x)) * eye + x * mask + mH(x * mask)
+    return x * eye + x * mask + mT(x * mask)
 
 
 def read_triangle(g: Any, lower: bool) -> Any:
     """The adjoint of ``from_triangle``: a gradient ``g`` with respect to the symmetric
-    matrix, as one with respect to the triangle it was read from."""
+    (Hermitian) matrix, as one with respect to the triangle it was read from."""
     n = shape(g)[-1]
-    return g * identity(n, g) + (g + mT(g)) * strict_triangle(n, lower, g)
+    mask, eye = strict_triangle(n, lower, g), identity(n, g)
+    if is_complex(g):
+        return as_complex(real_part(g)) * eye + (g + mH(g)) * mask
+    return g * eye + (g + mT(g)) * mask
 
 
 def inverse_gaps(w: Any, squared: bool = False) -> Any:
@@ -138,17 +151,21 @@ def check_rank(s: Any, what: str) -> None:
 # ---- Cholesky ---------------------------------------------------------------------------
 
 
-def halved_lower(n: int, like: Any) -> np.ndarray:
-    """Murray's ``Phi``: the lower triangle, with the diagonal halved."""
-    return np.tril(np.ones((n, n), dtype=real_dtype(like))) - 0.5 * identity(n, like)
+def halved_lower(x: Any) -> Any:
+    """Murray's ``Phi`` of each matrix of ``x``: its lower triangle, with the diagonal
+    halved (of a complex matrix, the real part of the diagonal, which is real in exact
+    arithmetic). It is its own adjoint."""
+    n = shape(x)[-1]
+    mask, eye = strict_triangle(n, True, x), identity(n, x)
+    diagonal_part = as_complex(real_part(x)) if is_complex(x) else x
+    return x * mask + 0.5 * eye * diagonal_part
 
 
 def _cholesky_vjp(g: Any, ans: Any, a: Any, upper: bool = False) -> Any:
-    refuse_complex(a, "cholesky")
-    lower, g_lower = (mT(ans), mT(g)) if upper else (ans, g)
-    phi = matmul(mT(lower), g_lower) * halved_lower(shape(a)[-1], a)
-    # lower^-T phi lower^-1, by two solves with lower^T.
-    sym = mT(solve(mT(lower), mT(solve(mT(lower), phi))))
+    lower, g_lower = (mH(ans), mH(g)) if upper else (ans, g)
+    phi = halved_lower(matmul(mT(lower), g_lower))
+    # lower^-T phi conj(lower)^-1, by two solves.
+    sym = mT(solve(mH(lower), mT(solve(mT(lower), phi))))
     return read_triangle(sym, lower=not upper)
 
 
@@ -157,27 +174,52 @@ defvjp(cholesky, _cholesky_vjp, saves=("ans",), staged=False)
 # ---- Symmetric eigenproblems ----------------------------------------------------------
 
 
+def check_phase_free(v: Any, g_v: Any) -> None:
+    """Raise where a cotangent of complex eigenvectors ``v`` depends on their phases.
+
+    Each eigenvector of a complex Hermitian matrix is defined up to a factor of modulus 1,
+    which LAPACK chooses by its own steps; a function whose value turns with it (``v[0]``)
+    has no derivative as a function of the matrix, and its cotangent ``g`` shows it:
+    ``Im(sum(v * g))`` of each eigenvector is the derivative of the function along the
+    turn of its phase, zero for a function that does not depend on it (``abs(v)``,
+    ``v @ v.conj().T``)."""
+    v_plain, g_plain = np.asarray(plain_value(v)), np.asarray(plain_value(g_v))
+    turn = np.abs(np.imag(np.sum(v_plain * g_plain, axis=-2)))
+    size = np.sqrt(np.sum(np.abs(g_plain) ** 2, axis=-2))
+    if np.any(turn > np.sqrt(np.finfo(turn.dtype).eps) * size):
+        k = int(np.argwhere(turn > np.sqrt(np.finfo(turn.dtype).eps) * size)[0][-1])
+        raise ValueError(
+            f"eigh of a complex Hermitian matrix: each eigenvector is defined only up to a "
+            f"phase (a factor of modulus 1), and the function differentiated depends on the "
+            f"phase of eigenvector {k}, so it has no derivative; differentiate a function "
+            f"that does not (of abs(v), of v @ v.conj().T, of the eigenvalues)"
+        )
+
+
 def _eigh_vjp(g: Any, ans: Any, a: Any, UPLO: str = "L") -> Any:
-    refuse_complex(a, "eigh")
     w, v = ans
     g_w, g_v = g
     inner = diagonal_matrix(g_w)
     if nonzero(g_v):
         check_separated(w, "eigh")
+        if is_complex(v):
+            check_phase_free(v, g_v)
         inner = inner + inverse_gaps(w) * matmul(mT(v), g_v)
     else:
         check_separated(w, "eigh", g_w, vectors=False)
-    return read_triangle(matmul(matmul(v, inner), mT(v)), lower=UPLO == "L")
+    v_left = conjugate(v) if is_complex(v) else v
+    return read_triangle(matmul(matmul(v_left, inner), mT(v)), lower=UPLO == "L")
 
 
 def _eigvalsh_vjp(g: Any, ans: Any, a: Any, UPLO: str = "L") -> Any:
-    refuse_complex(a, "eigvalsh")
     check_separated(ans, "eigvalsh", g, vectors=False)
-    _, v = eigh(a, UPLO)
-    return read_triangle(matmul(v * expand_dims(g, -2), mT(v)), lower=UPLO == "L")
+    _, v = eigh_in_rules(a, UPLO)
+    v_left = conjugate(v) if is_complex(v) else v
+    return read_triangle(matmul(v_left * expand_dims(g, -2), mT(v)), lower=UPLO == "L")
 
 
 defvjp(eigh, _eigh_vjp, None, saves=("ans",), staged=False)
+defvjp(eigh_in_rules, _eigh_vjp, None, saves=("ans",), staged=False)
 defvjp(eigvalsh, _eigvalsh_vjp, None, saves=(0, "ans"), staged=False)
 
 # ---- General eigenproblems --------------------------------------------------------------
