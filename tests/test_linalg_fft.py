@@ -7,8 +7,8 @@ import pytest
 
 import paralens
 import paralens.numpy as pnp
-from complex_checks import check_complex_grads
-from paralens.numpy._parts import conjugate, imag_part, real_part
+from complex_checks import check_complex_grads, real_pairs
+from paralens.numpy._parts import as_complex, conjugate, imag_part, real_part
 from paralens.testing import check_grads
 
 L, F = pnp.linalg, pnp.fft
@@ -116,7 +116,7 @@ def test_a_matrix_built_symmetric_gets_its_whole_gradient():
 
 def test_complex_matrices_are_refused_where_not_implemented():
     a = np.eye(2) + 0.1j * np.ones((2, 2))
-    for f in (lambda a: L.svd(a)[1], L.pinv, lambda a: L.qr(a)[1]):
+    for f in (L.pinv, lambda a: L.qr(a)[1]):
         with pytest.raises(NotImplementedError, match="complex matrices"):
             paralens.vjp(lambda a: f(a), a)[1](np.ones_like(f(a)))
 
@@ -151,6 +151,38 @@ def test_complex_eigenvectors_whose_phase_matters_are_refused():
     # The eigenvalues alone, in forward mode: eigvalsh.
     _, tangent = paralens.jvp(L.eigvalsh, (a,), (a,))
     np.testing.assert_allclose(tangent, np.linalg.eigvalsh(a), rtol=1e-12)  # d(w(ta))/dt = w
+
+
+def _complex(*shape):
+    return RNG.standard_normal(shape) + 1j * RNG.standard_normal(shape)
+
+
+def _phase_free_svd(a, k, full_matrices=False):
+    """Functions of the singular vectors that do not depend on their phases."""
+    u, s, vh = L.svd(a, full_matrices=full_matrices)
+    u, vh = u[..., :k], vh[..., :k, :]
+    weighted = pnp.matmul(u * as_complex(s**2)[..., None, :], vh)
+    return weighted, pnp.matmul(u, vh), real_part(u * conjugate(u)), real_part(vh * conjugate(vh))
+
+
+@pytest.mark.parametrize("shape", [(3, 3), (4, 3), (3, 4), (2, 4, 3)])
+def test_complex_singular_vectors_in_reverse_mode_where_their_phases_do_not_matter(shape):
+    a, k = _complex(*shape), min(shape[-2:])
+    for i in range(4):
+        check_complex_grads(lambda a, i=i: _phase_free_svd(a, k)[i], (a,), modes=("rev",))
+    check_complex_grads(lambda a: _phase_free_svd(a, k, True)[0], (a,), modes=("rev",), order=1)
+
+
+def test_complex_singular_vectors_whose_phase_matters_are_refused():
+    a = _complex(3, 3)
+    with pytest.raises(ValueError, match="depends on the phase of pair 0"):
+        paralens.grad(lambda a: imag_part(L.svd(a)[0][1, 0]))(a)
+    with pytest.raises(ValueError, match="depends on the phase of pair 1"):
+        paralens.grad(lambda a: pnp.sum(real_pairs(L.svd(a)[2][1, 1])))(a)
+    with pytest.raises(NotImplementedError, match=r"use svd\(a, compute_uv=False\)"):
+        paralens.jvp(lambda a: L.svd(a)[1], (a,), (a,))
+    _, tangent = paralens.jvp(lambda a: L.svd(a, compute_uv=False), (a,), (a,))
+    np.testing.assert_allclose(tangent, np.linalg.svd(a, compute_uv=False), rtol=1e-12)
 
 
 def test_svd_hermitian_is_refused():

@@ -161,8 +161,16 @@ def _svd(
     defined: the rules raise unless those columns get no cotangent. ``hermitian=True``
     (NumPy's eigenvalue route) is not differentiated.
 
+    Of a complex matrix, each pair of singular vectors is defined only up to one phase (a
+    factor of modulus 1 on ``U[:, k]`` and its conjugate on ``Vh[k]``), so only functions
+    that do not depend on the phases have a derivative: reverse mode raises for one that
+    does; forward mode raises for complex ``U`` or ``Vh`` (``compute_uv=False`` gives the
+    singular values' tangent).
+
     References:
-        James Townsend, "Differentiating the singular value decomposition", 2016.
+        James Townsend, "Differentiating the singular value decomposition", 2016;
+        Zhou-Quan Wan and Shi-Xin Zhang, "Automatic differentiation for complex valued
+        SVD", 2019, arXiv:1909.02659 (complex matrices).
 
     Examples:
         >>> svd(np.array([[3.0, 0.0], [0.0, -4.0]]), compute_uv=False)
@@ -172,6 +180,11 @@ def _svd(
 
 
 svd = primitive(_svd, "svd")
+svd_in_rules = primitive(_svd, "svd")
+"""``svd`` for the rules of ``svd(compute_uv=False)``, which read the singular vectors only
+through ``conj(U[:, k] Vh[k])``, where their phases cancel: in forward mode its tangent of
+complex singular vectors is that of one choice of the phases, which ``svd`` itself refuses
+to give a user."""
 
 
 def _qr(a: Any, mode: str = "reduced") -> Any:

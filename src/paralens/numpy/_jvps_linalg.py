@@ -23,9 +23,10 @@ from paralens.numpy._decompositions import (
     pinv,
     qr_decomposition,
     svd,
+    svd_in_rules,
 )
 from paralens.numpy._linalg import matmul, solve
-from paralens.numpy._parts import conjugate, is_complex, real_part
+from paralens.numpy._parts import as_complex, conjugate, imag_part, is_complex, real_part
 from paralens.numpy._reductions import sum
 from paralens.numpy._shape import expand_dims, shape
 from paralens.numpy._vjps_linalg import (
@@ -126,7 +127,7 @@ defjvp(eigvals, _eigvals_jvp)
 # ---- Singular values --------------------------------------------------------------------
 
 
-def _svd_jvp(
+def svd_tangent(
     t: Any,
     ans: Any,
     a: Any,
@@ -134,7 +135,8 @@ def _svd_jvp(
     compute_uv: bool = True,
     hermitian: bool = False,
 ) -> Any:
-    refuse_complex(a, "svd")
+    """The tangent of ``svd``'s answer; of complex singular vectors, the one whose phase
+    turns in ``U`` alone (``Im(conj(v) . dv) = 0`` for each column of ``V``)."""
     if hermitian:
         raise NotImplementedError(
             "svd(hermitian=True) is not differentiated; use hermitian=False (the same "
@@ -143,7 +145,9 @@ def _svd_jvp(
     m, n = shape(a)[-2:]
     if not compute_uv:
         check_separated(ans, "svd", vectors=False)
-        u, _, vh = svd(a, full_matrices=False)
+        u, _, vh = svd_in_rules(a, full_matrices=False)
+        if is_complex(u):
+            return real_part(sum(conjugate(u) * matmul(t, mH(vh)), axis=-2))
         return sum(u * matmul(t, mT(vh)), axis=-2)
     if full_matrices and m != n:
         raise ValueError(
@@ -153,24 +157,41 @@ def _svd_jvp(
         )
     u, s, vh = ans
     check_separated(s, "svd")
-    v = mT(vh)
-    dp = matmul(matmul(mT(u), t), v)
+    v = mH(vh)
+    dp = matmul(matmul(mH(u), t), v)
     f = inverse_gaps(s, squared=True)
     s_row, s_column = expand_dims(s, -2), expand_dims(s, -1)
-    du = matmul(u, f * (dp * s_row + s_column * mT(dp)))
-    dv = matmul(v, f * (s_column * dp + mT(dp) * s_row))
-    if m > n:  # (I - U U^T) t V S^-1
+    du = matmul(u, f * (dp * s_row + s_column * mH(dp)))
+    dv = matmul(v, f * (s_column * dp + mH(dp) * s_row))
+    ds = diagonal(dp)
+    if is_complex(dp):  # the imaginary part of dp's diagonal turns U's phases
+        ds = real_part(ds)
+        du = du + u * expand_dims(1j * as_complex(imag_part(diagonal(dp)) / s), -2)
+    if m > n:  # (I - U U^H) t V S^-1
         check_rank(s, "svd")
         tv = matmul(t, v)
-        du = du + (tv - matmul(u, matmul(mT(u), tv))) / s_row
-    elif m < n:  # (I - V V^T) t^T U S^-1
+        du = du + (tv - matmul(u, matmul(mH(u), tv))) / s_row
+    elif m < n:  # (I - V V^H) t^H U S^-1
         check_rank(s, "svd")
-        tu = matmul(mT(t), u)
+        tu = matmul(mH(t), u)
         dv = dv + (tu - matmul(v, matmul(vh, tu))) / s_row
-    return result_like(ans, du, diagonal(dp), mT(dv))
+    return result_like(ans, du, ds, mH(dv))
+
+
+def _svd_jvp(t: Any, ans: Any, a: Any, *args: Any, **kwargs: Any) -> Any:
+    compute_uv = kwargs.get("compute_uv", args[1] if len(args) > 1 else True)
+    if is_complex(a) and compute_uv:
+        raise NotImplementedError(
+            "svd of a complex matrix in forward mode: each pair of singular vectors is "
+            "defined only up to a phase, which a tangent cannot leave out; use "
+            "svd(a, compute_uv=False) for the singular values, or reverse mode (grad, vjp) "
+            "for a function that does not depend on the phases"
+        )
+    return svd_tangent(t, ans, a, *args, **kwargs)
 
 
 defjvp(svd, _svd_jvp, None, None, None)
+defjvp(svd_in_rules, svd_tangent, None, None, None)
 
 # ---- QR ---------------------------------------------------------------------------------
 

@@ -70,7 +70,11 @@ def as_complex(x: Any) -> Any:
 
 
 def _cotangent_of(g: Any, z: Any) -> Any:
-    """A real cotangent ``g`` as one of ``z``: complex when ``z`` is."""
+    """The cotangent ``g`` of a real answer as one of ``z``: complex when ``z`` is. A real
+    answer's cotangent is real; the imaginary part of a complex ``g`` (which a rule of a
+    real value mixed with complex ones may leave) is none of its own and is dropped."""
+    if is_complex(g):
+        g = real_part(g)
     return to_complex(g, complex_dtype(g)) if is_complex(z) else g
 
 
@@ -80,7 +84,9 @@ defjvp(real_part, lambda t, ans, z: real_part(t))
 
 def _imag_part_vjp(g: Any, ans: Any, z: Any) -> Any:
     # The imaginary part of a real value is the constant 0.
-    return to_complex(g, complex_dtype(g)) * -1j if is_complex(z) else zeros_like(g)
+    if not is_complex(z):
+        return zeros_like(real_part(g) if is_complex(g) else g)
+    return _cotangent_of(g, z) * -1j
 
 
 defvjp(imag_part, _imag_part_vjp, saves=(0,), staged=False)

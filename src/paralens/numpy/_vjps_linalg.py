@@ -27,6 +27,7 @@ from paralens.numpy._decompositions import (
     pinv,
     qr_decomposition,
     svd,
+    svd_in_rules,
 )
 from paralens.numpy._indexing import where
 from paralens.numpy._linalg import matmul, solve
@@ -109,6 +110,13 @@ def largest_entries(u: Any) -> np.ndarray:
     rows = np.argmax(plain, axis=-2)[..., None, :]
     picks: np.ndarray = (np.arange(plain.shape[-2])[:, None] == rows).astype(real_dtype(u))
     return picks
+
+
+def real_cotangent(g: Any) -> Any:
+    """The cotangent of a real answer (eigenvalues of a Hermitian matrix, singular values,
+    a norm): real, so the imaginary part of a complex one an upstream rule left is none
+    of its own."""
+    return real_part(g) if is_complex(g) else g
 
 
 def nonzero(g: Any) -> bool:
@@ -198,7 +206,7 @@ def check_phase_free(v: Any, g_v: Any) -> None:
 
 def _eigh_vjp(g: Any, ans: Any, a: Any, UPLO: str = "L") -> Any:
     w, v = ans
-    g_w, g_v = g
+    g_w, g_v = real_cotangent(g[0]), g[1]
     inner = diagonal_matrix(g_w)
     if nonzero(g_v):
         check_separated(w, "eigh")
@@ -212,6 +220,7 @@ def _eigh_vjp(g: Any, ans: Any, a: Any, UPLO: str = "L") -> Any:
 
 
 def _eigvalsh_vjp(g: Any, ans: Any, a: Any, UPLO: str = "L") -> Any:
+    g = real_cotangent(g)
     check_separated(ans, "eigvalsh", g, vectors=False)
     _, v = eigh_in_rules(a, UPLO)
     v_left = conjugate(v) if is_complex(v) else v
@@ -273,6 +282,26 @@ defvjp(eigvals, _eigvals_vjp, saves=(0, "ans"), staged=False)
 # ---- Singular values --------------------------------------------------------------------
 
 
+def check_pair_phases_free(u: Any, vh: Any, g_u: Any, g_vh: Any) -> None:
+    """Raise where a cotangent of complex singular vectors depends on their phases:
+    ``Im(sum(u * g_u)) - Im(sum(vh * g_vh))`` of each pair is the derivative of the
+    function along the turn of the pair's phase (see ``check_phase_free``)."""
+    u_, vh_ = np.asarray(plain_value(u)), np.asarray(plain_value(vh))
+    gu, gvh = np.asarray(plain_value(g_u)), np.asarray(plain_value(g_vh))
+    turn = np.abs(np.imag(np.sum(u_ * gu, axis=-2)) - np.imag(np.sum(vh_ * gvh, axis=-1)))
+    size = np.sqrt(np.sum(np.abs(gu) ** 2, axis=-2) + np.sum(np.abs(gvh) ** 2, axis=-1))
+    turned = turn > np.sqrt(np.finfo(turn.dtype).eps) * size
+    if np.any(turned):
+        k = int(np.argwhere(turned)[0][-1])
+        raise ValueError(
+            f"svd of a complex matrix: each pair of singular vectors is defined only up to a "
+            f"phase (a factor of modulus 1 on U[:, k], its conjugate on Vh[k]), and the "
+            f"function differentiated depends on the phase of pair {k}, so it has no "
+            f"derivative; differentiate a function that does not (of the singular values, "
+            f"of U @ diag(s) @ Vh, of abs(U))"
+        )
+
+
 def _svd_vjp(
     g: Any,
     ans: Any,
@@ -281,18 +310,19 @@ def _svd_vjp(
     compute_uv: bool = True,
     hermitian: bool = False,
 ) -> Any:
-    refuse_complex(a, "svd")
     if hermitian:
         raise NotImplementedError(
             "svd(hermitian=True) is not differentiated; use hermitian=False (the same "
             "singular values)"
         )
     if not compute_uv:
+        g = real_cotangent(g)
         check_separated(ans, "svd", g, vectors=False)
-        u, _, vh = svd(a, full_matrices=False)
-        return matmul(u * expand_dims(g, -2), vh)
+        u, _, vh = svd_in_rules(a, full_matrices=False)
+        g_a = matmul(u * expand_dims(g, -2), vh)
+        return conjugate(g_a) if is_complex(g_a) else g_a
     u, s, vh = ans
-    g_u, g_s, g_vh = g
+    g_u, g_s, g_vh = g[0], real_cotangent(g[1]), g[2]
     m, n = shape(u)[-2], shape(vh)[-1]
     k = min(m, n)
     if full_matrices and m != n:
@@ -302,27 +332,38 @@ def _svd_vjp(
         u, g_u, vh, g_vh = u[..., :k], g_u[..., :k], vh[..., :k, :], g_vh[..., :k, :]
     inner = diagonal_matrix(g_s)
     if not (nonzero(g_u) or nonzero(g_vh)):
-        return matmul(matmul(u, inner), vh)
+        g_a = matmul(matmul(u, inner), vh)
+        return conjugate(g_a) if is_complex(g_a) else g_a
     check_separated(s, "svd")
+    complex_vectors = is_complex(u)
+    if complex_vectors:
+        check_pair_phases_free(u, vh, g_u, g_vh)
     f = inverse_gaps(s, squared=True)
     ut_gu = matmul(mT(u), g_u)
     vt_gv = matmul(vh, mT(g_vh))
+    if complex_vectors:
+        # The cotangent is conj(U) P conj(Vh) for a P of conj(U^T G_U) and Vh G_Vh^T: it is
+        # computed conjugated, U conj(P) Vh, and conjugated at the end.
+        ut_gu, g_u, g_vh = conjugate(ut_gu), conjugate(g_u), conjugate(g_vh)
     inner = (
         inner
-        + f * (ut_gu - mT(ut_gu)) * expand_dims(s, -2)
-        + expand_dims(s, -1) * (f * (vt_gv - mT(vt_gv)))
+        + f * (ut_gu - mH(ut_gu)) * expand_dims(s, -2)
+        + expand_dims(s, -1) * (f * (vt_gv - mH(vt_gv)))
     )
+    if complex_vectors:  # the phase U's tangent carries (see _svd_jvp)
+        inner = inner + 1j * diagonal_matrix(as_complex(imag_part(diagonal(ut_gu)) / s))
     g_a = matmul(matmul(u, inner), vh)
-    if m > n:  # (I - U U^T) G_U S^-1 V^T
+    if m > n:  # (I - U U^H) G_U S^-1 V^H
         check_rank(s, "svd")
         g_a = g_a + matmul((g_u - matmul(u, ut_gu)) / expand_dims(s, -2), vh)
-    elif m < n:  # U S^-1 G_V^T (I - V V^T)
+    elif m < n:  # U S^-1 G_V^H (I - V V^H)
         check_rank(s, "svd")
-        g_a = g_a + matmul(u / expand_dims(s, -2), g_vh - matmul(mT(vt_gv), vh))
-    return g_a
+        g_a = g_a + matmul(u / expand_dims(s, -2), g_vh - matmul(mH(vt_gv), vh))
+    return conjugate(g_a) if complex_vectors else g_a
 
 
 defvjp(svd, _svd_vjp, None, None, None, saves=(0, "ans"), staged=False)
+defvjp(svd_in_rules, _svd_vjp, None, None, None, saves=(0, "ans"), staged=False)
 
 # ---- QR ---------------------------------------------------------------------------------
 
@@ -401,6 +442,7 @@ def nonzero_or_inf(ans: Any) -> Any:
 
 
 def _euclidean_norm_vjp(g: Any, ans: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    g = real_cotangent(g)
     scaled = keep_axes(g / nonzero_or_inf(ans), x, axis, keepdims)
     return as_complex(scaled) * conjugate(x) if is_complex(x) else scaled * x
 
