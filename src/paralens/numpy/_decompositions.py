@@ -230,7 +230,8 @@ def _pinv(a: Any, *args: Any, **kwargs: Any) -> Any:
     (``rcond``, ``hermitian``, ``rtol``).
 
     The derivative is that of a pseudo-inverse of constant rank: it assumes no singular
-    value lies at NumPy's cutoff. With ``hermitian=True`` NumPy reads the lower triangle.
+    value lies at NumPy's cutoff. With ``hermitian=True`` NumPy reads the lower triangle
+    (of a complex ``a``, as a Hermitian matrix).
 
     References:
         G. H. Golub and V. Pereyra, "The differentiation of pseudo-inverses and nonlinear

@@ -232,15 +232,14 @@ defjvp(qr_decomposition, _qr_jvp, None)
 
 
 def _pinv_jvp(t: Any, ans: Any, a: Any, *args: Any, **kwargs: Any) -> Any:
-    refuse_complex(a, "pinv")
     if is_hermitian_call(args, kwargs):
         a, t = from_triangle(a, lower=True), from_triangle(t, lower=True)
     p, m, n = ans, shape(a)[-2], shape(a)[-1]
-    t_t = mT(t)
+    t_h = mH(t)
     return (
         -matmul(matmul(p, t), p)
-        + matmul(matmul(p, mT(p)), matmul(t_t, identity(m, a) - matmul(a, p)))
-        + matmul(matmul(identity(n, a) - matmul(p, a), t_t), matmul(mT(p), p))
+        + matmul(matmul(p, mH(p)), matmul(t_h, identity(m, a) - matmul(a, p)))
+        + matmul(matmul(identity(n, a) - matmul(p, a), t_h), matmul(mH(p), p))
     )
 
 

@@ -74,6 +74,10 @@ def mH(x: Any) -> Any:
     return conjugate(mT(x)) if is_complex(x) else mT(x)
 
 
+def conjugate_if_complex(x: Any) -> Any:
+    return conjugate(x) if is_complex(x) else x
+
+
 def from_triangle(x: Any, lower: bool) -> Any:
     """The symmetric (Hermitian) matrix NumPy reads from one triangle of ``x`` (``eigh``,
     ``cholesky``); LAPACK reads only the real part of a complex diagonal."""
@@ -418,16 +422,17 @@ def is_hermitian_call(args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
 
 
 def _pinv_vjp(g: Any, ans: Any, a: Any, *args: Any, **kwargs: Any) -> Any:
-    refuse_complex(a, "pinv")
     hermitian = is_hermitian_call(args, kwargs)
     if hermitian:
         a = from_triangle(a, lower=True)
     p, m, n = ans, shape(a)[-2], shape(a)[-1]
+    if not is_complex(p):
+        g = real_cotangent(g)
     p_t, g_t = mT(p), mT(g)
-    g_a = (
-        -matmul(matmul(p_t, g), p_t)
-        + matmul(matmul(identity(m, a) - matmul(a, p), g_t), matmul(p, p_t))
-        + matmul(matmul(p_t, p), matmul(g_t, identity(n, a) - matmul(p, a)))
+    # The last two terms differentiate through a's conjugate transpose: conjugated.
+    g_a = -matmul(matmul(p_t, g), p_t) + conjugate_if_complex(
+        matmul(matmul(identity(m, a) - matmul(a, p), g_t), matmul(p, mH(p)))
+        + matmul(matmul(mH(p), p), matmul(g_t, identity(n, a) - matmul(p, a)))
     )
     return read_triangle(g_a, lower=True) if hermitian else g_a
 
