@@ -42,7 +42,6 @@ from paralens.numpy._vjps_linalg import (
     mT,
     nonzero_or_inf,
     qr_parts,
-    refuse_complex,
     strict_triangle,
 )
 
@@ -197,17 +196,19 @@ defjvp(svd_in_rules, svd_tangent, None, None, None)
 
 
 def _qr_tall_jvp(q: Any, r: Any, t: Any) -> tuple[Any, Any]:
-    """The tangents of ``q`` and ``r`` for ``a = q @ r`` (``m >= n``, ``r`` invertible)."""
+    """The tangents of ``q`` and ``r`` for ``a = q @ r`` (``m >= n``, ``r`` invertible,
+    with a real diagonal)."""
     n = shape(r)[-1]
     t_r_inv = mT(solve(mT(r), mT(t)))  # t r^-1
-    x = matmul(mT(q), t_r_inv)
+    x = matmul(mH(q), t_r_inv)
     below = x * strict_triangle(n, True, x)
-    rest = x - below + mT(below)  # x minus the skew part q^T dq
+    rest = x - below + mH(below)  # x minus the skew part q^H dq
+    if is_complex(x):  # whose diagonal is imaginary: r's diagonal stays real
+        rest = rest - 1j * as_complex(imag_part(x)) * identity(n, x)
     return t_r_inv - matmul(q, rest), matmul(rest, r)
 
 
 def _qr_jvp(t: Any, ans: Any, a: Any, mode: str = "reduced") -> Any:
-    refuse_complex(a, "qr")
     q, r = qr_parts(ans, a, mode)
     m, n = shape(a)[-2:]
     if mode == "complete" and m > n:
@@ -221,7 +222,7 @@ def _qr_jvp(t: Any, ans: Any, a: Any, mode: str = "reduced") -> Any:
     else:
         dq, dr_left = _qr_tall_jvp(q, r[..., :m], t[..., :m])
         right = matmul(q, r[..., m:])
-        dr_right = matmul(mT(dq), right) + matmul(mT(q), t[..., m:])
+        dr_right = matmul(mH(dq), right) + matmul(mH(q), t[..., m:])
         dr = concatenate([dr_left, dr_right], axis=-1)
     return dr if mode == "r" else result_like(ans, dq, dr)
 

@@ -128,14 +128,6 @@ def nonzero(g: Any) -> bool:
     return bool(np.any(plain_value(g)))
 
 
-def refuse_complex(a: Any, what: str) -> None:
-    if is_complex(a):
-        raise NotImplementedError(
-            f"{what}: derivatives of complex matrices are not implemented; differentiate "
-            f"the real and imaginary parts as a real problem of twice the size"
-        )
-
-
 def refuse_extra_columns(g: Any, k: int, what: str, fix: str) -> None:
     """Raise if the columns after ``k`` of a full ``U`` or ``Q`` get a cotangent."""
     if nonzero(plain_value(g)[..., :, k:]):
@@ -387,18 +379,24 @@ def qr_parts(ans: Any, a: Any, mode: str) -> tuple[Any, Any]:
 
 
 def _qr_tall_vjp(q: Any, r: Any, g_q: Any, g_r: Any) -> Any:
-    """The cotangent of ``a = q @ r`` (``m >= n``, ``r`` square and invertible)."""
+    """The cotangent of ``a = q @ r`` (``m >= n``, ``r`` square and invertible, with a
+    real diagonal, as LAPACK makes it also for complex ``a``)."""
     n = shape(r)[-1]
     m1 = matmul(g_r, mT(r)) - matmul(mT(q), g_q)
-    # Copy the upper triangle of m1 to the lower one.
-    sym = m1 * upper_triangle(n, m1) + mT(m1 * strict_triangle(n, False, m1))
-    return mT(solve(r, mT(g_q + matmul(q, sym))))
+    # Copy the upper triangle of m1 to the lower one (conjugated; the diagonal's real part).
+    above = m1 * strict_triangle(n, False, m1)
+    eye = identity(n, m1)
+    diagonal_part = as_complex(real_part(m1)) if is_complex(m1) else m1
+    sym = above + mH(above) + diagonal_part * eye
+    return mT(solve(r, mT(g_q + matmul(conjugate_if_complex(q), sym))))
 
 
 def _qr_vjp(g: Any, ans: Any, a: Any, mode: str = "reduced") -> Any:
-    refuse_complex(a, "qr")
     q, r = qr_parts(ans, a, mode)
-    g_q, g_r = (np.zeros(shape(q), dtype=real_dtype(g)), g) if mode == "r" else g
+    if mode == "r":
+        g_q, g_r = np.zeros(shape(q), dtype=np.result_type(plain_value(q))), g
+    else:
+        g_q, g_r = g
     m, n = shape(a)[-2:]
     if mode == "complete" and m > n:
         refuse_extra_columns(g_q, n, "qr(mode='complete') Q", "use mode='reduced'")
@@ -407,8 +405,8 @@ def _qr_vjp(g: Any, ans: Any, a: Any, mode: str = "reduced") -> Any:
         return _qr_tall_vjp(q, r, g_q, g_r)
     r_left, r_right, g_left, g_right = r[..., :m], r[..., m:], g_r[..., :m], g_r[..., m:]
     right = matmul(q, r_right)  # the columns of a after the first m
-    g_x = _qr_tall_vjp(q, r_left, g_q + matmul(right, mT(g_right)), g_left)
-    return concatenate([g_x, matmul(q, g_right)], axis=-1)
+    g_x = _qr_tall_vjp(q, r_left, g_q + conjugate_if_complex(matmul(right, mT(g_right))), g_left)
+    return concatenate([g_x, matmul(conjugate_if_complex(q), g_right)], axis=-1)
 
 
 defvjp(qr_decomposition, _qr_vjp, None, saves=(0, "ans"), staged=False)
