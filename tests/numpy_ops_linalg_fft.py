@@ -202,6 +202,18 @@ def rows(op: Any) -> list[Any]:
             (((3, 3, 2), (3, 2, 2)),),
             lambda rng, s: [complex_matrices(rng, [s[0]])[0], rng.normal(size=s[1])], (0, 1)),
     ]  # fmt: skip
+    for i, part in ((0, "x"), (1, "residuals"), (3, "s")):
+        out.append(
+            row(f"linalg.lstsq {part}", lambda a, b, i=i: L.lstsq(a, b)[i],
+                lambda a, b, i=i: np.linalg.lstsq(a, b)[i],
+                (((5, 3), (5,)), ((5, 3), (5, 2)), ((3, 3), (3, 2)), ((2, 4), (2,))), normal,
+                exact=False)
+        )  # fmt: skip
+    out.append(
+        row("linalg.lstsq(rcond=1e-3) x of complex matrices",
+            lambda a, b: L.lstsq(a, b, 1e-3)[0], lambda a, b: np.linalg.lstsq(a, b, 1e-3)[0],
+            (((4, 3, 2), (4, 2)),), normal, (0, 1), exact=False)
+    )  # fmt: skip
     for p in (None, 2, -2, 1, -1, np.inf, "fro", "nuc"):
         out.append(
             row(f"linalg.cond(p={p!r})", lambda a, p=p: L.cond(a, p),

@@ -293,3 +293,20 @@ def test_numpy_2s_functions_refuse_what_numpy_refuses():
     # A whole 2-D array is one vector (not a matrix, as for norm's ord=2).
     x = RNG.standard_normal((3, 2))
     np.testing.assert_allclose(traced(lambda x: L.vector_norm(x), x)[0], np.sqrt(np.sum(x**2)))
+
+
+def test_lstsq_refuses_what_numpy_refuses_and_gives_its_rank():
+    a, b = RNG.standard_normal((4, 2)), RNG.standard_normal(4)
+    with pytest.raises(np.linalg.LinAlgError, match="Incompatible dimensions"):
+        paralens.grad(lambda a: pnp.sum(L.lstsq(a, np.ones(3))[0]))(a)
+    rank_deficient = np.outer(np.arange(1.0, 5.0), [1.0, 2.0])
+    seen = []
+
+    def f(b):
+        x, residuals, rank, _ = L.lstsq(rank_deficient, b)
+        seen.append((rank, residuals.shape))
+        return pnp.sum(x)
+
+    g = paralens.grad(f)(b)
+    assert seen == [(1, (0,))]  # NumPy's rank, and no sums below full rank
+    np.testing.assert_allclose(g, np.linalg.pinv(rank_deficient).sum(axis=0), rtol=1e-12)

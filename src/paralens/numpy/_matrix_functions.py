@@ -1,5 +1,5 @@
 """Linear algebra made of the primitives, with no rules of its own: ``norm``, ``cond``,
-``matrix_power``, ``multi_dot``, ``tensorinv``, ``tensorsolve``, and NumPy 2's
+``matrix_power``, ``multi_dot``, ``tensorinv``, ``tensorsolve``, ``lstsq``, and NumPy 2's
 ``matrix_norm``, ``vector_norm``, ``svdvals``, ``matrix_transpose``, ``outer``,
 ``tensordot``, ``matmul``.
 
@@ -15,9 +15,10 @@ Examples:
 
 from __future__ import annotations
 
+import builtins
 import operator
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -25,9 +26,10 @@ from paralens._core import is_var, plain_value
 from paralens.numpy._composites import moveaxis
 from paralens.numpy._composites import outer as composite_outer
 from paralens.numpy._composites import tensordot as composite_tensordot
-from paralens.numpy._decompositions import euclidean_norm, svd
+from paralens.numpy._decompositions import euclidean_norm, pinv, svd
 from paralens.numpy._elementwise import abs
 from paralens.numpy._linalg import inv, matmul, solve
+from paralens.numpy._parts import conjugate, is_complex, real_part
 from paralens.numpy._reductions import max, min, sum
 from paralens.numpy._shape import ndim, reshape, shape, transpose
 
@@ -239,6 +241,41 @@ def tensorsolve(a: Any, b: Any, axes: Any = None) -> Any:
             "prod(a.shape[:b.ndim])"
         )
     return reshape(solve(reshape(a, (size, size)), reshape(b, (-1,))), old)
+
+
+def lstsq(a: Any, b: Any, rcond: Any = None) -> tuple[Any, Any, Any, Any]:
+    """``numpy.linalg.lstsq``: the least-squares solution ``x`` of ``a @ x = b``, the sums
+    of squared residuals, the rank of ``a`` and its singular values.
+
+    On traced values ``x`` is ``pinv(a, cutoff) @ b`` with NumPy's cutoff (singular values
+    below ``rcond`` times the largest count as zero; ``rcond=None``: machine precision
+    times ``max(M, N)``), so its derivative is that of a solution of constant rank. The
+    residuals are NumPy's: their sums for a full-rank ``a`` with more rows than columns,
+    else empty. The rank is an integer (no derivative).
+
+    Raises:
+        numpy.linalg.LinAlgError: what NumPy refuses (not a matrix, shapes that differ).
+
+    Examples:
+        >>> x, residuals, rank, s = lstsq(np.array([[1.0, 0.0], [0.0, 1.0], [0.0, 0.0]]),
+        ...                               np.array([1.0, 2.0, 3.0]))
+        >>> x, residuals, int(rank)
+        (array([1., 2.]), array([9.]), 2)
+    """
+    if not (is_var(a) or is_var(b)):
+        return cast(tuple[Any, Any, Any, Any], tuple(np.linalg.lstsq(a, b, rcond=rcond)))
+    # NumPy's own checks, and its rank, on the values.
+    plain = np.linalg.lstsq(plain_value(a), plain_value(b), rcond=rcond)
+    rank, residuals = plain[2], plain[1]
+    m, n = shape(a)
+    eps = float(np.finfo(np.result_type(plain_value(a), plain_value(b), 1.0)).eps)
+    cutoff = eps * builtins.max(m, n) if rcond is None else eps if rcond < 0 else rcond
+    x = matmul(pinv(a, cutoff), b)
+    if rank == n and m > n:
+        r = b - matmul(a, x)
+        squares = real_part(r * conjugate(r)) if is_complex(r) else r * r
+        residuals = reshape(sum(squares, axis=0), (-1,))
+    return x, residuals, rank, svd(a, compute_uv=False)
 
 
 # ---- NumPy 2's array-API functions ------------------------------------------------------

@@ -36,6 +36,7 @@ from paralens.numpy._decompositions import (
 from paralens.numpy._linalg import det, inv, solve
 from paralens.numpy._matrix_functions import (
     cond,
+    lstsq,
     matrix_power,
     multi_dot,
     norm,
@@ -56,6 +57,7 @@ __all__ = [
     "eigvals",
     "eigvalsh",
     "inv",
+    "lstsq",
     "matrix_power",
     "matrix_rank",
     "multi_dot",
