@@ -346,7 +346,7 @@ def _svd_vjp(
         + f * (ut_gu - mH(ut_gu)) * expand_dims(s, -2)
         + expand_dims(s, -1) * (f * (vt_gv - mH(vt_gv)))
     )
-    if complex_vectors:  # the phase U's tangent carries (see _svd_jvp)
+    if complex_vectors:  # the phase that U's tangent carries (see svd_tangent)
         inner = inner + 1j * diagonal_matrix(as_complex(imag_part(diagonal(ut_gu)) / s))
     g_a = matmul(matmul(u, inner), vh)
     if m > n:  # (I - U U^H) G_U S^-1 V^H
