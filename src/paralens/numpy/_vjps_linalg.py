@@ -117,9 +117,9 @@ def largest_entries(u: Any) -> np.ndarray:
 
 
 def real_cotangent(g: Any) -> Any:
-    """The cotangent of a real answer (eigenvalues of a Hermitian matrix, singular values,
-    a norm): real, so the imaginary part of a complex one an upstream rule left is none
-    of its own."""
+    """The cotangent of a real answer (the factors of a real matrix, eigenvalues of a
+    Hermitian matrix, singular values, a norm): real, so the imaginary part of a complex
+    one an upstream rule left is none of its own."""
     return real_part(g) if is_complex(g) else g
 
 
@@ -166,6 +166,8 @@ def halved_lower(x: Any) -> Any:
 
 
 def _cholesky_vjp(g: Any, ans: Any, a: Any, upper: bool = False) -> Any:
+    if not is_complex(ans):
+        g = real_cotangent(g)
     lower, g_lower = (mH(ans), mH(g)) if upper else (ans, g)
     phi = halved_lower(matmul(mT(lower), g_lower))
     # lower^-T phi conj(lower)^-1, by two solves.
@@ -202,7 +204,7 @@ def check_phase_free(v: Any, g_v: Any) -> None:
 
 def _eigh_vjp(g: Any, ans: Any, a: Any, UPLO: str = "L") -> Any:
     w, v = ans
-    g_w, g_v = real_cotangent(g[0]), g[1]
+    g_w, g_v = real_cotangent(g[0]), g[1] if is_complex(v) else real_cotangent(g[1])
     inner = diagonal_matrix(g_w)
     if nonzero(g_v):
         check_separated(w, "eigh")
@@ -319,6 +321,8 @@ def _svd_vjp(
         return conjugate(g_a) if is_complex(g_a) else g_a
     u, s, vh = ans
     g_u, g_s, g_vh = g[0], real_cotangent(g[1]), g[2]
+    if not is_complex(u):
+        g_u, g_vh = real_cotangent(g_u), real_cotangent(g_vh)
     m, n = shape(u)[-2], shape(vh)[-1]
     k = min(m, n)
     if full_matrices and m != n:
@@ -397,6 +401,8 @@ def _qr_vjp(g: Any, ans: Any, a: Any, mode: str = "reduced") -> Any:
         g_q, g_r = np.zeros(shape(q), dtype=np.result_type(plain_value(q))), g
     else:
         g_q, g_r = g
+    if not is_complex(q):
+        g_q, g_r = real_cotangent(g_q), real_cotangent(g_r)
     m, n = shape(a)[-2:]
     if mode == "complete" and m > n:
         refuse_extra_columns(g_q, n, "qr(mode='complete') Q", "use mode='reduced'")
