@@ -290,6 +290,14 @@ def test_numpy_2s_functions_refuse_what_numpy_refuses():
         traced(lambda x: L.vector_norm(x, axis=(0, -2)), np.ones((2, 2)))
     with pytest.raises(np.exceptions.AxisError):
         traced(lambda x: L.vector_norm(x, axis=2), np.ones((2, 2)))
+    with pytest.raises(ValueError, match="at least two dimensions"):
+        traced(L.diagonal, np.ones(3))
+    with pytest.raises(ValueError, match="lengths 3 and 1"):
+        traced(lambda x: L.vecdot(x, np.ones(1)), np.ones(3))
+    with pytest.raises(ValueError, match="3-dimensional vectors"):
+        traced(lambda x: L.cross(x, np.ones(2)), np.ones(3))
+    assert traced(lambda x: L.diagonal(x, offset=5), np.ones((2, 3)))[0].shape == (0,)
+    assert traced(lambda x: L.trace(x, dtype=np.float32), np.ones((2, 2)))[0].dtype == np.float32
     # A whole 2-D array is one vector (not a matrix, as for norm's ord=2).
     x = RNG.standard_normal((3, 2))
     np.testing.assert_allclose(traced(lambda x: L.vector_norm(x), x)[0], np.sqrt(np.sum(x**2)))

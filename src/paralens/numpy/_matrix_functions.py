@@ -1,7 +1,7 @@
 """Linear algebra made of the primitives, with no rules of its own: ``norm``, ``cond``,
 ``matrix_power``, ``multi_dot``, ``tensorinv``, ``tensorsolve``, ``lstsq``, and NumPy 2's
 ``matrix_norm``, ``vector_norm``, ``svdvals``, ``matrix_transpose``, ``outer``,
-``tensordot``, ``matmul``.
+``tensordot``, ``matmul``, ``diagonal``, ``trace``, ``vecdot``, ``cross``.
 
 On plain arrays each is NumPy's own function, so it returns exactly what NumPy returns; on
 traced values it takes the steps NumPy takes, with the differentiable functions, so it is
@@ -23,7 +23,7 @@ from typing import Any, cast
 import numpy as np
 
 from paralens._core import is_var, plain_value
-from paralens.numpy._composites import moveaxis
+from paralens.numpy._composites import astype, moveaxis, stack
 from paralens.numpy._composites import outer as composite_outer
 from paralens.numpy._composites import tensordot as composite_tensordot
 from paralens.numpy._decompositions import euclidean_norm, pinv, svd
@@ -390,3 +390,88 @@ def linalg_matmul(x1: Any, x2: Any, /) -> Any:
         array([1., 2.])
     """
     return matmul(x1, x2)
+
+
+def linalg_diagonal(x: Any, /, *, offset: int = 0) -> Any:
+    """``numpy.linalg.diagonal``: the diagonal (``offset`` above it, or below for a
+    negative one) of each matrix of ``x``.
+
+    Raises:
+        ValueError: ``x`` has fewer than two dimensions.
+
+    Examples:
+        >>> linalg_diagonal(np.arange(6.0).reshape(2, 3), offset=1)
+        array([1., 5.])
+    """
+    if not is_var(x):
+        return np.linalg.diagonal(x, offset=offset)
+    if ndim(x) < 2:
+        raise ValueError("diag requires an array of at least two dimensions")
+    n, m = shape(x)[-2:]
+    length = builtins.max(
+        0, builtins.min(n, m - offset) if offset >= 0 else builtins.min(n + offset, m)
+    )
+    steps = np.arange(length)
+    return x[..., steps - builtins.min(offset, 0), steps + builtins.max(offset, 0)]
+
+
+def linalg_trace(x: Any, /, *, offset: int = 0, dtype: Any = None) -> Any:
+    """``numpy.linalg.trace``: the sum of each matrix's diagonal (``offset`` as in
+    ``diagonal``), in ``dtype`` if given.
+
+    Examples:
+        >>> linalg_trace(np.arange(8.0).reshape(2, 2, 2))
+        array([ 3., 11.])
+    """
+    if not is_var(x):
+        return np.linalg.trace(x, offset=offset, dtype=dtype)
+    total = sum(linalg_diagonal(x, offset=offset), axis=-1)
+    return total if dtype is None else astype(total, dtype)
+
+
+def vecdot(x1: Any, x2: Any, /, *, axis: int = -1) -> Any:
+    """``numpy.linalg.vecdot``: ``sum(conj(x1) * x2)`` over ``axis``, the other axes
+    broadcast.
+
+    Raises:
+        ValueError: the two lengths along ``axis`` differ (NumPy does not broadcast them).
+
+    Examples:
+        >>> vecdot(np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([1.0, -1.0]))
+        array([-1., -1.])
+    """
+    if not (is_var(x1) or is_var(x2)):
+        return cast(Any, np.linalg.vecdot)(x1, x2, axis=axis)
+    n1, n2 = shape(x1)[axis], shape(x2)[axis]
+    if n1 != n2:
+        raise ValueError(
+            f"vecdot: the vectors along axis {axis} have lengths {n1} and {n2}; they must be equal"
+        )
+    return sum((conjugate(x1) if is_complex(x1) else x1) * x2, axis=axis)
+
+
+def cross(x1: Any, x2: Any, /, *, axis: int = -1) -> Any:
+    """``numpy.linalg.cross``: the cross product of (stacks of) 3-vectors along ``axis``.
+
+    Raises:
+        ValueError: the vectors along ``axis`` are not of length 3.
+
+    Examples:
+        >>> cross(np.array([1.0, 0.0, 0.0]), np.array([0.0, 1.0, 0.0]))
+        array([0., 0., 1.])
+    """
+    if not (is_var(x1) or is_var(x2)):
+        return np.linalg.cross(x1, x2, axis=axis)
+    n1, n2 = shape(x1)[axis], shape(x2)[axis]
+    if n1 != 3 or n2 != 3:
+        raise ValueError(
+            f"Both input arrays must be (arrays of) 3-dimensional vectors, but they are "
+            f"{n1} and {n2} dimensional instead."
+        )
+    a, b = moveaxis(x1, axis, -1), moveaxis(x2, axis, -1)
+    parts = [
+        a[..., 1] * b[..., 2] - a[..., 2] * b[..., 1],
+        a[..., 2] * b[..., 0] - a[..., 0] * b[..., 2],
+        a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0],
+    ]
+    return moveaxis(stack(parts, axis=-1), -1, axis)

@@ -73,23 +73,29 @@ __all__ = [
 
 if hasattr(np.linalg, "matrix_norm"):  # NumPy 2's array-API functions, as NumPy has them
     from paralens.numpy._matrix_functions import (
-        linalg_matmul as matmul,
-    )
-    from paralens.numpy._matrix_functions import (
+        cross,
         matrix_norm,
         matrix_transpose,
         outer,
         svdvals,
         tensordot,
+        vecdot,
         vector_norm,
     )
+    from paralens.numpy._matrix_functions import linalg_diagonal as diagonal
+    from paralens.numpy._matrix_functions import linalg_matmul as matmul
+    from paralens.numpy._matrix_functions import linalg_trace as trace
 
     __all__ += [
+        "cross",
+        "diagonal",
         "matmul",
         "matrix_norm",
         "matrix_transpose",
         "outer",
         "svdvals",
         "tensordot",
+        "trace",
+        "vecdot",
         "vector_norm",
     ]
