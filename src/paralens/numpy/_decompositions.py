@@ -14,7 +14,10 @@ Where a derivative does not exist, the rules raise instead of returning numbers:
 eigenvector (or singular vector) of a repeated eigenvalue (singular value) is any vector
 of its eigenspace, so the rules refuse cotangents that depend on which one (see
 ``check_separated``), and ``svd(full_matrices=True)`` and ``qr(mode="complete")`` of a
-non-square matrix return columns that are any basis of a complement.
+non-square matrix return columns that are any basis of a complement. Of a complex matrix,
+each eigenvector of ``eigh`` and each pair of singular vectors of ``svd`` is defined only up
+to a phase: reverse mode refuses a function that depends on it, and forward mode refuses
+those vectors (see ``eigh``, ``svd``).
 
 Examples:
     >>> a = np.array([[4.0, 2.0], [2.0, 3.0]])

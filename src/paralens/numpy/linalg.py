@@ -2,7 +2,11 @@
 
 Each function has NumPy's signature and returns exactly what NumPy returns on plain arrays;
 on traced values it is differentiable in both modes, to any order where the derivative
-exists, and on stacks of matrices ``(..., M, N)`` throughout. The forward definitions are
+exists, on stacks of matrices ``(..., M, N)`` throughout, and on complex matrices (the
+eigenvectors of ``eigh`` and the singular vectors of ``svd`` in reverse mode, for functions
+that do not depend on their phases). NumPy 2's array-API functions (``matrix_norm``,
+``vector_norm``, ``svdvals``, ``diagonal``, ``trace``, ``vecdot``, ``cross``, ...) are here
+where NumPy has them. The forward definitions are
 in ``_linalg.py`` (``inv``, ``solve``, ``det``), ``_decompositions.py`` (the
 decompositions, with the papers their rules follow) and ``_matrix_functions.py`` (the
 functions made of them); the rules in ``_vjps.py``/``_jvps.py`` and
