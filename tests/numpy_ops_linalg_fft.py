@@ -198,6 +198,8 @@ def rows(op: Any) -> list[Any]:
             complex_matrices, (0,)),
         row("linalg.det of a complex matrix", L.det, np.linalg.det, (((2, 3, 3, 2),),),
             complex_matrices, (0,)),
+        row("linalg.slogdet of a complex matrix", L.slogdet, np.linalg.slogdet,
+            (((3, 3, 2),), ((2, 3, 3, 2),)), complex_matrices, (0,)),
         row("linalg.solve of complex matrices", L.solve, np.linalg.solve,
             (((3, 3, 2), (3, 2, 2)),),
             lambda rng, s: [complex_matrices(rng, [s[0]])[0], rng.normal(size=s[1])], (0, 1)),

@@ -25,7 +25,7 @@ from paralens.numpy._decompositions import (
     svd,
     svd_in_rules,
 )
-from paralens.numpy._linalg import matmul, solve
+from paralens.numpy._linalg import det_phase, matmul, solve
 from paralens.numpy._parts import as_complex, conjugate, imag_part, is_complex, real_part
 from paralens.numpy._reductions import sum
 from paralens.numpy._shape import expand_dims, shape
@@ -253,3 +253,15 @@ def _euclidean_norm_jvp(t: Any, ans: Any, x: Any, axis: Any = None, keepdims: bo
 
 
 defjvp(euclidean_norm, _euclidean_norm_jvp, None, None)
+
+
+# ---- The phase of a complex determinant -------------------------------------------------
+
+
+def _det_phase_jvp(t: Any, ans: Any, a: Any) -> Any:
+    # sign * i Im(tr(a^-1 t)), the turn of the phase.
+    turn = sum(imag_part(diagonal(solve(a, t))), axis=-1)
+    return ans * 1j * as_complex(turn)
+
+
+defjvp(det_phase, _det_phase_jvp)

@@ -30,7 +30,7 @@ from paralens.numpy._decompositions import (
     svd_in_rules,
 )
 from paralens.numpy._indexing import where
-from paralens.numpy._linalg import matmul, solve
+from paralens.numpy._linalg import det_phase, inv, matmul, solve
 from paralens.numpy._parts import as_complex, conjugate, imag_part, is_complex, real_part
 from paralens.numpy._reductions import sum
 from paralens.numpy._shape import expand_dims, keep_axes, shape
@@ -457,3 +457,15 @@ def _euclidean_norm_vjp(g: Any, ans: Any, x: Any, axis: Any = None, keepdims: bo
 
 
 defvjp(euclidean_norm, _euclidean_norm_vjp, None, None, saves=(0, "ans"), staged=False)
+
+
+# ---- The phase of a complex determinant -------------------------------------------------
+
+
+def _det_phase_vjp(g: Any, ans: Any, a: Any) -> Any:
+    # d sign = sign * i Im(tr(a^-1 da)): its transpose in the convention.
+    turn = expand_dims(expand_dims(as_complex(imag_part(g * ans)), -1), -1)
+    return 1j * turn * mT(inv(a))
+
+
+defvjp(det_phase, _det_phase_vjp, saves=(0, "ans"), staged=False)
