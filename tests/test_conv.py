@@ -243,7 +243,7 @@ def test_misuse_is_an_error_that_says_what_and_how(call: Any, words: list[str]) 
 def test_a_large_batch_in_blocks_gives_what_one_block_gives(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from paralens.numpy import _conv
+    from paralens.numpy import _fast_conv
 
     s = {"stride": (1, 2), "padding": ((1, 1), (0, 2)), "dilation": (1, 1), "groups": 2}
     x, w = RNG.normal(size=(7, 5, 6, 4)), RNG.normal(size=(3, 3, 2, 4))
@@ -254,8 +254,8 @@ def test_a_large_batch_in_blocks_gives_what_one_block_gives(
         correlate_input_transpose(g, w, sizes=(5, 6), **s),
         correlate_kernel_transpose(x, g, window=(3, 3), **s),
     )
-    monkeypatch.setattr(_conv, "_BLOCK_ENTRIES", 100)  # a block of one or two examples
-    assert len(_conv._blocks(7, y.shape[1:-1], (3, 3), 4)) == 7
+    monkeypatch.setattr(_fast_conv, "_BLOCK_ENTRIES", 100)  # a block of one or two examples
+    assert len(_fast_conv.blocks(7, y.shape[1:-1], (3, 3), 4)) == 7
     blocked = (
         correlate(x, w, **s),
         correlate_input_transpose(g, w, sizes=(5, 6), **s),
@@ -266,44 +266,96 @@ def test_a_large_batch_in_blocks_gives_what_one_block_gives(
 
 
 def test_the_patches_kept_for_the_backward_pass_give_what_recomputing_gives() -> None:
-    from paralens.numpy import _conv
+    from paralens.numpy import _fast_conv
 
     s = {"stride": (1, 1), "padding": ((2, 2), (2, 2)), "dilation": (1, 1), "groups": 1}
     x, w = RNG.normal(size=(3, 6, 6, 2)), RNG.normal(size=(5, 5, 2, 4))
-    _conv._KEPT_PATCHES.clear()
+    _fast_conv._KEPT_PATCHES.clear()
     y, pullback = paralens.vjp(lambda x, w: correlate(x, w, **s), x, w)
     # the forward pass kept them (for vjp's own copy of x: the caller may change x)
-    assert len(_conv._KEPT_PATCHES) == 1
+    assert len(_fast_conv._KEPT_PATCHES) == 1
     g = RNG.normal(size=y.shape)
     kept = pullback(g)[1]
-    assert not _conv._KEPT_PATCHES  # taken once
+    assert not _fast_conv._KEPT_PATCHES  # taken once
     recomputed = correlate_kernel_transpose(x, g, window=(5, 5), **s)
     assert np.array_equal(kept, recomputed)
     # Entries die with their input, and only a few are kept at any time.
     for _ in range(10):
         correlate(RNG.normal(size=(1, 6, 6, 2)), w, **s)
-    assert len(_conv._KEPT_PATCHES) <= _conv._KEEP_AT_MOST
-    _conv._KEPT_PATCHES.clear()
+    assert len(_fast_conv._KEPT_PATCHES) <= _fast_conv._KEEP_AT_MOST
+    _fast_conv._KEPT_PATCHES.clear()
     other = RNG.normal(size=(1, 6, 6, 2))
     correlate(other, w, **s)
     del other
-    assert not _conv._KEPT_PATCHES
+    assert not _fast_conv._KEPT_PATCHES
 
 
 @pytest.mark.parametrize("channels", [1, 5])
 def test_the_input_gradient_tap_by_tap_is_the_one_scattered_back(
     channels: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from paralens.numpy import _conv
+    from paralens.numpy import _fast_conv
 
     s = {"stride": (2, 1), "padding": ((1, 2), (0, 1)), "dilation": (1, 2), "groups": 1}
     w = RNG.normal(size=(3, 2, channels, 3))
     g = RNG.normal(size=(2, 3, 4, 3))
     results = []
     for threshold in (1, 10**9):  # every channel count tap by tap, then none
-        monkeypatch.setattr(_conv, "_PER_TAP_FROM", threshold)
+        monkeypatch.setattr(_fast_conv, "_PER_TAP_FROM", threshold)
         results.append(correlate_input_transpose(g, w, sizes=(5, 5), **s))
     np.testing.assert_allclose(results[0], results[1], rtol=1e-12, atol=1e-12)
-    monkeypatch.setattr(_conv, "_PER_TAP_FROM", 1)
+    monkeypatch.setattr(_fast_conv, "_PER_TAP_FROM", 1)
     x = RNG.normal(size=(2, 5, 5, channels))
     check_grads(lambda x, w: correlate(x, w, **s), (x, w), order=2)
+
+
+FORMS_AGREE = [
+    # (x shape, kernel shape, stride, padding, dilation, groups)
+    ((2, 7, 3), (3, 3, 2), (1,), ((1, 1),), (1,), 1),
+    ((3, 6, 5, 4), (3, 2, 4, 6), (2, 1), ((1, 2), (0, 1)), (1, 2), 1),  # per tap
+    ((2, 6, 6, 4), (3, 3, 2, 4), (1, 2), ((0, 0), (2, 1)), (2, 1), 2),  # groups
+    ((2, 4, 4, 3, 1), (2, 2, 2, 1, 2), (1, 1, 1), ((1, 0), (0, 1), (0, 0)), (1, 1, 1), 1),
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("block_entries", [1 << 23, 50])  # one block, or one per example
+@pytest.mark.parametrize(
+    ("x_shape", "w_shape", "stride", "pads", "dilation", "groups"), FORMS_AGREE
+)
+def test_the_fast_and_the_plain_form_of_each_map_agree(
+    x_shape: Any,
+    w_shape: Any,
+    stride: Any,
+    pads: Any,
+    dilation: Any,
+    groups: int,
+    block_entries: int,
+    dtype: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from paralens.numpy import _fast_conv
+
+    monkeypatch.setattr(_fast_conv, "_BLOCK_ENTRIES", block_entries)
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=x_shape).astype(dtype)
+    w = rng.normal(size=w_shape).astype(dtype)
+    settings = (stride, pads, dilation, groups)
+    y = _fast_conv.correlate_fast(x, w, *settings)
+    g = rng.normal(size=y.shape).astype(dtype)
+    sizes, window = x_shape[1:-1], w_shape[:-2]
+    pairs = [
+        (y, _fast_conv.correlate_plain(x, w, *settings)),
+        (
+            _fast_conv.input_transpose_fast(g, w, sizes, *settings),
+            _fast_conv.input_transpose_plain(g, w, sizes, *settings),
+        ),
+        (  # the patches kept by correlate_fast above
+            _fast_conv.kernel_transpose_fast(x, g, window, *settings),
+            _fast_conv.kernel_transpose_plain(x, g, window, *settings),
+        ),
+    ]
+    tol = 1e-4 if dtype == np.float32 else 1e-12
+    for fast, plain in pairs:
+        assert fast.dtype == plain.dtype == dtype and fast.shape == plain.shape
+        np.testing.assert_allclose(fast, plain, rtol=tol, atol=tol)

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+import numpy_ops_linalg_fft
 import paralens
 import paralens.numpy as pnp
 import paralens.testing
@@ -1151,6 +1152,11 @@ OPS = [
     *_indexing(),
     *_breadth(),
 ]
+
+# ---- Linear algebra and the FFT ---------------------------------------------------------
+
+OPS += numpy_ops_linalg_fft.rows(Op)
+
 DTYPES = (np.float64, np.float32)
 COMPLEX_DTYPES = (np.complex128, np.complex64)
 CASES = [

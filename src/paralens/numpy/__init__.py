@@ -50,6 +50,7 @@ from paralens.numpy._arranging import (
     tile,
 )
 from paralens.numpy._complex import angle, conj, conjugate, imag, real, real_if_close
+from paralens.numpy import fft as fft  # the namespace, as numpy.fft
 from paralens.numpy._composites import (
     astype,
     concatenate,
@@ -292,6 +293,7 @@ __all__ = [
     "expand_dims",
     "expm1",
     "eye",
+    "fft",
     "flip",
     "float32",
     "float64",

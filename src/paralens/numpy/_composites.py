@@ -20,7 +20,7 @@ from paralens.numpy._complex import imag, is_complex, real
 from paralens.numpy._einsum import explicit_subscripts
 from paralens.numpy._elementwise import exp, multiply, sqrt
 from paralens.numpy._indexing import getitem
-from paralens.numpy._linalg import LETTERS, einsum_operands, logabsdet, matmul
+from paralens.numpy._linalg import LETTERS, det_phase, einsum_operands, logabsdet, matmul
 from paralens.numpy._reductions import count, log_softmax, mean, sum
 from paralens.numpy._shape import (
     concatenate_arrays,
@@ -414,7 +414,8 @@ def cross(
 
 
 def slogdet(a: Any) -> tuple[Any, Any]:
-    """``(sign, logabsdet)`` as NumPy's ``SlogdetResult``; only ``logabsdet`` has a gradient.
+    """``(sign, logabsdet)`` as NumPy's ``SlogdetResult``; the sign of a real matrix is
+    piecewise constant (no gradient), that of a complex one the phase ``det / |det|``.
 
     Examples:
         >>> sign, logabsdet = slogdet(np.array([[0.0, 2.0], [3.0, 0.0]]))
@@ -424,4 +425,5 @@ def slogdet(a: Any) -> tuple[Any, Any]:
     result = np.linalg.slogdet(plain_value(a))
     if not is_var(a):
         return result
-    return type(result)(result[0], logabsdet(a))
+    sign = det_phase(a) if np.iscomplexobj(result[0]) else result[0]
+    return type(result)(sign, logabsdet(a))

@@ -24,6 +24,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+# Importing the rule modules registers the primitives' rules.
+from paralens.numpy import _jvps_conv, _vjps_conv  # noqa: F401
 from paralens.numpy._conv import Ints, Pairs, correlate
 from paralens.numpy._shape import expand_dims, flip, ndim, reshape, shape
 

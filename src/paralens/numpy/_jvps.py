@@ -45,6 +45,7 @@ from paralens.numpy._linalg import (
     trace_last,
     uncolumn,
 )
+from paralens.numpy._parts import real_part
 from paralens.numpy._reductions import cumprod, cumsum, log_softmax, mean, sum
 from paralens.numpy._shape import (
     astype_dtype,
@@ -230,7 +231,14 @@ defjvp(
     lambda t, ans, a, b: broadcast_like(uncolumn(solve(a, column(t, a, b)), a, b), ans),
 )
 defjvp(det, lambda t, ans, a: ans * trace_last(matmul(inv(a), t)))
-defjvp(logabsdet, lambda t, ans, a: trace_last(matmul(inv(a), t)))
+
+
+def _logabsdet_jvp(t: Any, ans: Any, a: Any) -> Any:
+    change = trace_last(matmul(inv(a), t))  # of log det; log |det| is its real part
+    return real_part(change) if is_complex(change) else change
+
+
+defjvp(logabsdet, _logabsdet_jvp)
 
 # ---- Creation ---------------------------------------------------------------------------
 

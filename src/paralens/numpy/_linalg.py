@@ -98,6 +98,9 @@ def _det(a: Any) -> Any:
 det = primitive(_det, "det")
 # ``slogdet``'s differentiable half (the sign is piecewise constant); see _composites.py.
 logabsdet = primitive(lambda a: np.linalg.slogdet(a)[1], "logabsdet")
+# Its other half for a complex matrix, where the sign is the phase det / |det|, which has a
+# derivative (rules in _vjps_linalg.py and _jvps_linalg.py).
+det_phase = primitive(lambda a: np.linalg.slogdet(a)[0], "det_phase")
 
 
 # What the rules of solve and det (in _vjps.py and _jvps.py) share.

@@ -75,6 +75,7 @@ from paralens.numpy._linalg import (
     solve,
     uncolumn,
 )
+from paralens.numpy._parts import real_part
 from paralens.numpy._shape import (
     astype_dtype,
     broadcast_to,
@@ -389,12 +390,14 @@ defvjp(
     saves=(0, "ans"),
     staged=False,
 )
-defvjp(
-    logabsdet,
-    lambda g, ans, a: expand_dims(expand_dims(g, -1), -1) * swapaxes(inv(a), -1, -2),
-    saves=(0,),
-    staged=False,
-)
+
+
+def _logabsdet_vjp(g: Any, ans: Any, a: Any) -> Any:
+    g = real_part(g) if is_complex(g) else g  # of a real answer: real
+    return expand_dims(expand_dims(g, -1), -1) * swapaxes(inv(a), -1, -2)
+
+
+defvjp(logabsdet, _logabsdet_vjp, saves=(0,), staged=False)
 
 # ---- Creation ---------------------------------------------------------------------------
 

@@ -1,0 +1,477 @@
+"""Linear algebra made of the primitives, with no rules of its own: ``norm``, ``cond``,
+``matrix_power``, ``multi_dot``, ``tensorinv``, ``tensorsolve``, ``lstsq``, and NumPy 2's
+``matrix_norm``, ``vector_norm``, ``svdvals``, ``matrix_transpose``, ``outer``,
+``tensordot``, ``matmul``, ``diagonal``, ``trace``, ``vecdot``, ``cross``.
+
+On plain arrays each is NumPy's own function, so it returns exactly what NumPy returns; on
+traced values it takes the steps NumPy takes, with the differentiable functions, so it is
+differentiable in both modes to any order.
+
+Examples:
+    >>> norm(np.array([3.0, 4.0])), matrix_power(np.array([[1.0, 1.0], [0.0, 1.0]]), 3)
+    (np.float64(5.0), array([[1., 3.],
+           [0., 1.]]))
+"""
+
+from __future__ import annotations
+
+import builtins
+import operator
+from collections.abc import Sequence
+from typing import Any, cast
+
+import numpy as np
+
+from paralens._core import is_var, plain_value
+from paralens.numpy._composites import astype, moveaxis, stack
+from paralens.numpy._composites import outer as composite_outer
+from paralens.numpy._composites import tensordot as composite_tensordot
+from paralens.numpy._decompositions import euclidean_norm, pinv, svd
+from paralens.numpy._elementwise import abs
+from paralens.numpy._linalg import inv, matmul, solve
+from paralens.numpy._parts import conjugate, is_complex, real_part
+from paralens.numpy._reductions import max, min, sum
+from paralens.numpy._shape import ndim, reshape, shape, transpose
+
+
+def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Any:  # noqa: A002
+    """``numpy.linalg.norm``: vector norms (``ord`` a number, ``inf``, ``-inf``, 0) over one
+    axis, matrix norms (``"fro"``, ``"nuc"``, 1, -1, 2, -2, ``inf``, ``-inf``) over two.
+
+    Where a norm has a kink (the 2-norm at zero, the max of ties), its derivative is a
+    subgradient: 0 at zero, ties share the gradient evenly. ``ord=0`` counts nonzero
+    entries and has derivative zero.
+
+    Args:
+        x: an array.
+        ord: the order, as in NumPy.
+        axis: ``None`` (the whole of a vector or a matrix, or of ``x`` flattened with
+            ``ord=None``), an axis (vector norms) or two (matrix norms).
+        keepdims: keep the reduced axes as axes of size one.
+
+    Returns:
+        The norm, an array of the axes not reduced.
+
+    Raises:
+        ValueError: an order or axes NumPy refuses, with NumPy's message.
+
+    Examples:
+        >>> x = np.array([[1.0, -2.0], [3.0, 4.0]])
+        >>> float(norm(x, "nuc")), float(norm(x, 1)), norm(x, np.inf, axis=1)
+        (7.0710678118654755, 6.0, array([2., 4.]))
+    """
+    if not is_var(x):
+        return np.linalg.norm(x, ord, axis, keepdims)
+    nd = ndim(x)
+    if axis is None and (
+        ord is None or (ord in ("f", "fro") and nd == 2) or (ord == 2 and nd == 1)
+    ):
+        return euclidean_norm(x, None, keepdims)
+    axes = tuple(range(nd)) if axis is None else axis if isinstance(axis, tuple) else (axis,)
+    if len(axes) == 1:
+        return _vector_norm(x, ord, int(axes[0]), keepdims)
+    if len(axes) == 2:
+        return _matrix_norm(x, ord, (int(axes[0]) % nd, int(axes[1]) % nd), keepdims)
+    raise ValueError("Improper number of dimensions to norm.")
+
+
+def _vector_norm(x: Any, ord: Any, axis: int, keepdims: bool) -> Any:  # noqa: A002
+    if ord is None or ord == 2:
+        return euclidean_norm(x, axis, keepdims)
+    if isinstance(ord, str):
+        raise ValueError(f"Invalid norm order '{ord}' for vectors")
+    if ord == np.inf:
+        return max(abs(x), axis, keepdims)
+    if ord == -np.inf:
+        return min(abs(x), axis, keepdims)
+    if ord == 0:  # a count: piecewise constant
+        return np.linalg.norm(plain_value(x), 0, axis, keepdims)
+    if ord == 1:
+        return sum(abs(x), axis, keepdims)
+    return sum(abs(x) ** ord, axis, keepdims) ** (1.0 / ord)
+
+
+def _matrix_norm(x: Any, ord: Any, axes: tuple[int, int], keepdims: bool) -> Any:  # noqa: A002
+    row, col = axes
+    if row == col:
+        raise ValueError("Duplicate axes given.")
+    if ord in (2, -2, "nuc"):
+        values = svd(moveaxis(x, (row, col), (-2, -1)), compute_uv=False)
+        ret = {2: max, -2: min, "nuc": sum}[ord](values, -1)
+    elif ord in (1, -1):
+        extremum = max if ord == 1 else min
+        ret = extremum(sum(abs(x), row), col - 1 if col > row else col)
+    elif ord in (np.inf, -np.inf):
+        extremum = max if ord == np.inf else min
+        ret = extremum(sum(abs(x), col), row - 1 if row > col else row)
+    elif ord in (None, "fro", "f"):
+        ret = euclidean_norm(x, axes)
+    else:
+        raise ValueError("Invalid norm order for matrices.")
+    if keepdims:
+        kept = list(shape(x))
+        kept[row] = kept[col] = 1
+        ret = reshape(ret, tuple(kept))
+    return ret
+
+
+def cond(x: Any, p: Any = None) -> Any:
+    """``numpy.linalg.cond``: the condition number of (a stack of) matrices in the norm
+    ``p``: the ratio of the extreme singular values for ``p`` None, 2 and -2, else
+    ``norm(x, p) * norm(inv(x), p)``.
+
+    Examples:
+        >>> float(cond(np.array([[2.0, 0.0], [0.0, 0.5]])))
+        4.0
+    """
+    if not is_var(x):
+        return np.linalg.cond(x, p)
+    if p is None or p in (2, -2):
+        s = svd(x, compute_uv=False)
+        return s[..., -1] / s[..., 0] if p == -2 else s[..., 0] / s[..., -1]
+    return norm(x, p, axis=(-2, -1)) * norm(inv(x), p, axis=(-2, -1))
+
+
+def matrix_power(a: Any, n: int) -> Any:
+    """``numpy.linalg.matrix_power``: ``a`` to the integer power ``n`` (``n < 0``: of its
+    inverse), by repeated squaring, for stacks of square matrices.
+
+    Examples:
+        >>> matrix_power(np.array([[2.0, 0.0], [0.0, 3.0]]), -2)
+        array([[0.25      , 0.        ],
+               [0.        , 0.11111111]])
+    """
+    if not is_var(a):
+        return np.linalg.matrix_power(a, n)
+    n = operator.index(n)
+    if n == 0:  # the identity, whatever a is: no derivative
+        return np.linalg.matrix_power(plain_value(a), 0)
+    if n < 0:
+        a, n = inv(a), -n
+    if n <= 3:
+        result = a
+        for _ in range(n - 1):
+            result = matmul(result, a)
+        return result
+    square: Any = None
+    result = None
+    while n > 0:
+        square = a if square is None else matmul(square, square)
+        n, bit = divmod(n, 2)
+        if bit:
+            result = square if result is None else matmul(result, square)
+    return result
+
+
+def multi_dot(arrays: Sequence[Any]) -> Any:
+    """``numpy.linalg.multi_dot``: the product of two or more arrays, the first and the
+    last of which may be vectors.
+
+    Raises:
+        ValueError: fewer than two arrays, or a middle one that is not a matrix.
+
+    Examples:
+        >>> multi_dot([np.ones(2), np.eye(2), np.array([[1.0], [2.0]])])
+        array([3.])
+    """
+    if not any(is_var(a) for a in arrays):
+        return np.linalg.multi_dot(arrays)
+    if len(arrays) < 2:
+        raise ValueError("Expecting at least two arrays.")
+    first, last = ndim(arrays[0]), ndim(arrays[-1])
+    parts = list(arrays)
+    if first == 1:
+        parts[0] = reshape(parts[0], (1, -1))
+    if last == 1:
+        parts[-1] = reshape(parts[-1], (-1, 1))
+    for i, part in enumerate(parts):
+        if ndim(part) != 2:
+            raise ValueError(
+                f"multi_dot: array {i} has {ndim(part)} dimensions; every array but the first "
+                f"and the last must be a matrix"
+            )
+    result = parts[0]
+    for part in parts[1:]:
+        result = matmul(result, part)
+    if first == 1 and last == 1:
+        return result[0, 0]
+    if first == 1 or last == 1:
+        return reshape(result, (-1,))
+    return result
+
+
+def tensorinv(a: Any, ind: int = 2) -> Any:
+    """``numpy.linalg.tensorinv``: the inverse of ``a`` as a linear map from its first
+    ``ind`` axes to the others.
+
+    Examples:
+        >>> tensorinv(np.eye(4).reshape(4, 2, 2), ind=1).shape
+        (2, 2, 4)
+    """
+    if not is_var(a):
+        return np.linalg.tensorinv(a, ind)
+    if ind <= 0:
+        raise ValueError("Invalid ind argument.")
+    old = shape(a)
+    inverse = inv(reshape(a, (int(np.prod(old[ind:])), -1)))
+    return reshape(inverse, old[ind:] + old[:ind])
+
+
+def tensorsolve(a: Any, b: Any, axes: Any = None) -> Any:
+    """``numpy.linalg.tensorsolve``: ``x`` with ``tensordot(a, x, x.ndim) = b``.
+
+    Raises:
+        numpy.linalg.LinAlgError: ``a`` is not square as a map onto ``b``'s shape.
+
+    Examples:
+        >>> tensorsolve(2.0 * np.eye(6).reshape(2, 3, 6), np.ones((2, 3))).shape
+        (6,)
+    """
+    if not (is_var(a) or is_var(b)):
+        return np.linalg.tensorsolve(a, b, axes)
+    n = ndim(a)
+    if axes is not None:
+        order = [k for k in range(n) if k not in [ax % n for ax in axes]]
+        a = transpose(a, (*order, *(ax % n for ax in axes)))
+    old = shape(a)[-(n - ndim(b)) :]
+    size = int(np.prod(old))
+    if int(np.prod(shape(a))) != size**2:
+        raise np.linalg.LinAlgError(
+            "Input arrays must satisfy the requirement prod(a.shape[b.ndim:]) == "
+            "prod(a.shape[:b.ndim])"
+        )
+    return reshape(solve(reshape(a, (size, size)), reshape(b, (-1,))), old)
+
+
+def lstsq(a: Any, b: Any, rcond: Any = None) -> tuple[Any, Any, Any, Any]:
+    """``numpy.linalg.lstsq``: the least-squares solution ``x`` of ``a @ x = b``, the sums
+    of squared residuals, the rank of ``a`` and its singular values.
+
+    On traced values ``x`` is ``pinv(a, cutoff) @ b`` with NumPy's cutoff (singular values
+    below ``rcond`` times the largest count as zero; ``rcond=None``: machine precision
+    times ``max(M, N)``), so its derivative is that of a solution of constant rank. The
+    residuals are NumPy's: their sums for a full-rank ``a`` with more rows than columns,
+    else empty. The rank is an integer (no derivative).
+
+    Raises:
+        numpy.linalg.LinAlgError: what NumPy refuses (not a matrix, shapes that differ).
+
+    Examples:
+        >>> x, residuals, rank, s = lstsq(np.array([[1.0, 0.0], [0.0, 1.0], [0.0, 0.0]]),
+        ...                               np.array([1.0, 2.0, 3.0]))
+        >>> x, residuals, int(rank)
+        (array([1., 2.]), array([9.]), 2)
+    """
+    if not (is_var(a) or is_var(b)):
+        return cast(tuple[Any, Any, Any, Any], tuple(np.linalg.lstsq(a, b, rcond=rcond)))
+    # NumPy's own checks, and its rank, on the values.
+    plain = np.linalg.lstsq(plain_value(a), plain_value(b), rcond=rcond)
+    rank, residuals = plain[2], plain[1]
+    m, n = shape(a)
+    eps = float(np.finfo(np.result_type(plain_value(a), plain_value(b), 1.0)).eps)
+    cutoff = eps * builtins.max(m, n) if rcond is None else eps if rcond < 0 else rcond
+    x = matmul(pinv(a, cutoff), b)
+    if rank == n and m > n:
+        r = b - matmul(a, x)
+        squares = real_part(r * conjugate(r)) if is_complex(r) else r * r
+        residuals = reshape(sum(squares, axis=0), (-1,))
+    return x, residuals, rank, svd(a, compute_uv=False)
+
+
+# ---- NumPy 2's array-API functions ------------------------------------------------------
+# numpy.linalg has them from NumPy 2.0 (``linalg.py`` exports them only there); each is
+# NumPy's own function on plain arrays and one of the functions above on traced values.
+
+
+def matrix_norm(x: Any, /, *, keepdims: bool = False, ord: Any = "fro") -> Any:  # noqa: A002
+    """``numpy.linalg.matrix_norm``: the matrix norm of each matrix of ``x``
+    (``norm(x, ord, axis=(-2, -1))``).
+
+    Examples:
+        >>> float(matrix_norm(np.array([[3.0, 0.0], [0.0, 4.0]])))
+        5.0
+    """
+    if not is_var(x):
+        return np.linalg.matrix_norm(x, keepdims=keepdims, ord=ord)
+    return norm(x, ord, axis=(-2, -1), keepdims=keepdims)
+
+
+def vector_norm(x: Any, /, *, axis: Any = None, keepdims: bool = False, ord: Any = 2) -> Any:  # noqa: A002
+    """``numpy.linalg.vector_norm``: the vector norm over ``axis``, where several axes
+    (``None``: all of them, whatever ``x``'s dimension) are read as one vector.
+
+    Examples:
+        >>> float(vector_norm(np.array([[1.0, 2.0], [2.0, 4.0]])))
+        5.0
+    """
+    from numpy.lib.array_utils import normalize_axis_tuple  # NumPy 2, as the function is
+
+    if not is_var(x):
+        return np.linalg.vector_norm(x, axis=axis, keepdims=keepdims, ord=ord)
+    nd = ndim(x)
+    axes = tuple(range(nd)) if axis is None else normalize_axis_tuple(axis, nd)
+    rest = tuple(k for k in range(nd) if k not in axes)
+    old = shape(x)
+    flat = reshape(transpose(x, (*rest, *axes)), (*(old[k] for k in rest), -1))
+    result = norm(flat, ord, axis=-1)
+    if keepdims:
+        result = reshape(result, tuple(1 if k in axes else old[k] for k in range(nd)))
+    return result
+
+
+def svdvals(x: Any, /) -> Any:
+    """``numpy.linalg.svdvals``: the singular values of each matrix of ``x``, descending
+    (``svd(x, compute_uv=False)``).
+
+    Examples:
+        >>> svdvals(np.array([[0.0, 2.0], [-3.0, 0.0]]))
+        array([3., 2.])
+    """
+    if not is_var(x):
+        return np.linalg.svdvals(x)
+    return svd(x, compute_uv=False)
+
+
+def matrix_transpose(x: Any, /) -> Any:
+    """``numpy.linalg.matrix_transpose``: each matrix of ``x`` transposed.
+
+    Raises:
+        ValueError: ``x`` has fewer than two dimensions.
+
+    Examples:
+        >>> matrix_transpose(np.arange(6.0).reshape(1, 2, 3)).shape
+        (1, 3, 2)
+    """
+    if not is_var(x):
+        return np.linalg.matrix_transpose(x)
+    if ndim(x) < 2:
+        raise ValueError(f"Input array must be at least 2-dimensional, but it is {ndim(x)}")
+    return moveaxis(x, -1, -2)
+
+
+def outer(x1: Any, x2: Any, /) -> Any:
+    """``numpy.linalg.outer``: the outer product of two vectors.
+
+    Raises:
+        ValueError: an argument is not one-dimensional (``numpy.outer`` flattens them).
+
+    Examples:
+        >>> outer(np.array([1.0, 2.0]), np.array([1.0, 0.0, -1.0]))
+        array([[ 1.,  0., -1.],
+               [ 2.,  0., -2.]])
+    """
+    if not (is_var(x1) or is_var(x2)):
+        return np.linalg.outer(x1, x2)
+    if ndim(x1) != 1 or ndim(x2) != 1:
+        raise ValueError(
+            f"Input arrays must be one-dimensional, but they are x1.ndim={ndim(x1)} and "
+            f"x2.ndim={ndim(x2)}."
+        )
+    return composite_outer(x1, x2)
+
+
+def tensordot(x1: Any, x2: Any, /, *, axes: Any = 2) -> Any:
+    """``numpy.linalg.tensordot``: ``numpy.tensordot`` with ``axes`` by keyword.
+
+    Examples:
+        >>> float(tensordot(np.eye(2), np.eye(2)))
+        2.0
+    """
+    if not (is_var(x1) or is_var(x2)):
+        return np.linalg.tensordot(x1, x2, axes=axes)
+    return composite_tensordot(x1, x2, axes)
+
+
+def linalg_matmul(x1: Any, x2: Any, /) -> Any:
+    """``numpy.linalg.matmul``: the matrix product (``numpy.matmul``).
+
+    Examples:
+        >>> linalg_matmul(np.eye(2), np.array([1.0, 2.0]))
+        array([1., 2.])
+    """
+    return matmul(x1, x2)
+
+
+def linalg_diagonal(x: Any, /, *, offset: int = 0) -> Any:
+    """``numpy.linalg.diagonal``: the diagonal (``offset`` above it, or below for a
+    negative one) of each matrix of ``x``.
+
+    Raises:
+        ValueError: ``x`` has fewer than two dimensions.
+
+    Examples:
+        >>> linalg_diagonal(np.arange(6.0).reshape(2, 3), offset=1)
+        array([1., 5.])
+    """
+    if not is_var(x):
+        return np.linalg.diagonal(x, offset=offset)
+    if ndim(x) < 2:
+        raise ValueError("diag requires an array of at least two dimensions")
+    n, m = shape(x)[-2:]
+    length = builtins.max(
+        0, builtins.min(n, m - offset) if offset >= 0 else builtins.min(n + offset, m)
+    )
+    steps = np.arange(length)
+    return x[..., steps - builtins.min(offset, 0), steps + builtins.max(offset, 0)]
+
+
+def linalg_trace(x: Any, /, *, offset: int = 0, dtype: Any = None) -> Any:
+    """``numpy.linalg.trace``: the sum of each matrix's diagonal (``offset`` as in
+    ``diagonal``), in ``dtype`` if given.
+
+    Examples:
+        >>> linalg_trace(np.arange(8.0).reshape(2, 2, 2))
+        array([ 3., 11.])
+    """
+    if not is_var(x):
+        return np.linalg.trace(x, offset=offset, dtype=dtype)
+    total = sum(linalg_diagonal(x, offset=offset), axis=-1)
+    return total if dtype is None else astype(total, dtype)
+
+
+def vecdot(x1: Any, x2: Any, /, *, axis: int = -1) -> Any:
+    """``numpy.linalg.vecdot``: ``sum(conj(x1) * x2)`` over ``axis``, the other axes
+    broadcast.
+
+    Raises:
+        ValueError: the two lengths along ``axis`` differ (NumPy does not broadcast them).
+
+    Examples:
+        >>> vecdot(np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([1.0, -1.0]))
+        array([-1., -1.])
+    """
+    if not (is_var(x1) or is_var(x2)):
+        return cast(Any, np.linalg.vecdot)(x1, x2, axis=axis)
+    n1, n2 = shape(x1)[axis], shape(x2)[axis]
+    if n1 != n2:
+        raise ValueError(
+            f"vecdot: the vectors along axis {axis} have lengths {n1} and {n2}; they must be equal"
+        )
+    return sum((conjugate(x1) if is_complex(x1) else x1) * x2, axis=axis)
+
+
+def cross(x1: Any, x2: Any, /, *, axis: int = -1) -> Any:
+    """``numpy.linalg.cross``: the cross product of (stacks of) 3-vectors along ``axis``.
+
+    Raises:
+        ValueError: the vectors along ``axis`` are not of length 3.
+
+    Examples:
+        >>> cross(np.array([1.0, 0.0, 0.0]), np.array([0.0, 1.0, 0.0]))
+        array([0., 0., 1.])
+    """
+    if not (is_var(x1) or is_var(x2)):
+        return np.linalg.cross(x1, x2, axis=axis)
+    n1, n2 = shape(x1)[axis], shape(x2)[axis]
+    if n1 != 3 or n2 != 3:
+        raise ValueError(
+            f"Both input arrays must be (arrays of) 3-dimensional vectors, but they are "
+            f"{n1} and {n2} dimensional instead."
+        )
+    a, b = moveaxis(x1, axis, -1), moveaxis(x2, axis, -1)
+    parts = [
+        a[..., 1] * b[..., 2] - a[..., 2] * b[..., 1],
+        a[..., 2] * b[..., 0] - a[..., 0] * b[..., 2],
+        a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0],
+    ]
+    return moveaxis(stack(parts, axis=-1), -1, axis)
