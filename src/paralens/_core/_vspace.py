@@ -341,7 +341,7 @@ def instantiate(ct: Any, primal: Any) -> Any:
     # Under nested transforms the primal may be a traced container (a Var of a tuple);
     # its structure is that of its value.
     while type(primal) in TRACED_TYPES:
-        primal = primal.value
+        primal = primal._value
     found = lookup(type(primal))
     if not isinstance(found, NodeDef):
         return ct

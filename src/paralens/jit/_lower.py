@@ -1,0 +1,117 @@
+"""Lowering: how one equation is written as a line of Python.
+
+By default an equation is a call of its primitive's function, bound by name in the
+generated function's globals; that works for every primitive, those added later too.
+Where the function is known the line says what it does: an operator as the operator
+(``a * b``), a NumPy ufunc by its NumPy name, indexing as indexing; and where the
+buffer plan gives the answer a place to live (``_buffers``), a ufunc or a matrix product
+writes there with ``out=``, and an update of a donated parameter is one in-place BLAS call.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from paralens.jit._program import Eq, Pack, Program, Ref
+from paralens.tree import tree_leaves
+
+if TYPE_CHECKING:
+    from paralens.jit._buffers import Plan
+
+_OPERATORS: dict[Callable[..., Any], str] = {
+    operator.add: "{0} + {1}",
+    operator.sub: "{0} - {1}",
+    operator.mul: "{0} * {1}",
+    operator.truediv: "{0} / {1}",
+    operator.pow: "{0} ** {1}",
+    operator.matmul: "{0} @ {1}",
+    operator.neg: "-{0}",
+    operator.getitem: "{0}[{1}]",
+}
+
+
+class Namespace:
+    """The globals of the generated function: a readable name for each object it uses."""
+
+    def __init__(self) -> None:
+        self._names: dict[int, str] = {}
+        self._scope: dict[str, Any] = {"np": np, "math": math, "tree_leaves": tree_leaves}
+        self._keep: list[Any] = []
+
+    def name(self, obj: Any, hint: str) -> str:
+        """The name bound to ``obj`` (bound now if it has none yet)."""
+        found = self._names.get(id(obj))
+        if found is not None:
+            return found
+        if isinstance(obj, np.ufunc) and getattr(np, obj.__name__, None) is obj:
+            name = f"np.{obj.__name__}"
+        else:
+            base = "".join(c if c.isalnum() else "_" for c in hint) or "f"
+            name = base if base not in self._scope else f"{base}_{len(self._names)}"
+            self._scope[name] = obj
+        self._names[id(obj)] = name
+        self._keep.append(obj)
+        return name
+
+    def const(self, value: Any) -> str:
+        """An expression for the constant ``value``: a literal, or a name bound to it."""
+        cls = type(value)
+        if value is None or cls in (bool, int, str) or (cls is float and math.isfinite(value)):
+            return repr(value)
+        if cls is slice:
+            return f"slice({self.const(value.start)}, {self.const(value.stop)}, {self.const(value.step)})"
+        if cls is tuple and all(type(v) in (int, type(None), slice) for v in value):
+            inner = ", ".join(self.const(v) for v in value)
+            return f"({inner},)" if len(value) == 1 else f"({inner})"
+        return self.name(value, "c")
+
+    def scope(self) -> dict[str, Any]:
+        return dict(self._scope)
+
+
+def arg_expr(a: Any, names: dict[int, str], ns: Namespace) -> str:
+    """The expression of one argument of an equation."""
+    if type(a) is Ref:
+        return names[a.id]
+    if type(a) is Pack:
+        inner = ", ".join(arg_expr(i, names, ns) for i in a.items)
+        if a.kind is list:
+            return f"[{inner}]"
+        return f"({inner},)" if len(a.items) == 1 else f"({inner})"
+    return ns.const(a)
+
+
+def call_expr(eq: Eq, names: dict[int, str], ns: Namespace) -> str:
+    """The expression computing an equation's answer, without any buffer."""
+    args = [arg_expr(a, names, ns) for a in eq.args]
+    fun = eq.prim.fun
+    pattern = _OPERATORS.get(fun)
+    if pattern is not None and not eq.kwargs and len(args) == pattern.count("{"):
+        return pattern.format(*args)
+    kwargs = [f"{k}={arg_expr(v, names, ns)}" for k, v in eq.kwargs.items()]
+    return f"{ns.name(fun, eq.prim.name)}({', '.join(args + kwargs)})"
+
+
+def lower(
+    eq: Eq,
+    index: int,
+    names: dict[int, str],
+    ns: Namespace,
+    plan: Plan,
+    program: Program,
+    in_place: bool,
+) -> list[str]:
+    """The lines of Python computing equation number ``index``."""
+    special = plan.lines(eq, index, names, ns, in_place)
+    if special is not None:
+        return special
+    expr = call_expr(eq, names, ns)
+    if eq.out_tree is None:
+        return [f"{names[eq.outs[0]]} = {expr}"]
+    outs = ", ".join(names[o] for o in eq.outs)
+    return [f"({outs},) = tree_leaves({expr})"]
