@@ -1,12 +1,15 @@
 """Code generation: the optimised program as the source of one Python function.
 
-Each equation becomes one line: the primitive's function called on local variables (a
-NumPy ufunc by its name, an operator as the operator, anything else through a name bound
-in the function's globals), so replay costs the NumPy calls and nothing else. How each
-line is written, and where its answer is stored (a buffer kept from call to call, a
-donated argument updated in place), is chosen by ``_lower`` and ``_buffers``.
+Each equation becomes a line: the primitive's function called on local variables (a NumPy
+ufunc by its name, an operator as the operator, anything else through a name bound in the
+function's globals), so replay costs the NumPy calls and nothing else. Where the answer
+is stored (a kept buffer, a donated argument updated in place) is chosen by
+``_buffers``; how the line is written, by ``_lower``.
 
-``Compiled.source`` is that code; ``jit(f).source(*args)`` shows it.
+A program with donated arguments has two functions: one writing into them, run when the
+call's donated arrays pass the plan's checks (writeable, C-ordered, sharing no memory
+with the other arguments), and one writing fresh arrays, run otherwise.
+``Compiled.source`` is the first; ``jit(f).source(*args)`` shows it.
 """
 
 from __future__ import annotations
@@ -19,70 +22,71 @@ import numpy as np
 from paralens.jit._buffers import Plan, plan_buffers
 from paralens.jit._lower import Namespace, lower
 from paralens.jit._passes import optimise
-from paralens.jit._program import Program, Ref
+from paralens.jit._program import Program, Ref, evaluate
 
 
 class Compiled:
-    """The generated replay function of a program, with its source."""
+    """The generated replay functions of a program, with the source of the first."""
 
-    __slots__ = ("_donating", "_plan", "_run", "_safe", "source")
+    __slots__ = ("_plan", "_program", "_run", "_safe", "safe_source", "source")
 
-    def __init__(self, source: str, run: Callable[..., Any], safe: Callable[..., Any],
-                 donating: str, plan: Plan) -> None:
-        self.source = source
-        self._run = run
-        self._safe = safe
-        self._donating = donating
+    def __init__(self, program: Program, plan: Plan) -> None:
+        self._program = program
         self._plan = plan
+        self.source, self._run = _generate(program, plan, in_place=True)
+        if plan.donations:
+            self.safe_source, self._safe = _generate(program, plan, in_place=False)
+        else:
+            self.safe_source, self._safe = self.source, self._run
 
     def run(self, leaves: list[Any], donated: tuple[bool, ...] | None) -> list[Any]:
-        """The output leaves for these input leaves."""
-        if donated is not None and self._plan.donations:
-            checked = self._plan.check(leaves, donated)
-            if checked:
-                return self._run(*leaves)  # type: ignore[no-any-return]
-        return self._safe(*leaves)  # type: ignore[no-any-return]
+        """The output leaves for these input leaves (``donated``: which are donated)."""
+        plan = self._plan
+        in_place = donated is not None and plan.check(leaves, donated) and bool(plan.donations)
+        if not plan.lock.acquire(blocking=False):
+            # A call while another is running (from a thread, or a callback inside it):
+            # the kept buffers are in use, so this one runs primitive by primitive.
+            return evaluate(self._program, leaves)
+        try:
+            run = self._run if in_place else self._safe
+            return run(*leaves)  # type: ignore[no-any-return]
+        finally:
+            plan.lock.release()
 
 
 def compile_program(program: Program, donated: tuple[bool, ...] | None) -> Compiled:
-    """Optimise ``program`` and generate its replay function."""
+    """Optimise ``program`` and generate its replay functions."""
     program = optimise(program)
-    plan = plan_buffers(program, donated)
-    source, run = _generate(program, plan, in_place=True)
-    if plan.donations:
-        safe_source, safe = _generate(program, plan, in_place=False)
-    else:
-        safe_source, safe = source, run
-    return Compiled(source, run, safe, safe_source, plan)
+    return Compiled(program, plan_buffers(program, donated))
 
 
 def _generate(program: Program, plan: Plan, in_place: bool) -> tuple[str, Callable[..., Any]]:
     ns = Namespace()
+    plan.bind(ns)
     names = {i: f"x{n}" for n, i in enumerate(program.inputs)}
-    lines = [f"def replay({', '.join(names[i] for i in program.inputs)}):"]
     for eq in program.eqs:
         for o in eq.outs:
-            names.setdefault(o, f"v{o}")
-    body = plan.prologue(ns, in_place)
+            names[o] = plan.name_of(o, in_place) or f"v{o}"
+    body: list[str] = []
     for index, eq in enumerate(program.eqs):
         body.extend(lower(eq, index, names, ns, plan, program, in_place))
     outs = []
     seen: set[int] = set()
     for o in program.outputs:
-        if type(o) is Ref:
-            name = names[o.id]
-            # One array handed out twice would be two outputs sharing memory.
-            outs.append(f"{name}.copy()" if o.id in seen and _is_array(program, o.id) else name)
-            seen.add(o.id)
-        else:
+        if type(o) is not Ref:
             outs.append(f"{ns.const(o)}.copy()" if isinstance(o, np.ndarray) else ns.const(o))
-    body.extend(plan.epilogue(in_place))
+            continue
+        name = names[o.id]
+        if in_place and plan.is_donated_name(o.id):
+            # A new array object over the donated memory: the donated one is given up.
+            name = f"{name}.view()"
+        elif o.id in seen and program.avals[o.id].kind is np.ndarray:
+            name = f"{name}.copy()"  # one array handed out twice would share memory
+        outs.append(name)
+        seen.add(o.id)
     body.append(f"return [{', '.join(outs)}]")
-    source = "\n".join(lines + ["    " + line for line in body]) + "\n"
+    header = f"def replay({', '.join(names[i] for i in program.inputs)}):"
+    source = "\n".join([header, *("    " + line for line in body)]) + "\n"
     scope = ns.scope()
     exec(compile(source, "<paralens.jit>", "exec"), scope)  # noqa: S102
     return source, scope["replay"]
-
-
-def _is_array(program: Program, i: int) -> bool:
-    return program.avals[i].kind is np.ndarray

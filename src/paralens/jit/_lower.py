@@ -70,6 +70,10 @@ class Namespace:
             return f"({inner},)" if len(value) == 1 else f"({inner})"
         return self.name(value, "c")
 
+    def bind(self, name: str, obj: Any) -> None:
+        """Bind ``obj`` to ``name`` in the generated function's globals."""
+        self._scope[name] = obj
+
     def scope(self) -> dict[str, Any]:
         return dict(self._scope)
 

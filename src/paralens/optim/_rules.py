@@ -8,6 +8,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from paralens._core import nondifferentiable
 from paralens.optim._base import EmptyState, UpdateRule, _empty_init, chain, scale
 from paralens.optim._checks import check_real, map_like
 from paralens.optim._schedules import Schedule
@@ -100,15 +101,23 @@ def scale_by_schedule(schedule: Schedule) -> UpdateRule:
         return ScheduleState(0)
 
     def update(grads: Any, state: ScheduleState, params: Any = None) -> tuple[Any, Any]:
-        factor = schedule(state.step)
-        if isinstance(factor, numbers.Real) and not math.isfinite(factor):
-            raise ValueError(
-                f"scale_by_schedule: the schedule gave {factor} at step {state.step}; a "
-                f"schedule must give finite values"
-            )
+        factor = _at_step(schedule, state.step)
         return tree_map(lambda g: factor * g, grads), ScheduleState(state.step + 1)
 
     return UpdateRule(init, update)
+
+
+@nondifferentiable
+def _at_step(schedule: Schedule, step: int) -> float:
+    """``schedule(step)``, checked finite. A primitive: inside ``paralens.jit`` the step
+    count is a value of the staged program, and the schedule runs on it at each replay."""
+    factor = schedule(step)
+    if isinstance(factor, numbers.Real) and not math.isfinite(factor):
+        raise ValueError(
+            f"scale_by_schedule: the schedule gave {factor} at step {step}; a schedule "
+            f"must give finite values"
+        )
+    return factor
 
 
 def _check_lr(rule: str, lr: float | Schedule) -> float | Schedule:

@@ -1,0 +1,89 @@
+"""In-place updates of donated arrays: one BLAS call where SciPy's BLAS is there.
+
+A training step ends in ``W - lr * (X.T @ D)``. With ``W`` donated, that is one
+``gemm`` writing into ``W`` (``beta = 1``, ``alpha = -lr``), or a ``ger`` when the
+product has rank one (a batch of one example): one pass over ``W`` instead of a product,
+a scaling and a difference, each into a fresh array. SciPy is an optional extra; without
+it the same update is made with NumPy, in place, in three steps.
+
+BLAS is column-major: a C-ordered matrix is the transpose of a Fortran-ordered one, so
+``C = alpha A B + beta C`` is computed as ``C.T = alpha B.T A.T + beta C.T``.
+
+Examples:
+    >>> import numpy as np
+    >>> c = np.ones((3, 2))
+    >>> gemm_into(c, -1.0, np.ones((3, 1)), np.array([[1.0, 2.0]]), 1.0)
+    >>> c
+    array([[ 0., -1.],
+           [ 0., -1.],
+           [ 0., -1.]])
+    >>> axpy_into(c, 2.0, np.ones((3, 2)), 1.0)
+    >>> c
+    array([[2., 1.],
+           [2., 1.],
+           [2., 1.]])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+try:
+    from scipy.linalg import blas as _blas
+except ImportError:  # SciPy is an optional extra
+    _blas = None
+
+_KINDS = {np.dtype(np.float64): "d", np.dtype(np.float32): "s"}
+
+
+def _routine(name: str, dtype: np.dtype[Any]) -> Callable[..., Any] | None:
+    prefix = _KINDS.get(dtype)
+    if _blas is None or prefix is None:
+        return None
+    found: Callable[..., Any] = getattr(_blas, prefix + name)
+    return found
+
+
+def _fortran(m: Any) -> tuple[Any, int]:
+    """``m`` as BLAS reads it without a copy: ``(m, 0)``, or ``(m.T, 1)`` for C order."""
+    if m.flags.f_contiguous:
+        return m, 0
+    if m.flags.c_contiguous:
+        return m.T, 1
+    return np.asfortranarray(m), 0
+
+
+def gemm_into(c: Any, alpha: Any, a: Any, b: Any, beta: Any) -> None:
+    """``c = alpha * a @ b + beta * c``, in the memory of ``c`` (C-ordered, 2-D)."""
+    dtype = c.dtype
+    if a.dtype == b.dtype == dtype and c.flags.c_contiguous:
+        if a.shape[1] == 1 and beta == 1:
+            ger = _routine("ger", dtype)
+            if ger is not None:
+                ger(alpha, b.reshape(-1), a.reshape(-1), a=c.T, overwrite_a=1)
+                return
+        gemm = _routine("gemm", dtype)
+        if gemm is not None:
+            bt, trans_b = _fortran(b.T)
+            at, trans_a = _fortran(a.T)
+            gemm(alpha, bt, at, beta=beta, c=c.T, overwrite_c=1, trans_a=trans_b, trans_b=trans_a)
+            return
+    product = np.matmul(a, b)
+    product *= alpha
+    if beta != 1:
+        c *= beta
+    c += product
+
+
+def axpy_into(c: Any, alpha: Any, x: Any, beta: Any) -> None:
+    """``c = alpha * x + beta * c``, in the memory of ``c`` (C-ordered)."""
+    axpy = _routine("axpy", c.dtype)
+    if beta != 1:
+        c *= beta
+    if axpy is not None and x.dtype == c.dtype and x.shape == c.shape and x.flags.c_contiguous:
+        axpy(x.reshape(-1), c.reshape(-1), a=alpha)
+        return
+    c += alpha * x
