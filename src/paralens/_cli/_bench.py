@@ -39,7 +39,9 @@ def per_call(fn: Fn, min_time: float) -> float:
         n *= 2
 
 
-def compare(fns: dict[str, Fn], rounds: int, min_time: float) -> tuple[dict[str, float], dict[str, float]]:
+def compare(
+    fns: dict[str, Fn], rounds: int, min_time: float
+) -> tuple[dict[str, float], dict[str, float]]:
     """Median time per call and median ratio to ``numpy`` of each contender, interleaved."""
     samples: dict[str, list[float]] = {name: [] for name in fns}
     for _ in range(rounds):
@@ -71,7 +73,7 @@ def _checked(name: str, result: Any, expected: Any, tol: float) -> None:
 def mlp_row(p: Peers, dtype: Any, batch: int) -> dict[str, Fn]:
     params, x, onehot = work.mlp_data(dtype, batch)
     tol = 1e-4 if dtype == np.float32 else 1e-9
-    expected, value = work.mlp_numpy(params, x, onehot)
+    expected, _ = work.mlp_numpy(params, x, onehot)
     fns: dict[str, Fn] = {"numpy": lambda: work.mlp_numpy(params, x, onehot)}
     if p.autograd is not None:
         _checked("autograd", p.autograd["mlp"](params, x, onehot)[0], expected, tol)
@@ -180,6 +182,10 @@ def first_calls(p: Peers, repeats: int) -> dict[str, float]:
     return {name: statistics.median(s) for name, s in out.items()}
 
 
+def _mlp_maker(p: Peers, dtype: Any, batch: int) -> Callable[[], dict[str, Fn]]:
+    return lambda: mlp_row(p, dtype, batch)
+
+
 def run_bench(args: argparse.Namespace) -> int:
     """Print the table; 0 when every contender agreed with NumPy."""
     with threadpool_limits(limits=1, user_api="blas"):
@@ -194,11 +200,13 @@ def _run(args: argparse.Namespace) -> int:
     for dtype in (np.float64, np.float32):
         for batch in batches:
             name = f"MLP 784-300-100-10 SGD step, batch {batch}, {np.dtype(dtype).name}"
-            rows.append((name, lambda d=dtype, b=batch: mlp_row(p, d, b), False))
+            rows.append((name, _mlp_maker(p, dtype, batch), False))
     rows.append(("Elman RNN h=32, 50 steps, gradient", lambda: rnn_row(p), False))
     rows.append(("Rosenbrock-100 Hessian-vector product", lambda: hvp_row(p), False))
     rows.append(("chain of scalar ops, µs per op", lambda: chain_row(p), True))
-    print(f"paralens bench: {rounds} rounds, CPU time, one BLAS thread; ratio to hand-written NumPy")
+    print(
+        f"paralens bench: {rounds} rounds, CPU time, one BLAS thread; ratio to hand-written NumPy"
+    )
     print("| workload | " + " | ".join(COLUMNS) + " |")
     print("|---|" + "---:|" * len(COLUMNS))
     for name, make, per_op in rows:

@@ -65,7 +65,10 @@ def autograd_peer() -> Peer | None:
 
     def mlp(params: Any, x: Any, onehot: Any) -> tuple[Any, Any]:
         value, grads = mlp_grad(params, x, onehot)
-        new = [(w - work.LR * gw, b - work.LR * gb) for (w, b), (gw, gb) in zip(params, grads)]
+        new = [
+            (w - work.LR * gw, b - work.LR * gb)
+            for (w, b), (gw, gb) in zip(params, grads, strict=True)
+        ]
         return new, value
 
     def rnn_loss(params: Any, xs: Any) -> Any:

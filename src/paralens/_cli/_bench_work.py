@@ -22,8 +22,9 @@ from typing import Any
 
 import numpy as np
 
-import paralens
 import paralens.numpy as pnp
+from paralens import tree
+from paralens._ad import grad, hvp, value_and_grad
 from paralens.jit import jit
 from paralens.learn import softmax_cross_entropy
 
@@ -61,7 +62,11 @@ def mlp_numpy(params: Any, x: Any, onehot: Any) -> tuple[Any, Any]:
     d_logits = (np.exp(log_probs) - onehot) / x.shape[0]
     d_a2 = (d_logits @ w3.T) * h2 * (1 - h2)
     d_a1 = (d_a2 @ w2.T) * h1 * (1 - h1)
-    grads = [(x.T @ d_a1, d_a1.sum(0)), (h1.T @ d_a2, d_a2.sum(0)), (h2.T @ d_logits, d_logits.sum(0))]
+    grads = [
+        (x.T @ d_a1, d_a1.sum(0)),
+        (h1.T @ d_a2, d_a2.sum(0)),
+        (h2.T @ d_logits, d_logits.sum(0)),
+    ]
     new = [(w - LR * gw, b - LR * gb) for (w, b), (gw, gb) in zip(params, grads, strict=True)]
     return new, value
 
@@ -75,8 +80,8 @@ def _mlp_loss(params: Any, x: Any, onehot: Any) -> Any:
 
 
 def _mlp_update(params: Any, x: Any, onehot: Any) -> tuple[Any, Any]:
-    value, grads = paralens.value_and_grad(_mlp_loss)(params, x, onehot)
-    return paralens.tree.tree_map(lambda p, g: p - LR * g, params, grads), value
+    value, grads = value_and_grad(_mlp_loss)(params, x, onehot)
+    return tree.tree_map(lambda p, g: p - LR * g, params, grads), value
 
 
 mlp_paralens = _mlp_update
@@ -87,10 +92,12 @@ def mlp_jit() -> Callable[..., tuple[Any, Any]]:
     return jit(_mlp_update, donate_argnums=0)
 
 
-def threaded(step: Callable[..., tuple[Any, Any]], params: Any, *rest: Any, copy: bool = True) -> Fn:
+def threaded(
+    step: Callable[..., tuple[Any, Any]], params: Any, *rest: Any, copy: bool = True
+) -> Fn:
     """A timing loop body that feeds each step the parameters the last one returned
     (what donation needs), starting from a copy of ``params`` (or ``params`` itself)."""
-    state = [paralens.tree.tree_map(np.copy, params) if copy else params]
+    state = [tree.tree_map(np.copy, params) if copy else params]
 
     def run() -> Any:
         state[0], value = step(state[0], *rest)
@@ -140,11 +147,11 @@ def _rnn_loss(params: Any, xs: Any) -> Any:
     return pnp.sum(h * h)
 
 
-rnn_paralens = paralens.grad(_rnn_loss)
+rnn_paralens = grad(_rnn_loss)
 
 
 def rnn_jit() -> Callable[..., Any]:
-    return jit(paralens.grad(_rnn_loss))
+    return jit(grad(_rnn_loss))
 
 
 # ---- Rosenbrock Hessian-vector product -------------------------------------------------------
@@ -174,7 +181,7 @@ def rosenbrock(x: Any) -> Any:
 
 
 def hvp_paralens(x: Any, v: Any) -> Any:
-    return paralens.hvp(rosenbrock, (x,), (v,))
+    return hvp(rosenbrock, (x,), (v,))
 
 
 def hvp_jit() -> Callable[..., Any]:
@@ -208,11 +215,11 @@ def chain_numpy(x: float) -> float:
     return g
 
 
-chain_paralens = paralens.grad(chain(pnp.sin, pnp.tanh))
+chain_paralens = grad(chain(pnp.sin, pnp.tanh))
 
 
 def chain_jit() -> Callable[..., Any]:
-    return jit(paralens.grad(chain(pnp.sin, pnp.tanh)))
+    return jit(grad(chain(pnp.sin, pnp.tanh)))
 
 
 def close(a: Any, b: Any, tol: float) -> bool:
@@ -231,4 +238,4 @@ def close(a: Any, b: Any, tol: float) -> bool:
 
 def threaded_copy(params: Any) -> Any:
     """A copy of ``params`` to give a step that donates them."""
-    return paralens.tree.tree_map(np.copy, params)
+    return tree.tree_map(np.copy, params)

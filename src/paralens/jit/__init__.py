@@ -23,10 +23,20 @@ from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from paralens.jit._abstract import Abstract, TracedValueError
+from paralens.jit._control import cond, scan
 from paralens.jit._jit import CacheInfo, Jitted, jit
 from paralens.jit._program import Program
 
-__all__ = ["Abstract", "CacheInfo", "Jitted", "Program", "TracedValueError", "jit"]
+__all__ = [
+    "Abstract",
+    "CacheInfo",
+    "Jitted",
+    "Program",
+    "TracedValueError",
+    "cond",
+    "jit",
+    "scan",
+]
 
 R = TypeVar("R")
 

@@ -154,7 +154,7 @@ class Abstract:
     def __eq__(self, other: object) -> Any:
         raise value_error("a comparison of the plain value")
 
-    __ne__ = __lt__ = __le__ = __gt__ = __ge__ = __eq__  # type: ignore[assignment]
+    __ne__ = __lt__ = __le__ = __gt__ = __ge__ = __eq__
     __hash__ = object.__hash__
 
     def __getattr__(self, name: str) -> Any:

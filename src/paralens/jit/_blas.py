@@ -26,25 +26,33 @@ Examples:
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-try:
-    from scipy.linalg import blas as _blas
-except ImportError:  # SciPy is an optional extra
-    _blas = None
-
 _KINDS = {np.dtype(np.float64): "d", np.dtype(np.float32): "s"}
+_ROUTINES: dict[str, Callable[..., Any] | None] = {}
 
 
 def _routine(name: str, dtype: np.dtype[Any]) -> Callable[..., Any] | None:
+    """SciPy's BLAS routine ``name`` for ``dtype``, or ``None`` (no SciPy, another dtype).
+
+    SciPy is loaded on the first in-place update, not with paralens (it is an optional
+    extra, and ``import paralens`` stays as quick as NumPy's own import).
+    """
     prefix = _KINDS.get(dtype)
-    if _blas is None or prefix is None:
+    if prefix is None:
         return None
-    found: Callable[..., Any] = getattr(_blas, prefix + name)
-    return found
+    key = prefix + name
+    if key not in _ROUTINES:
+        try:
+            blas = importlib.import_module("scipy.linalg.blas")
+        except ImportError:  # SciPy is an optional extra: NumPy does the update
+            blas = None
+        _ROUTINES[key] = getattr(blas, key) if blas is not None else None
+    return _ROUTINES[key]
 
 
 def _fortran(m: Any) -> tuple[Any, int]:

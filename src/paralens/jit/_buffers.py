@@ -86,14 +86,16 @@ class Plan:
             self._plan_donations()
             self.last = self._last_uses()
         self._plan_kept()
-        self.arrays = {name: np.empty(shape, dtype) for name, (shape, dtype) in self.allocations.items()}
+        self.arrays = {
+            name: np.empty(shape, dtype) for name, (shape, dtype) in self.allocations.items()
+        }
 
     # --- analysis -------------------------------------------------------------------------
 
     def out_kind(self, eq: Eq) -> str | None:
         """How an equation can write into a given array: ``ufunc``, ``matmul``, ``sum``,
         ``sigmoid``, or ``None`` (it cannot)."""
-        if eq.out_tree is not None or eq.kwargs and eq.prim.fun is not _reductions._sum:
+        if eq.out_tree is not None or (eq.kwargs and eq.prim.fun is not _reductions._sum):
             return None
         out = self.avals[eq.outs[0]]
         if out.kind is not np.ndarray or out.dtype.kind not in "fc":
@@ -215,9 +217,9 @@ class Plan:
         if terms is not None and len(terms) == 2:
             mine = [t for t in terms if t[1] == d]
             other = [t for t in terms if t[1] != d]
-            if len(mine) == 1 and len(other) == 1 and self._free_of(other[0][1], d):
-                if self._update(v, d, n, mine[0][0], other[0]):
-                    return True
+            single = len(mine) == 1 and len(other) == 1 and self._free_of(other[0][1], d)
+            if single and self._update(v, d, n, mine[0][0], other[0]):
+                return True
         eq = self.program.eqs[at]
         if self.out_kind(eq) == "ufunc" and all(
             type(a) is not Ref or a.id == d or self._free_of(a.id, d) for a in eq.args
@@ -305,16 +307,15 @@ class Plan:
             # here are free for the answers after this one.
             for r in set(eq_refs(eq)):
                 for root in self.roots.get(r, {r}):
-                    name = self.buffers.get(root)
+                    held = self.buffers.get(root)
                     if (
-                        name is not None
-                        and name.startswith("b")
+                        held is not None
+                        and held.startswith("b")
                         and self.last.get(root) == i
-                        and holder.get(name) == root
+                        and holder.get(held) == root
                     ):
-                        key = self.allocations[name]
-                        free.setdefault(key, []).append(name)
-                        holder.pop(name)
+                        free.setdefault(self.allocations[held], []).append(held)
+                        holder.pop(held)
 
     # --- what the code generator asks -----------------------------------------------------
 
@@ -345,9 +346,16 @@ class Plan:
             ok = ok and leaf.flags.writeable and leaf.flags.c_contiguous
         for n, leaf in enumerate(leaves):
             if donated[n] and type(leaf) is np.ndarray:
-                key = id(leaf)
-                self.consumed[key] = weakref.ref(leaf, lambda _, k=key: self.consumed.pop(k, None))
+                self.consumed[id(leaf)] = weakref.ref(leaf, self._forget(id(leaf)))
         return ok
+
+    def _forget(self, key: int) -> Callable[[Any], None]:
+        """What a given-up array's weak reference does when the array is freed."""
+
+        def forget(_: Any) -> None:
+            self.consumed.pop(key, None)
+
+        return forget
 
     def bind(self, ns: Namespace) -> None:
         """Put the kept buffers and the BLAS updates in the generated function's globals."""

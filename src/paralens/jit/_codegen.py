@@ -88,5 +88,5 @@ def _generate(program: Program, plan: Plan, in_place: bool) -> tuple[str, Callab
     header = f"def replay({', '.join(names[i] for i in program.inputs)}):"
     source = "\n".join([header, *("    " + line for line in body)]) + "\n"
     scope = ns.scope()
-    exec(compile(source, "<paralens.jit>", "exec"), scope)  # noqa: S102
+    exec(compile(source, "<paralens.jit>", "exec"), scope)
     return source, scope["replay"]

@@ -79,7 +79,7 @@ class Jitted(Generic[R]):
         self._cache: dict[Any, _Entry] = {}
         self._hits = 0
         self._traces = 0
-        functools.update_wrapper(self, fun)  # type: ignore[arg-type]
+        functools.update_wrapper(self, fun)
 
     # --- the call -------------------------------------------------------------------------
 

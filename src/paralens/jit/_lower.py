@@ -48,8 +48,9 @@ class Namespace:
         found = self._names.get(id(obj))
         if found is not None:
             return found
-        if isinstance(obj, np.ufunc) and getattr(np, obj.__name__, None) is obj:
-            name = f"np.{obj.__name__}"
+        ufunc_name = getattr(obj, "__name__", "") if isinstance(obj, np.ufunc) else ""
+        if ufunc_name and getattr(np, ufunc_name, None) is obj:
+            name = f"np.{ufunc_name}"
         else:
             base = "".join(c if c.isalnum() else "_" for c in hint) or "f"
             name = base if base not in self._scope else f"{base}_{len(self._names)}"
@@ -64,7 +65,8 @@ class Namespace:
         if value is None or cls in (bool, int, str) or (cls is float and math.isfinite(value)):
             return repr(value)
         if cls is slice:
-            return f"slice({self.const(value.start)}, {self.const(value.stop)}, {self.const(value.step)})"
+            parts = (self.const(value.start), self.const(value.stop), self.const(value.step))
+            return f"slice({', '.join(parts)})"
         if cls is tuple and all(type(v) in (int, type(None), slice) for v in value):
             inner = ", ".join(self.const(v) for v in value)
             return f"({inner},)" if len(value) == 1 else f"({inner})"

@@ -31,7 +31,7 @@ class Ref:
 
     __slots__ = ("id",)
 
-    def __init__(self, id: int) -> None:
+    def __init__(self, id: int) -> None:  # noqa: A002 (the value's number, as in the program)
         self.id = id
 
     def __repr__(self) -> str:
@@ -80,7 +80,9 @@ class Program:
         lines = [f"inputs: {', '.join(f'v{i}: {self.avals[i]!r}' for i in self.inputs)}"]
         for eq in self.eqs:
             outs = ", ".join(f"v{o}: {self.avals[o]!r}" for o in eq.outs)
-            args = ", ".join([*map(_show, eq.args), *(f"{k}={_show(v)}" for k, v in eq.kwargs.items())])
+            args = ", ".join(
+                [*map(_show, eq.args), *(f"{k}={_show(v)}" for k, v in eq.kwargs.items())]
+            )
             lines.append(f"  {outs} = {eq.prim.name}({args})")
         lines.append(f"outputs: {', '.join(map(_show, self.outputs))}")
         return "\n".join(lines)

@@ -67,7 +67,4 @@ def _traced_signature(x: Any) -> Any:
 
 def is_traced(leaves: list[Any]) -> bool:
     """Whether any leaf is a traced value of an enclosing transform."""
-    for leaf in leaves:
-        if type(leaf) in TRACED:
-            return True
-    return False
+    return any(type(leaf) in TRACED for leaf in leaves)

@@ -109,12 +109,12 @@ class StagedVar(Var):
     __hash__ = Var.__hash__
 
 
-less = nondifferentiable(np.less)
-less_equal = nondifferentiable(np.less_equal)
-greater = nondifferentiable(np.greater)
-greater_equal = nondifferentiable(np.greater_equal)
-equal = nondifferentiable(np.equal)
-not_equal = nondifferentiable(np.not_equal)
+less: Callable[..., Any] = nondifferentiable(np.less)
+less_equal: Callable[..., Any] = nondifferentiable(np.less_equal)
+greater: Callable[..., Any] = nondifferentiable(np.greater)
+greater_equal: Callable[..., Any] = nondifferentiable(np.greater_equal)
+equal: Callable[..., Any] = nondifferentiable(np.equal)
+not_equal: Callable[..., Any] = nondifferentiable(np.not_equal)
 
 
 TRACED.add(StagedVar)

@@ -19,9 +19,7 @@ Loss = Callable[[Any, Any], Any]
 Step = Callable[[Any, Any, Any], tuple[Any, Any, Metrics]]
 
 
-def make_step(
-    model: Trainable, loss: Loss, optimiser: UpdateRule, *, jit: bool = False
-) -> Step:
+def make_step(model: Trainable, loss: Loss, optimiser: UpdateRule, *, jit: bool = False) -> Step:
     """A pure training step for ``model``, ``loss`` and ``optimiser``.
 
     ``step(params, opt_state, (inputs, targets))`` computes the loss of the batch and its

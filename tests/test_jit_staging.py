@@ -1,0 +1,171 @@
+"""paralens.jit: control flow (cond, scan), donation, the buffer plan, and the training step.
+
+Donated arguments: the returned values are right, a donated argument passed again raises,
+and a call whose donated arrays cannot be written (read-only, sharing memory with another
+argument) computes the same values without writing them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+import paralens
+import paralens.numpy as pnp
+from paralens import grad, jvp, nn, optim
+from paralens.jit import cond, jit, scan
+from paralens.learn import make_step, softmax_cross_entropy, squared_error
+
+RNG = np.random.default_rng(1)
+
+
+def branchy(x: Any) -> Any:
+    return cond(pnp.sum(x) > 0, lambda x: pnp.sin(x) * x, lambda x: pnp.exp(x), x)
+
+
+@pytest.mark.parametrize("x", [np.array([0.5, 1.0]), np.array([-0.5, -1.0])])
+def test_cond_under_every_transform(x: np.ndarray):
+    def loss(x: Any) -> Any:
+        return pnp.sum(branchy(x))
+
+    eager = grad(loss)(x)
+    np.testing.assert_array_equal(jit(branchy)(x), branchy(x))
+    np.testing.assert_array_equal(jit(grad(loss))(x), eager)
+    np.testing.assert_array_equal(grad(jit(loss))(x), eager)
+    t = np.ones(2)
+    np.testing.assert_array_equal(
+        jit(lambda x, t: jvp(branchy, (x,), (t,)))(x, t)[1], jvp(branchy, (x,), (t,))[1]
+    )
+
+
+def test_cond_with_structured_operands_and_the_same_program_both_ways():
+    f = jit(
+        lambda p: cond(p["a"] > p["b"], lambda p: p["a"] - p["b"], lambda p: p["b"] - p["a"], p)
+    )
+    assert f({"a": 3.0, "b": 1.0}) == 2.0
+    assert f({"a": 1.0, "b": 3.0}) == 2.0
+    assert f.cache_info().traces == 1
+
+
+def test_cond_misuse():
+    with pytest.raises(ValueError, match=r"pnp\.where"):
+        jit(lambda x: cond(x > 0, lambda x: x, lambda x: -x, x))(np.ones(2))
+    with pytest.raises(ValueError, match="different structures"):
+        jit(lambda x: cond(x > 0, lambda x: x, lambda x: (x, x), x))(1.0)
+
+
+def test_scan_is_an_unrolled_loop_under_every_transform():
+    w = RNG.standard_normal((3, 3)) * 0.5
+    xs = RNG.standard_normal((6, 3))
+
+    def loss(w: Any, xs: Any) -> Any:
+        last, hs = scan(lambda h, x: (pnp.tanh(h @ w + x), h), np.zeros(3), xs)
+        return pnp.sum(last**2) + pnp.sum(hs)
+
+    np.testing.assert_array_equal(jit(loss)(w, xs), loss(w, xs))
+    np.testing.assert_allclose(jit(grad(loss))(w, xs), grad(loss)(w, xs), rtol=1e-12)
+    with pytest.raises(ValueError, match="leading axes"):
+        scan(lambda c, x: (c, None), 0.0, (np.ones(2), np.ones(3)))
+
+
+# ---- donation -----------------------------------------------------------------------------
+
+
+def sgd(params: Any, x: Any, y: Any, lr: Any) -> Any:
+    def loss(p: Any) -> Any:
+        return pnp.mean((pnp.tanh(x @ p[0] + p[1]) - y) ** 2)
+
+    g = grad(loss)(params)
+    return paralens.tree.tree_map(lambda p, g: p - lr * g, params, g)
+
+
+def sgd_args(batch: int = 4) -> tuple[Any, Any, Any]:
+    params = (RNG.standard_normal((5, 3)), RNG.standard_normal(3))
+    return params, RNG.standard_normal((batch, 5)), RNG.standard_normal((batch, 3))
+
+
+@pytest.mark.parametrize("batch", [1, 4])
+def test_donated_updates_are_right(batch: int):
+    params, x, y = sgd_args(batch)
+    expected = params
+    staged = jit(sgd, donate_argnums=0)
+    current = paralens.tree.tree_map(np.copy, params)
+    for lr in (0.1, 0.2, 0.05):
+        expected = sgd(expected, x, y, lr)
+        current = staged(current, x, y, lr)
+        for a, b in zip(current, expected, strict=True):
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+    assert staged.cache_info().traces == 1
+    assert "gemm_into" in staged.source(current, x, y, 0.1)
+
+
+def test_a_donated_argument_reused_raises():
+    params, x, y = sgd_args()
+    staged = jit(sgd, donate_argnums=0)
+    mine = paralens.tree.tree_map(np.copy, params)
+    new = staged(mine, x, y, 0.1)
+    with pytest.raises(ValueError, match="donated to an earlier call"):
+        staged(mine, x, y, 0.1)
+    staged(new, x, y, 0.1)  # what the call returned is fine
+
+
+def test_donated_arrays_that_cannot_be_written_are_left_alone():
+    params, x, y = sgd_args()
+    expected = sgd(params, x, y, 0.1)
+    frozen = paralens.tree.tree_map(np.copy, params)
+    for a in frozen:
+        a.flags.writeable = False
+    staged = jit(sgd, donate_argnums=0)
+    out = staged(frozen, x, y, 0.1)
+    for a, b in zip(out, expected, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+    np.testing.assert_array_equal(frozen[0], params[0])
+    # The data is a view of the donated weights: writing them would change the data.
+    w = RNG.standard_normal((5, 5))
+    update = jit(lambda w, x: w - 0.1 * (x.T @ x), donate_argnums=0)
+    before = w.copy()
+    np.testing.assert_allclose(update(w, w[:2]), before - 0.1 * (before[:2].T @ before[:2]))
+    np.testing.assert_array_equal(w, before)
+
+
+def test_make_step_jit_equals_the_eager_step():
+    model = nn.tanh_layer(4, 8) >> nn.linear(8, 3)
+    opt = optim.adam(0.01)
+    x = RNG.standard_normal((16, 4))
+    labels = RNG.integers(0, 3, 16)
+    eager, staged = (
+        make_step(model, softmax_cross_entropy, opt),
+        make_step(model, softmax_cross_entropy, opt, jit=True),
+    )
+    p1 = p2 = model.init(0)
+    s1 = s2 = opt.init(p1)
+    p2 = paralens.tree.tree_map(np.copy, p2)
+    s2 = paralens.tree.tree_map(lambda v: np.copy(v) if isinstance(v, np.ndarray) else v, s2)
+    for _ in range(5):
+        p1, s1, m1 = eager(p1, s1, (x, labels))
+        p2, s2, m2 = staged(p2, s2, (x, labels))
+        assert m1["loss"] == pytest.approx(m2["loss"], rel=1e-12)
+    for a, b in zip(paralens.tree.tree_leaves(p1), paralens.tree.tree_leaves(p2), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+    assert staged.cache_info().traces == 1  # type: ignore[attr-defined]
+    with pytest.raises(ValueError, match="labels must lie in"):
+        staged(p2, s2, (x, labels + 3))
+
+
+def test_make_step_jit_with_a_schedule_does_not_retrace():
+    model = nn.linear(2, 1)
+    opt = optim.sgd(optim.cosine_decay(0.1, 10))
+    step = make_step(model, squared_error, opt, jit=True)
+    eager = make_step(model, squared_error, opt)
+    x = RNG.standard_normal((8, 2))
+    y = x @ np.array([[1.0], [-2.0]])
+    p, s = model.init(0), opt.init(model.init(0))
+    q, r = paralens.tree.tree_map(np.copy, p), opt.init(p)
+    for _ in range(12):
+        p, s, _ = eager(p, s, (x, y))
+        q, r, _ = step(q, r, (x, y))
+    for a, b in zip(paralens.tree.tree_leaves(p), paralens.tree.tree_leaves(q), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-10)
+    assert step.cache_info().traces == 1  # type: ignore[attr-defined]
