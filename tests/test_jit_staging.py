@@ -169,3 +169,106 @@ def test_make_step_jit_with_a_schedule_does_not_retrace():
     for a, b in zip(paralens.tree.tree_leaves(p), paralens.tree.tree_leaves(q), strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-10)
     assert step.cache_info().traces == 1  # type: ignore[attr-defined]
+
+
+# ---- fit(jit=True) --------------------------------------------------------------------------
+
+
+def _moons_fit(opt: Any, **kwargs: Any) -> Any:
+    from paralens import data
+    from paralens.learn import fit
+
+    return fit(
+        nn.tanh_layer(2, 8) >> nn.linear(8, 2),
+        softmax_cross_entropy,
+        opt,
+        data.two_moons(100, key=0),
+        epochs=2,
+        batch_size=16,
+        key=1,
+        verbose=False,
+        **kwargs,
+    )
+
+
+@pytest.mark.parametrize(
+    "make_opt",
+    [
+        lambda: optim.sgd(optim.cosine_decay(0.1, 14), momentum=0.9),
+        lambda: optim.chain(optim.clip_by_global_norm(1.0), optim.adam(0.02)),
+    ],
+)
+def test_fit_jit_equals_eager_and_resumes_exactly(tmp_path: Any, make_opt: Any):
+    eager, _ = _moons_fit(make_opt())
+    staged, history = _moons_fit(make_opt(), jit=True)
+    assert history.finished
+    for a, b in zip(
+        paralens.tree.tree_leaves(eager), paralens.tree.tree_leaves(staged), strict=True
+    ):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+    path = tmp_path / "run.npz"
+    stop = [0]
+
+    def interrupt(record: Any, params: Any) -> None:
+        stop[0] += 1
+        if stop[0] == 5:
+            raise KeyboardInterrupt
+
+    _, history = _moons_fit(make_opt(), jit=True, checkpoint=path, step_callbacks=[interrupt])
+    assert history.interrupted
+    resumed, history = _moons_fit(make_opt(), jit=True, checkpoint=path, resume=True)
+    assert history.finished
+    for a, b in zip(
+        paralens.tree.tree_leaves(resumed), paralens.tree.tree_leaves(staged), strict=True
+    ):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_fit_jit_leaves_the_given_parameters_and_hands_callbacks_copies():
+    model = nn.tanh_layer(2, 8) >> nn.linear(8, 2)
+    start = model.init(3)
+    before = paralens.tree.tree_map(np.copy, start)
+    kept: list[Any] = []
+    _moons_fit(optim.sgd(0.1), params=start, jit=True, step_callbacks=[lambda r, p: kept.append(p)])
+    for a, b in zip(
+        paralens.tree.tree_leaves(start), paralens.tree.tree_leaves(before), strict=True
+    ):
+        np.testing.assert_array_equal(a, b)
+    first, last = paralens.tree.tree_leaves(kept[0]), paralens.tree.tree_leaves(kept[-1])
+    assert not all(np.array_equal(a, b) for a, b in zip(first, last, strict=True))
+
+
+def test_fit_jit_and_parallel_are_refused():
+    class One:
+        is_root = True
+
+    with pytest.raises(ValueError, match="jit=True"):
+        _moons_fit(optim.sgd(0.1), jit=True, parallel=One())  # type: ignore[arg-type]
+
+
+def test_fit_jit_holds_a_ctrl_c_until_the_step_has_ended(tmp_path: Any):
+    import os
+    import signal
+
+    armed = [False]
+
+    def rate(step: int) -> float:
+        # The schedule runs inside the staged step, between its in-place writes.
+        if step == 4 and armed[0]:
+            armed[0] = False
+            os.kill(os.getpid(), signal.SIGINT)
+        return 0.1
+
+    straight, _ = _moons_fit(optim.sgd(rate, momentum=0.9), jit=True)
+    path = tmp_path / "run.npz"
+    armed[0] = True
+    _, history = _moons_fit(optim.sgd(rate, momentum=0.9), jit=True, checkpoint=path)
+    assert history.interrupted and history.step == 5  # the step that was running ended
+    resumed, history = _moons_fit(
+        optim.sgd(rate, momentum=0.9), jit=True, checkpoint=path, resume=True
+    )
+    assert history.finished
+    for a, b in zip(
+        paralens.tree.tree_leaves(resumed), paralens.tree.tree_leaves(straight), strict=True
+    ):
+        np.testing.assert_array_equal(a, b)
