@@ -31,6 +31,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 _KINDS = {np.dtype(np.float64): "d", np.dtype(np.float32): "s"}
 _ROUTINES: dict[str, Callable[..., Any] | None] = {}
@@ -51,8 +52,23 @@ def _routine(name: str, dtype: np.dtype[Any]) -> Callable[..., Any] | None:
             blas = importlib.import_module("scipy.linalg.blas")
         except ImportError:  # SciPy is an optional extra: NumPy does the update
             blas = None
+        else:
+            _same_threads_as_numpy()
         _ROUTINES[key] = getattr(blas, key) if blas is not None else None
     return _ROUTINES[key]
+
+
+def _same_threads_as_numpy() -> None:
+    """Give SciPy's BLAS, loaded now, the thread count NumPy's has: a limit set before
+    (``threadpool_limits``, ``paralens train --threads``) did not reach a library that
+    was not loaded yet, and BLAS threads fighting over small matrices cost more than the
+    update itself."""
+    libraries = ThreadpoolController().select(user_api="blas").lib_controllers
+    numpy_threads = [lib.num_threads for lib in libraries if "numpy" in lib.filepath]
+    if numpy_threads:
+        for lib in libraries:
+            if "scipy.libs" in lib.filepath:
+                lib.set_num_threads(min(numpy_threads))
 
 
 def _fortran(m: Any) -> tuple[Any, int]:

@@ -118,6 +118,7 @@ class _Loop:
             "history": list(p.history),
             "batch_size": self.s.batch_size,
             "examples_per_epoch": self.examples,
+            "jit": self.s.jit,
         }
 
     def save(self, p: _Progress) -> None:
