@@ -272,3 +272,25 @@ def test_fit_jit_holds_a_ctrl_c_until_the_step_has_ended(tmp_path: Any):
         paralens.tree.tree_leaves(resumed), paralens.tree.tree_leaves(straight), strict=True
     ):
         np.testing.assert_array_equal(a, b)
+
+
+def test_unroll_with_a_staged_loop_equals_the_python_loop():
+    cell = nn.lstm(2, 4) >> nn.linear(4, 1)
+    p, s = cell.init(0), cell.init_state(0)
+    xs = RNG.standard_normal((7, 3, 2))
+    for combinator in (nn.unroll, nn.unroll_last):
+        eager, staged = combinator(cell), combinator(cell, jit=True)
+        same = paralens.tree.tree_leaves(eager.apply(p, xs, s))
+        for a, b in zip(same, paralens.tree.tree_leaves(staged.apply(p, xs, s)), strict=True):
+            np.testing.assert_array_equal(a, b)
+
+        def loss(p: Any, model: Any = None) -> Any:
+            ys, _ = model.apply(p, xs, s)
+            return pnp.sum(pnp.stack(ys) if isinstance(ys, list) else ys)
+
+        g_eager = grad(lambda p: loss(p, eager))(p)
+        g_staged = grad(lambda p: loss(p, staged))(p)
+        for a, b in zip(
+            paralens.tree.tree_leaves(g_eager), paralens.tree.tree_leaves(g_staged), strict=True
+        ):
+            np.testing.assert_array_equal(a, b)
