@@ -59,8 +59,8 @@ def unroll(m: ModelS[P, S, A, B], *, jit: bool = False) -> ModelS[P, S, Iterable
         >>> ys, s = m.apply(nn.ARParams(1.0, np.array([2.0])), [1.0, 2.0], np.zeros(0))
         >>> [float(y) for y in ys]
         [3.0, 5.0]
-        >>> staged = unroll(nn.ar(1), jit=True)
-        >>> ys, s = staged.apply(nn.ARParams(1.0, np.array([2.0])), np.array([1.0, 2.0]), np.zeros(0))
+        >>> staged, p = unroll(nn.ar(1), jit=True), nn.ARParams(1.0, np.array([2.0]))
+        >>> ys, s = staged.apply(p, np.array([1.0, 2.0]), np.zeros(0))
         >>> [float(y) for y in ys]
         [3.0, 5.0]
     """
