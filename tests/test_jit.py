@@ -263,3 +263,30 @@ def test_outputs_never_share_memory():
     g = jit(grad(lambda x, y: pnp.sum(x + y), argnums=(0, 1)))
     gx, gy = g(np.ones(3), np.ones(3))
     assert not np.shares_memory(gx, gy)
+
+
+# ---- the passes -------------------------------------------------------------------------------
+
+
+def test_the_passes_keep_every_bit():
+    from paralens.jit._passes import optimise
+
+    def f(x: Any) -> Any:
+        unused = pnp.exp(x)  # noqa: F841 (dead code)
+        return pnp.sum((x * 1.0) ** 1 * x**0 + x * pnp.sin(x) + pnp.sin(x) * x)
+
+    x = RNG.standard_normal(5)
+    program = jit(f).trace(x)
+    optimised = optimise(program)
+    names = [eq.prim.name for eq in optimised.eqs]
+    assert "exp" not in names and names.count("sin") == 1
+    assert names.count("multiply") == 1 and "power" not in names  # x * 1, x ** 1, x ** 0 gone
+    same(jit(f)(x), f(x))
+    same(jit(grad(f))(x), grad(f)(x))
+
+
+def test_source_shows_the_replayed_code():
+    f = jit(lambda w, x: pnp.sum(pnp.tanh(x @ w)))
+    source = f.source(np.ones((3, 2)), np.ones((4, 3)))
+    assert source.startswith("def replay(x0, x1):")
+    assert "np.tanh" in source and "out=" in source

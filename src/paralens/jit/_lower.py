@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from paralens.jit._program import Eq, Pack, Program, Ref
+from paralens.numpy import _indexing
 from paralens.tree import tree_leaves
 
 if TYPE_CHECKING:
@@ -32,6 +33,12 @@ _OPERATORS: dict[Callable[..., Any], str] = {
     operator.matmul: "{0} @ {1}",
     operator.neg: "-{0}",
     operator.getitem: "{0}[{1}]",
+}
+
+
+# paralens.numpy's own functions whose line is the NumPy expression they evaluate.
+_INLINE: dict[Callable[..., Any], str] = {
+    _indexing._getitem: "{0}[{1}]",
 }
 
 
@@ -96,7 +103,7 @@ def call_expr(eq: Eq, names: dict[int, str], ns: Namespace) -> str:
     """The expression computing an equation's answer, without any buffer."""
     args = [arg_expr(a, names, ns) for a in eq.args]
     fun = eq.prim.fun
-    pattern = _OPERATORS.get(fun)
+    pattern = _OPERATORS.get(fun) or _INLINE.get(fun)
     if pattern is not None and not eq.kwargs and len(args) == pattern.count("{"):
         return pattern.format(*args)
     kwargs = [f"{k}={arg_expr(v, names, ns)}" for k, v in eq.kwargs.items()]
