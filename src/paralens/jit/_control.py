@@ -61,6 +61,11 @@ def cond(
     Raises:
         ValueError: inside ``jit``, ``pred`` is not a scalar, or the branches return
             values of different structures, shapes or dtypes.
+
+    Examples:
+        >>> f = jit(lambda x, y: cond(x > y, lambda a, b: a - b, lambda a, b: b - a, x, y))
+        >>> f(3.0, 1.0), f(1.0, 3.0), f.cache_info().traces
+        (2.0, 2.0, 1)
     """
     staged = constant_part(pred)
     if type(staged) is not StagedVar:
@@ -174,6 +179,11 @@ def scan(
     Raises:
         ValueError: the leaves of ``xs`` have different leading lengths, or neither ``xs``
             nor ``length`` gives the number of steps.
+
+    Examples:
+        >>> cumulative = jit(lambda xs: scan(lambda c, x: (c + x, c + x), 0.0, xs)[1])
+        >>> cumulative(np.array([1.0, 2.0, 3.0]))
+        array([1., 3., 6.])
     """
     lengths = {pnp.shape(leaf)[0] for leaf in tree_leaves(xs)} if xs is not None else set()
     if length is not None:

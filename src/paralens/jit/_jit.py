@@ -46,6 +46,7 @@ class CacheInfo(NamedTuple):
 class _Entry(NamedTuple):
     program: Program
     compiled: Compiled
+    donated: tuple[bool, ...] | None  # which leaves belong to donated arguments
 
 
 def _positions(nums: int | Sequence[int], name: str) -> tuple[int, ...]:
@@ -123,7 +124,7 @@ class Jitted(Generic[R]):
         if is_traced(leaves):
             out = evaluate(entry.program, leaves)
         else:
-            out = entry.compiled.run(leaves, self._donated_leaves(args))
+            out = entry.compiled.run(leaves, entry.donated)
         return entry.program.out_tree.unflatten(out)  # type: ignore[no-any-return]
 
     def _donated_leaves(self, args: tuple[Any, ...]) -> tuple[bool, ...] | None:
@@ -144,7 +145,7 @@ class Jitted(Generic[R]):
         program = self.trace(*args, **kwargs)
         donated = self._donated_leaves(args)
         compiled = compile_program(program, donated)
-        entry = _Entry(program, compiled)
+        entry = _Entry(program, compiled, donated)
         self._cache[key] = entry
         self._traces += 1
         return entry
