@@ -294,3 +294,34 @@ def test_unroll_with_a_staged_loop_equals_the_python_loop():
             paralens.tree.tree_leaves(g_eager), paralens.tree.tree_leaves(g_staged), strict=True
         ):
             np.testing.assert_array_equal(a, b)
+
+
+def test_in_place_updates_without_scipy_are_the_same(monkeypatch: Any):
+    from paralens.jit import _blas
+
+    params, x, y = sgd_args(4)
+    with_blas = jit(sgd, donate_argnums=0)(paralens.tree.tree_map(np.copy, params), x, y, 0.1)
+    monkeypatch.setattr(_blas, "_routine", lambda name, dtype: None)
+    without = jit(sgd, donate_argnums=0)(paralens.tree.tree_map(np.copy, params), x, y, 0.1)
+    for a, b in zip(with_blas, without, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)
+
+
+def test_a_primitive_defined_later_is_staged_with_its_rules():
+    from paralens.extend import defjvp, defvjp, primitive
+
+    @primitive
+    def cube(x: Any) -> Any:
+        return x**3
+
+    defvjp(cube, lambda g, ans, x: g * 3 * x**2, saves=(0,), staged=False)
+    defjvp(cube, lambda t, ans, x: t * 3 * x**2)
+
+    def f(x: Any) -> Any:
+        return pnp.sum(cube(pnp.sin(x)))
+
+    x = RNG.standard_normal(4)
+    np.testing.assert_array_equal(jit(f)(x), f(x))
+    np.testing.assert_array_equal(jit(grad(f))(x), grad(f)(x))
+    np.testing.assert_array_equal(grad(jit(f))(x), grad(f)(x))
+    assert "cube(" in jit(f).source(x)
