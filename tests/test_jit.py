@@ -236,6 +236,22 @@ def test_reading_a_traced_number_raises():
         jit(lambda x: np.asarray(x) + 1)(np.ones(2))
 
 
+def test_a_traced_boolean_mask_raises_at_trace_time():
+    with pytest.raises(TracedValueError, match=r"boolean mask.*pnp\.where"):
+        jit(lambda x: pnp.sum(x[x > 0] * 2.0))(np.array([1.0, 2.0, 3.0]))
+    mask = np.array([True, False, True])  # a constant mask fixes the shape
+    same(jit(lambda x: x[mask] * 2.0)(np.arange(3.0)), np.array([0.0, 4.0]))
+
+
+def test_a_primitive_whose_shape_follows_the_values_raises_at_replay():
+    positive = paralens.extend.primitive(lambda x: x[x > 0], "positive")
+    f = jit(lambda x: pnp.sum(positive(x) * 2.0))
+    assert f(np.array([1.0, 2.0, 3.0])) == 12.0
+    assert f(np.array([3.0, 2.0, 1.0])) == 12.0  # the same shape: replayed
+    with pytest.raises(ValueError, match=r"positive returned an array of shape \(1,\)"):
+        f(np.array([1.0, -2.0, -3.0]))  # never a broadcast into the staged (3,)
+
+
 def test_comparisons_are_staged():
     f = jit(lambda x: pnp.where(x > 0, x, 0.0))
     same(f(np.array([-1.0, 2.0])), np.array([0.0, 2.0]))

@@ -80,6 +80,13 @@ def _fortran(m: Any) -> tuple[Any, int]:
     return np.asfortranarray(m), 0
 
 
+def _kept(out: Any, target: Any) -> None:
+    """Make sure a BLAS routine's answer is in ``target``: SciPy writes into the array it
+    was given when that array suits the routine, and returns a new one otherwise."""
+    if out is not target:
+        target[...] = out
+
+
 def gemm_into(c: Any, alpha: Any, a: Any, b: Any, beta: Any) -> None:
     """``c = alpha * a @ b + beta * c``, in the memory of ``c`` (C-ordered, 2-D)."""
     dtype = c.dtype
@@ -87,13 +94,16 @@ def gemm_into(c: Any, alpha: Any, a: Any, b: Any, beta: Any) -> None:
         if a.shape[1] == 1 and beta == 1:
             ger = _routine("ger", dtype)
             if ger is not None:
-                ger(alpha, b.reshape(-1), a.reshape(-1), a=c.T, overwrite_a=1)
+                _kept(ger(alpha, b.reshape(-1), a.reshape(-1), a=c.T, overwrite_a=1), c.T)
                 return
         gemm = _routine("gemm", dtype)
         if gemm is not None:
             bt, trans_b = _fortran(b.T)
             at, trans_a = _fortran(a.T)
-            gemm(alpha, bt, at, beta=beta, c=c.T, overwrite_c=1, trans_a=trans_b, trans_b=trans_a)
+            out = gemm(
+                alpha, bt, at, beta=beta, c=c.T, overwrite_c=1, trans_a=trans_b, trans_b=trans_a
+            )
+            _kept(out, c.T)
             return
     product = np.matmul(a, b)
     product *= alpha
@@ -108,6 +118,7 @@ def axpy_into(c: Any, alpha: Any, x: Any, beta: Any) -> None:
     if beta != 1:
         c *= beta
     if axpy is not None and x.dtype == c.dtype and x.shape == c.shape and x.flags.c_contiguous:
-        axpy(x.reshape(-1), c.reshape(-1), a=alpha)
+        y = c.reshape(-1)
+        _kept(axpy(x.reshape(-1), y, a=alpha), y)
         return
     c += alpha * x

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from paralens.jit._program import Eq, Pack, Program, Ref
-from paralens.numpy import _indexing
+from paralens.numpy import _indexing, _linalg
 from paralens.tree import tree_leaves
 
 if TYPE_CHECKING:
@@ -35,6 +35,9 @@ _OPERATORS: dict[Callable[..., Any], str] = {
     operator.getitem: "{0}[{1}]",
 }
 
+
+# Functions whose answer's shape the shapes of their arguments fix.
+_SHAPE_FOLLOWS: set[Callable[..., Any]] = {np.matmul, _linalg._matmul}
 
 # paralens.numpy's own functions whose line is the NumPy expression they evaluate.
 _INLINE: dict[Callable[..., Any], str] = {
@@ -125,6 +128,44 @@ def lower(
         return special
     expr = call_expr(eq, names, ns)
     if eq.out_tree is None:
-        return [f"{names[eq.outs[0]]} = {expr}"]
-    outs = ", ".join(names[o] for o in eq.outs)
-    return [f"({outs},) = tree_leaves({expr})"]
+        lines = [f"{names[eq.outs[0]]} = {expr}"]
+    else:
+        outs = ", ".join(names[o] for o in eq.outs)
+        lines = [f"({outs},) = tree_leaves({expr})"]
+    if not _shape_follows(eq):
+        lines.extend(_shape_checks(eq, names, ns, program))
+    return lines
+
+
+def _shape_follows(eq: Eq) -> bool:
+    """Whether an equation's answer has a shape its arguments' shapes fix (a ufunc, an
+    operator, a matrix product, indexing by constants), so replay need not check it."""
+    fun = eq.prim.fun
+    if fun is operator.getitem or fun is _indexing._getitem:
+        return not any(type(a) is Ref or type(a) is Pack for a in eq.args[1:])
+    return isinstance(fun, np.ufunc) or fun in _OPERATORS or fun in _SHAPE_FOLLOWS
+
+
+def _shape_checks(eq: Eq, names: dict[int, str], ns: Namespace, program: Program) -> list[str]:
+    """Lines that raise if an answer's shape is not the one staged (a primitive whose
+    shape depends on the values): a right answer or an error, never a broadcast."""
+    lines = []
+    for o in eq.outs:
+        aval = program.avals[o]
+        if aval.kind is np.ndarray:
+            check = ns.name(_shape_changed, "shape_changed")
+            name = names[o]
+            lines.append(
+                f"if {name}.shape != {aval.shape!r}: "
+                f"{check}({eq.prim.name!r}, {name}.shape, {aval.shape!r})"
+            )
+    return lines
+
+
+def _shape_changed(prim: str, shape: tuple[int, ...], staged: tuple[int, ...]) -> None:
+    raise ValueError(
+        f"jit: {prim} returned an array of shape {shape} where the staged program has "
+        f"{staged}: its answer's shape depends on the values, which a staged program "
+        f"cannot follow. Compute it outside jit, or pass what fixes the shape as a static "
+        f"argument (jit(f, static_argnums=(i,)))"
+    )

@@ -16,6 +16,7 @@ the numbers never reach the function: only shapes and dtypes of the answers are 
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from typing import Any
 
@@ -33,13 +34,16 @@ from paralens._core import (
 )
 from paralens._core._trace import TRACED
 from paralens._core._vspace import basis, register_leaf
-from paralens.jit._abstract import Abstract, value_error
+from paralens.jit._abstract import Abstract, TracedValueError, value_error
 from paralens.jit._program import Eq, Pack, Program, Ref
+from paralens.numpy._indexing import _getitem
 from paralens.tree import tree_flatten
 
 # Primitives that only take containers apart or build them: applied to the staged
 # parts directly, they record nothing.
 _STRUCTURAL = {primitive_of(p) for p in (getitem_node, getattr_node, pack)}
+
+_GETITEM = (operator.getitem, _getitem)
 
 # How a primitive's answer is found from the examples of its arguments, where running
 # its function is not the way (``cond`` runs both branches): ``fn(args, kwargs) -> ans``.
@@ -158,6 +162,13 @@ class StagingTrace(Trace):
             raise self.escaped()
         if prim in _STRUCTURAL:
             return prim.fun(*args, **kwargs)
+        if prim.fun in _GETITEM and len(args) > 1 and _holds_mask(args[1]):
+            raise TracedValueError(
+                "indexing with a traced boolean mask: the answer's shape would depend on the "
+                "values, and a staged program has one shape per value. Use "
+                "pnp.where(mask, x, 0.0) (same shape, zeros where the mask is false), or make "
+                "the mask a constant or a static argument: jit(f, static_argnums=(i,))"
+            )
         examples = [self.example(a) for a in args]
         ex_kwargs = {k: self.example(v) for k, v in kwargs.items()}
         rule = EXAMPLE_RULES.get(prim)
@@ -203,6 +214,16 @@ class StagingTrace(Trace):
 
     def program(self, inputs: list[int], outputs: list[Any], out_tree: Any) -> Program:
         return Program(inputs, self.eqs, outputs, out_tree, self.avals)
+
+
+def _holds_mask(index: Any) -> bool:
+    """Whether an index holds a traced boolean array (a mask, whose answer's shape is its
+    count of ``True``)."""
+    if type(index) is StagedVar:
+        return bool(index._value.dtype == np.bool_)
+    if type(index) is tuple or type(index) is list:
+        return any(_holds_mask(i) for i in index)
+    return False
 
 
 def _holds_staged(a: Any) -> bool:
