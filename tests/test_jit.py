@@ -276,6 +276,10 @@ def test_outputs_never_share_memory():
     a2, _, c2 = f(np.ones(2))
     assert not np.shares_memory(a, b)
     assert not np.shares_memory(c, c2) and not np.shares_memory(a, a2)
+    donating = jit(lambda p: (p * 2.0, p * 2.0), donate_argnums=0)
+    a, b = donating(np.ones(2))  # one value written into the donated array, handed out twice
+    same((a, b), (np.full(2, 2.0), np.full(2, 2.0)))
+    assert not np.shares_memory(a, b)
     g = jit(grad(lambda x, y: pnp.sum(x + y), argnums=(0, 1)))
     gx, gy = g(np.ones(3), np.ones(3))
     assert not np.shares_memory(gx, gy)

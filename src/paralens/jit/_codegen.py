@@ -77,11 +77,11 @@ def _generate(program: Program, plan: Plan, in_place: bool) -> tuple[str, Callab
             outs.append(f"{ns.const(o)}.copy()" if isinstance(o, np.ndarray) else ns.const(o))
             continue
         name = names[o.id]
-        if in_place and plan.is_donated_name(o.id):
+        if o.id in seen and program.avals[o.id].kind is np.ndarray:
+            name = f"{name}.copy()"  # one array handed out twice would share memory
+        elif in_place and plan.is_donated_name(o.id):
             # A new array object over the donated memory: the donated one is given up.
             name = f"{name}.view()"
-        elif o.id in seen and program.avals[o.id].kind is np.ndarray:
-            name = f"{name}.copy()"  # one array handed out twice would share memory
         outs.append(name)
         seen.add(o.id)
     body.append(f"return [{', '.join(outs)}]")
