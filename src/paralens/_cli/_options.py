@@ -120,9 +120,9 @@ def _training_options(
         "--jit",
         choices=("auto", "on", "off"),
         default="auto",
-        help="stage the training step with paralens.jit: auto (the default) measures a few "
-        "steps of both on the first batch and trains with the faster; a resumed run keeps "
-        "its checkpoint's choice",
+        help="stage the training step with paralens.jit: auto (the default) stages it for "
+        "the examples where the staged step was measured faster, and says so; a resumed run "
+        "keeps its checkpoint's choice",
     )
 
 
