@@ -250,6 +250,11 @@ def test_a_primitive_whose_shape_follows_the_values_raises_at_replay():
     assert f(np.array([3.0, 2.0, 1.0])) == 12.0  # the same shape: replayed
     with pytest.raises(ValueError, match=r"positive returned an array of shape \(1,\)"):
         f(np.array([1.0, -2.0, -3.0]))  # never a broadcast into the staged (3,)
+    rows = jit(lambda x, n: pnp.sum(pnp.reshape(x, (n, -1)) * 2.0, axis=0))
+    same(rows(np.arange(6.0), 2), np.array([6.0, 10.0, 14.0]))
+    with pytest.raises(ValueError, match=r"reshape returned an array of shape \(3, 2\)"):
+        rows(np.arange(6.0), 3)  # a size passed as a number: static_argnums fixes it
+    assert jit(rows.fun, static_argnums=1)(np.arange(6.0), 3).shape == (2,)
 
 
 def test_comparisons_are_staged():

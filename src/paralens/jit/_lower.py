@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from paralens.jit._program import Eq, Pack, Program, Ref
-from paralens.numpy import _indexing, _linalg
+from paralens.numpy import _elementwise, _indexing, _linalg, _reductions, _shape
 from paralens.tree import tree_leaves
 
 if TYPE_CHECKING:
@@ -38,6 +38,23 @@ _OPERATORS: dict[Callable[..., Any], str] = {
 
 # Functions whose answer's shape the shapes of their arguments fix.
 _SHAPE_FOLLOWS: set[Callable[..., Any]] = {np.matmul, _linalg._matmul}
+# Those whose answer's shape is fixed by the shapes of their array arguments and by their
+# constant arguments (an axis, a shape).
+_SHAPE_FOLLOWS_ON_ARRAYS: set[Callable[..., Any]] = {
+    _shape._transpose,
+    _shape._reshape,
+    _shape._expand_dims,
+    _shape._broadcast_to,
+    _indexing._index_add,
+    _indexing._where,
+    _reductions._sum,
+    _reductions._mean,
+    _reductions._logsumexp,
+    _reductions._log_softmax,
+    _elementwise._sigmoid,
+    _elementwise._relu,
+    _elementwise._softplus,
+}
 
 # paralens.numpy's own functions whose line is the NumPy expression they evaluate.
 _INLINE: dict[Callable[..., Any], str] = {
@@ -132,18 +149,28 @@ def lower(
     else:
         outs = ", ".join(names[o] for o in eq.outs)
         lines = [f"({outs},) = tree_leaves({expr})"]
-    if not _shape_follows(eq):
+    if not _shape_follows(eq, program):
         lines.extend(_shape_checks(eq, names, ns, program))
     return lines
 
 
-def _shape_follows(eq: Eq) -> bool:
+def _shape_follows(eq: Eq, program: Program) -> bool:
     """Whether an equation's answer has a shape its arguments' shapes fix (a ufunc, an
     operator, a matrix product, indexing by constants), so replay need not check it."""
     fun = eq.prim.fun
     if fun is operator.getitem or fun is _indexing._getitem:
         return not any(type(a) is Ref or type(a) is Pack for a in eq.args[1:])
-    return isinstance(fun, np.ufunc) or fun in _OPERATORS or fun in _SHAPE_FOLLOWS
+    if isinstance(fun, np.ufunc) or fun in _OPERATORS or fun in _SHAPE_FOLLOWS:
+        return True
+    # paralens.numpy's own shape-fixed functions, where every traced argument is an array
+    # (a traced number could be a size or an axis).
+    return fun in _SHAPE_FOLLOWS_ON_ARRAYS and all(_is_array_ref(a, program) for a in eq.args)
+
+
+def _is_array_ref(a: Any, program: Program) -> bool:
+    if type(a) is Pack:
+        return False
+    return type(a) is not Ref or program.avals[a.id].kind is np.ndarray
 
 
 def _shape_checks(eq: Eq, names: dict[int, str], ns: Namespace, program: Program) -> list[str]:
@@ -165,7 +192,8 @@ def _shape_checks(eq: Eq, names: dict[int, str], ns: Namespace, program: Program
 def _shape_changed(prim: str, shape: tuple[int, ...], staged: tuple[int, ...]) -> None:
     raise ValueError(
         f"jit: {prim} returned an array of shape {shape} where the staged program has "
-        f"{staged}: its answer's shape depends on the values, which a staged program "
-        f"cannot follow. Compute it outside jit, or pass what fixes the shape as a static "
-        f"argument (jit(f, static_argnums=(i,)))"
+        f"{staged}: its answer's shape depends on the values of its arguments (a mask, a "
+        f"size passed as a number), which a staged program cannot follow. Compute it "
+        f"outside jit, or pass what fixes the shape as a static argument "
+        f"(jit(f, static_argnums=(i,)))"
     )
