@@ -111,6 +111,21 @@ def test_a_donated_argument_reused_raises():
     staged(new, x, y, 0.1)  # what the call returned is fine
 
 
+def test_a_long_run_of_donations_forgets_the_arrays_that_are_gone():
+    step = jit(lambda p: p * 0.5 + 1.0, donate_argnums=0)
+    p, kept = np.zeros(3), []
+    for i in range(1000):
+        if i % 100 == 0:
+            kept.append(p)  # given up, and still alive: it must keep raising
+        p = step(p)
+    plan = next(iter(step._cache.values())).compiled._plan
+    assert len(plan.consumed) < 300
+    np.testing.assert_allclose(p, np.full(3, 2.0))
+    for given in kept:
+        with pytest.raises(ValueError, match="donated to an earlier call"):
+            step(given)
+
+
 def test_donated_arrays_that_cannot_be_written_are_left_alone():
     params, x, y = sgd_args()
     expected = sgd(params, x, y, 0.1)

@@ -47,6 +47,10 @@ _MATMUL = (np.matmul, operator.matmul, _linalg._matmul)
 _FRESH = {_elementwise._sigmoid, _elementwise._relu, _elementwise._softplus}
 
 
+# How many given-up arrays a plan remembers before it forgets those that are gone.
+_CONSUMED_KEPT = 256
+
+
 def ufunc_of(fun: Any) -> np.ufunc | None:
     if isinstance(fun, np.ufunc):
         return fun
@@ -80,6 +84,7 @@ class Plan:
         self.lock = threading.Lock()
         self.arrays: dict[str, Any] = {}
         self.consumed: dict[int, weakref.ref[Any]] = {}
+        self.consumed_limit = _CONSUMED_KEPT
         # Equations whose work a donated update does later, at its own position.
         self.deferred: dict[int, int] = {}
         if donated is not None:
@@ -325,37 +330,38 @@ class Plan:
         Raises:
             ValueError: a donated argument was given to this function before.
         """
-        owners: dict[int, int] = {}
+        owners: set[int] = set()
         ok = True
+        consumed = self.consumed
         for n, leaf in enumerate(leaves):
             if type(leaf) is not np.ndarray:
                 continue
-            owner = id(leaf.base if leaf.base is not None else leaf)
+            base = leaf.base
+            owner = id(leaf if base is None else base)
             if owner in owners:
                 ok = False  # two arguments share memory: nothing is written in place
-            owners[owner] = n
+            owners.add(owner)
             if not donated[n]:
                 continue
-            ref = self.consumed.get(id(leaf))
+            ref = consumed.get(id(leaf))
             if ref is not None and ref() is leaf:
                 raise ValueError(
                     "jit: an argument donated to an earlier call was passed again; its array "
                     "may hold anything now. Pass the value that call returned, or a copy "
                     "kept before donating (np.copy)"
                 )
-            ok = ok and leaf.flags.writeable and leaf.flags.c_contiguous
+            flags = leaf.flags
+            ok = ok and flags.writeable and flags.c_contiguous
+        if len(consumed) > self.consumed_limit:
+            # Forget the given-up arrays that are gone (a weak reference per array given);
+            # the limit grows with those still alive, so this runs now and then.
+            for key in [k for k, r in consumed.items() if r() is None]:
+                del consumed[key]
+            self.consumed_limit = max(_CONSUMED_KEPT, 2 * len(consumed))
         for n, leaf in enumerate(leaves):
             if donated[n] and type(leaf) is np.ndarray:
-                self.consumed[id(leaf)] = weakref.ref(leaf, self._forget(id(leaf)))
+                consumed[id(leaf)] = weakref.ref(leaf)
         return ok
-
-    def _forget(self, key: int) -> Callable[[Any], None]:
-        """What a given-up array's weak reference does when the array is freed."""
-
-        def forget(_: Any) -> None:
-            self.consumed.pop(key, None)
-
-        return forget
 
     def bind(self, ns: Namespace) -> None:
         """Put the kept buffers and the BLAS updates in the generated function's globals."""
