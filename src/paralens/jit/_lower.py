@@ -6,6 +6,11 @@ Where the function is known the line says what it does: an operator as the opera
 (``a * b``), a NumPy ufunc by its NumPy name, indexing as indexing; and where the
 buffer plan gives the answer a place to live (``_buffers``), a ufunc or a matrix product
 writes there with ``out=``, and an update of a donated parameter is one in-place BLAS call.
+
+A line whose answer's shape its arguments' shapes do not fix (a primitive nothing is known
+of, indexing by a traced index, a size passed as a number) is followed by a check of that
+shape: a program staged for one shape raises rather than broadcasting another into its
+buffers.
 """
 
 from __future__ import annotations
