@@ -9,6 +9,7 @@ Examples:
 
 from paralens import cat as cat
 from paralens import data as data
+from paralens import jit as jit
 from paralens import learn as learn
 from paralens import nn as nn
 from paralens import numpy as numpy
@@ -53,6 +54,7 @@ __all__ = [
     "jacfwd",
     "jacobian",
     "jacrev",
+    "jit",
     "jvp",
     "learn",
     "lens",

@@ -1,5 +1,5 @@
 """The ``paralens`` command line: ``paralens train ...``, ``paralens diagram ...``,
-``paralens demo``.
+``paralens bench``, ``paralens demo``.
 
 Every command ends with one of a few exit codes: 0 when it did its work, 1 with one line
 on stderr when a file, the data or the training went wrong, 2 for a bad option (from
@@ -14,6 +14,7 @@ import os
 import sys
 from collections.abc import Sequence
 
+from paralens._cli._bench import add_bench_parser, run_bench
 from paralens._cli._demo import demo
 from paralens._cli._diagram import add_diagram_parser, run_diagram
 from paralens._cli._options import add_train_parser
@@ -35,6 +36,7 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("demo", help="differentiate a small heterogeneous model")
     add_train_parser(commands)
     add_diagram_parser(commands)
+    add_bench_parser(commands)
     return parser
 
 
@@ -43,6 +45,8 @@ def _run(args: argparse.Namespace) -> int:
         return demo()
     if args.command == "train":
         return run_train(args)
+    if args.command == "bench":
+        return run_bench(args)
     return run_diagram(args)
 
 

@@ -116,6 +116,14 @@ def _training_options(
         help="learning-rate schedule (default cosine decay to 0 over the run)",
     )
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument(
+        "--jit",
+        choices=("auto", "on", "off"),
+        default="auto",
+        help="stage the training step with paralens.jit: auto (the default) stages it for "
+        "the examples where the staged step was measured faster, and says so; a resumed run "
+        "keeps its checkpoint's choice",
+    )
 
 
 def _output_options(parser: argparse.ArgumentParser) -> None:

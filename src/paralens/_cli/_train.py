@@ -23,6 +23,7 @@ import numpy as np
 
 import paralens.numpy as pnp
 from paralens import data, nn, optim, parallel
+from paralens._cli._jit_choice import choose_jit
 from paralens._cli._options import DEFAULT_LR, resolve_model_defaults
 from paralens._cli._output import blas_threads, check_outputs, plot_curves, plot_sine
 from paralens.learn import (
@@ -119,6 +120,8 @@ def _fit(
         )
     if args.resume:
         _announce_resume(args)
+    use_jit, said = choose_jit(args, model, loss, opt, train)
+    print(said, flush=True)
     params, history = fit(
         model,
         loss,
@@ -136,6 +139,7 @@ def _fit(
         progress=args.progress,
         verbose=False,
         parallel=communicator if communicator.size > 1 else None,
+        jit=use_jit,
     )
     if history.interrupted:
         raise _interrupted(args, history)

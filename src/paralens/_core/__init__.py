@@ -15,7 +15,7 @@ from paralens._core._primitive import (
 from paralens._core._residuals import ShapeOnly
 from paralens._core._reverse import ReverseTrace, Step
 from paralens._core._structural import getattr_node, getitem_node, pack, pack_structure
-from paralens._core._trace import Trace, is_var, plain_value, value_of
+from paralens._core._trace import Trace, constant_part, is_var, plain_value, value_of
 from paralens._core._var import (
     METHODS,
     OPERATORS,
@@ -40,6 +40,7 @@ __all__ = [
     "Trace",
     "Var",
     "bind",
+    "constant_part",
     "defjvp",
     "defjvp_argnum",
     "defvjp",

@@ -42,7 +42,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, ParamSpec, TypeVar
 
 from paralens._core._residuals import residual_policy
-from paralens._core._trace import TRACED, Trace, plain_value, top_trace
+from paralens._core._trace import TRACED, Trace, constant_part, top_trace
 from paralens._core._vspace import ZERO
 
 P = ParamSpec("P")
@@ -178,10 +178,20 @@ def bind(prim: Primitive, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     lower traces are constants to it, and ``bind`` meets them again one level down.
     """
     if prim.nondifferentiable:
-        return prim.fun(*[plain_value(a) for a in args], **kwargs)
+        return apply_constant(prim, args, kwargs)
     trace = top_trace(args)
     assert trace is not None
     return trace.process(prim, args, kwargs)
+
+
+def apply_constant(prim: Primitive, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """A nondifferentiable primitive: its arguments' AD traces are removed (it is a
+    constant to every transform), and a staging trace below them records it."""
+    vals = [constant_part(a) for a in args]
+    trace = top_trace(vals)
+    if trace is None:
+        return prim.fun(*vals, **kwargs)
+    return trace.process(prim, tuple(vals), kwargs)
 
 
 def primitive(
@@ -236,7 +246,7 @@ def _make_wrapper(prim: Primitive) -> Callable[..., Any]:
         if trace is None:
             return fun(*args, **kwargs)
         if prim.nondifferentiable:
-            return fun(*[plain_value(a) for a in args], **kwargs)
+            return apply_constant(prim, args, kwargs)
         return trace.process(prim, args, kwargs)
 
     wrapper.__name__ = prim.name

@@ -44,6 +44,9 @@ class Trace:
     """One application of a transform: a level, and whether it is still open."""
 
     __slots__ = ("active", "level")
+    # A staging trace (paralens.jit) records every computation on its values, those that
+    # are constants to the AD too (comparisons, argmax): see ``constant_part``.
+    stages = False
 
     def __init__(self) -> None:
         self.level = next(_levels)
@@ -86,6 +89,17 @@ def value_of(x: Any) -> Any:
 def plain_value(x: Any) -> Any:
     """``x`` with every level of tracing removed."""
     while type(x) in TRACED:
+        x = x._value
+    return x
+
+
+def constant_part(x: Any) -> Any:
+    """``x`` with every level of AD tracing removed, down to a staging trace's value.
+
+    What the AD treats as a constant (the argument of a nondifferentiable primitive) is
+    still a value a staging trace must record: its Var is kept.
+    """
+    while type(x) in TRACED and not x._trace.stages:
         x = x._value
     return x
 

@@ -20,14 +20,21 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
-from tqdm import tqdm
 
+from paralens import tree
 from paralens._random import as_generator
 from paralens.data import batches
 from paralens.learn._callbacks import Callback, History, Metrics, StopTraining
 from paralens.learn._checkpoint import CheckpointError, check_output_path, read_parts, write_parts
 from paralens.learn._data_checks import check_array_data, first_non_finite, non_finite_leaf
 from paralens.learn._fit_parallel import same_start
+from paralens.learn._fit_support import (
+    DeferredInterrupt,
+    copy_array,
+    epoch_line,
+    position_text,
+    progress_bar,
+)
 from paralens.learn._learner import Trainable
 from paralens.learn._train import Loss, evaluate, make_step
 from paralens.learn._training_state import (
@@ -55,36 +62,8 @@ class _Progress(NamedTuple):
     rng: Mapping[str, Any]  # the shuffling generator's state at its start
 
 
-def _bar(total: int | None, initial: int, epoch: int, epochs: int, enabled: bool | None) -> Any:
-    return tqdm(
-        total=total,
-        initial=initial,
-        desc=f"epoch {epoch}/{epochs}",
-        unit="ex",
-        unit_scale=True,
-        leave=True,
-        dynamic_ncols=True,
-        # None: shown only when stderr is a terminal
-        disable=None if enabled is None else not enabled,
-        file=sys.stderr,
-    )
-
-
-def _where(p: _Progress) -> str:
-    """Where a run stands, in words: ``the end of epoch 2`` or ``step 5 of epoch 3``."""
-    if p.step == 0:
-        return "the start" if p.epoch == 1 else f"the end of epoch {p.epoch - 1}"
-    return f"step {p.step} of epoch {p.epoch}"
-
-
-def _epoch_line(record: Metrics, epochs: int) -> str:
-    parts = [f"epoch {int(record['epoch'])}/{epochs}", f"loss {record['loss']:.4f}"]
-    parts += [f"{name} {value:.4f}" for name, value in record.items() if name.startswith("eval_")]
-    parts.append(f"{record['seconds']:.1f} s ({record['examples_per_second']:.0f} examples/s)")
-    return "  ".join(parts)
-
-
 class _Settings(NamedTuple):
+    jit: bool
     epochs: int
     batch_size: int
     eval_data: tuple[Any, Any] | None
@@ -111,10 +90,11 @@ class _Loop:
     ) -> None:
         self.model, self.loss, self.data, self.rng = model, loss, data, rng
         self.step_fn = (
-            make_step(model, loss, optimiser)
+            make_step(model, loss, optimiser, jit=settings.jit)
             if parallel is None
             else data_parallel_step(model, loss, optimiser, parallel)
         )
+        self.deferred = DeferredInterrupt() if settings.jit else None
         # Under data parallelism only rank 0 writes the checkpoint.
         self.writes = parallel is None or parallel.is_root
         self.s = settings
@@ -138,6 +118,7 @@ class _Loop:
             "history": list(p.history),
             "batch_size": self.s.batch_size,
             "examples_per_epoch": self.examples,
+            "jit": self.s.jit,
         }
 
     def save(self, p: _Progress) -> None:
@@ -176,7 +157,7 @@ class _Loop:
     def run_epoch(self) -> None:
         p = self.progress
         self.started = time.perf_counter()
-        bar = _bar(self.examples, p.examples, p.epoch, self.s.epochs, self.s.bar)
+        bar = progress_bar(self.examples, p.examples, p.epoch, self.s.epochs, self.s.bar)
         shown = not bar.disable
         try:
             for batch in self.epoch_batches(p):
@@ -190,7 +171,13 @@ class _Loop:
         size = len(batch[0])
         if size == 0:
             raise ValueError(f"fit: batch {p.step + 1} of epoch {p.epoch} has no examples")
-        params, opt_state, metrics = self.step_fn(p.params, p.opt_state, batch)
+        if self.deferred is None:
+            params, opt_state, metrics = self.step_fn(p.params, p.opt_state, batch)
+        else:
+            # A staged step writes into the parameters it was given: a Ctrl-C waits for
+            # it to end, so that the run's state is never half of one step.
+            with self.deferred:
+                params, opt_state, metrics = self.step_fn(p.params, p.opt_state, batch)
         value = metrics["loss"]
         if not math.isfinite(value):
             raise FloatingPointError(self.non_finite_message(p, batch, value))
@@ -205,7 +192,9 @@ class _Loop:
             bar.set_postfix(loss=f"{value:.4f}", refresh=False)
             bar.update(size)
         for callback in self.s.step_callbacks:
-            callback({"epoch": p.epoch, "step": p.step + 1, "loss": value}, params)
+            callback({"epoch": p.epoch, "step": p.step + 1, "loss": value}, self.given(params))
+        if self.deferred is not None:
+            self.deferred.deliver()
 
     def end_epoch(self, bar_shown: bool) -> None:
         p = self.progress
@@ -237,16 +226,21 @@ class _Loop:
         )
         self.save(self.progress)
         if self.s.verbose or (self.s.verbose is None and not bar_shown):
-            print(_epoch_line(record, self.s.epochs), file=sys.stderr, flush=True)
+            print(epoch_line(record, self.s.epochs), file=sys.stderr, flush=True)
         for callback in self.s.callbacks:
-            callback(record, p.params)
+            callback(record, self.given(p.params))
+
+    def given(self, params: Any) -> Any:
+        """``params`` as a callback gets them: a copy under ``jit``, where the next step
+        writes into the arrays of these."""
+        return params if self.deferred is None else tree.tree_map(copy_array, params)
 
     # --- messages ---------------------------------------------------------------------------
 
     def kept(self) -> str:
         if self.checkpoint is None or self.saved is None:
             return ""
-        return f"; {self.checkpoint} keeps the last good state, {_where(self.saved)}"
+        return f"; {self.checkpoint} keeps the last good state, {position_text(self.saved)}"
 
     def non_finite_message(self, p: _Progress, batch: Any, value: float) -> str:
         where = f"batch {p.step + 1} of epoch {p.epoch}"
@@ -293,7 +287,7 @@ class _Loop:
                 saved = f"; not saved: the parameters are not finite{self.kept()}"
         if interrupted and self.s.verbose is not False:
             print(
-                f"\ntraining interrupted at {_where(p)}{saved}; returning the parameters of "
+                f"\ntraining interrupted at {position_text(p)}{saved}; returning the parameters of "
                 f"the last completed step",
                 file=sys.stderr,
             )
@@ -319,6 +313,7 @@ def fit(
     progress: bool | None = None,
     verbose: bool | None = None,
     parallel: Communicator | None = None,
+    jit: bool = False,
 ) -> tuple[Any, History]:
     """Train ``model`` on ``data`` and return ``(params, history)``.
 
@@ -368,6 +363,12 @@ def fit(
         progress: show a progress bar; ``None`` shows one when stderr is a terminal.
         verbose: print one line per epoch to stderr; ``None`` prints it when no progress
             bar is shown (output to a file or a pipe), ``False`` prints nothing.
+        jit: stage the training step with ``paralens.jit`` (``make_step(..., jit=True)``):
+            traced on the first batch of each shape, replayed after, the parameters and
+            optimiser state updated in place. ``fit`` trains a copy of ``params``, hands
+            callbacks copies of what it trains, and holds back a Ctrl-C until the step
+            in progress has ended, so a run stopped and resumed still ends where the
+            uninterrupted one does.
         parallel: train data-parallel on the ranks of this communicator
             (``paralens.parallel.world()`` under ``mpiexec``): every rank calls ``fit``
             with the same arguments, ``batch_size`` is the global batch, each rank
@@ -413,9 +414,17 @@ def fit(
             "fit: parallel= trains stateless models only; a stateful model (batch norm, "
             "dropout) would keep a state per rank. Train it on one process"
         )
+    if parallel is not None and jit:
+        raise ValueError(
+            "fit: jit=True stages the step of one process; with parallel= the ranks "
+            "exchange gradients in the middle of it. Drop one of the two"
+        )
     if parallel is not None and not parallel.is_root:
         progress, verbose = False, False
+    if jit:
+        params = tree.tree_map(copy_array, params)  # the step writes into what it trains
     settings = _Settings(
+        jit,
         epochs,
         batch_size,
         eval_data,

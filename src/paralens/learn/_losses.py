@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 import paralens.numpy as pnp
-from paralens._core import plain_value
+from paralens._core import constant_part, is_var, nondifferentiable, plain_value, value_of
 from paralens.extend import defjvp, defvjp, primitive
 
 __all__ = [
@@ -71,8 +71,10 @@ def _as_one_hot(name: str, prediction: Any, target: Any) -> Any:
         and target.shape == getattr(prediction, "shape", None)
     ):
         return target  # rows already: what a training step passes every time
-    plain = plain_value(target)
-    p_shape = np.shape(plain_value(prediction))
+    if is_var(constant_part(target)):  # staged by paralens.jit: known by shape alone
+        return _staged_one_hot(name, prediction, target)
+    plain = value_of(target)
+    p_shape = np.shape(value_of(prediction))
     t = np.asarray(plain)
     if t.dtype.kind in "biu" and t.shape == p_shape[:-1]:
         if t.size and (t.min() < 0 or t.max() >= p_shape[-1]):
@@ -88,6 +90,34 @@ def _as_one_hot(name: str, prediction: Any, target: Any) -> Any:
             f"shape {p_shape} (one-hot or probabilities); got {t.dtype} of shape {t.shape}"
         )
     return target  # rows, traced or not: the loss differentiates in them too
+
+
+def _staged_one_hot(name: str, prediction: Any, target: Any) -> Any:
+    """``_as_one_hot`` for a target staged by ``paralens.jit``: known by shape and dtype,
+    its labels checked when the staged program runs."""
+    p_shape = pnp.shape(prediction)
+    t_shape, t_dtype = pnp.shape(target), np.result_type(plain_value(target))
+    if t_dtype.kind in "biu" and t_shape == p_shape[:-1]:
+        labels = _checked_labels(target, name, p_shape[-1])
+        dtype = np.result_type(plain_value(prediction))
+        return pnp.astype(pnp.expand_dims(labels, -1) == np.arange(p_shape[-1]), dtype)
+    if t_shape != p_shape:
+        raise ValueError(
+            f"{name}: targets must be integer labels of shape {p_shape[:-1]} or rows of "
+            f"shape {p_shape} (one-hot or probabilities); got {t_dtype} of shape {t_shape}"
+        )
+    return target
+
+
+@nondifferentiable
+def _checked_labels(labels: Any, name: str, classes: int) -> Any:
+    """``labels``, once checked to lie in ``[0, classes)``."""
+    if labels.size and (labels.min() < 0 or labels.max() >= classes):
+        raise ValueError(
+            f"{name}: labels must lie in [0, {classes}) for predictions of {classes} "
+            f"classes; got labels from {labels.min()} to {labels.max()}"
+        )
+    return labels
 
 
 def _rows_cross_entropy(log_p: Any, rows: Any, n: int) -> Any:

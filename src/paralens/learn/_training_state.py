@@ -37,7 +37,7 @@ __all__ = [
     "initial_params",
     "is_stateful",
     "predict",
-    "stateful_step",
+    "stateful_update",
     "trained_part",
 ]
 
@@ -96,10 +96,11 @@ def predict(model: Any, params: Any, inputs: Any) -> Any:
     return running.apply(params, inputs)
 
 
-def stateful_step(
+def stateful_update(
     model: Any, loss: Callable[[Any, Any], Any], optimiser: UpdateRule
-) -> Callable[[Any, Any, Any], tuple[Any, Any, dict[str, float]]]:
-    """The training step of a stateful model, on pairs ``(params, state)``."""
+) -> Callable[[Any, Any, Any, Any], tuple[Any, Any, Any]]:
+    """``update(pair, opt_state, inputs, targets) -> (pair, opt_state, loss)`` of a
+    stateful model, the loss left as the value computed (``jit`` stages this function)."""
     kept: list[Any] = []
 
     def objective(params: Any, state: Any, inputs: Any, targets: Any) -> Any:
@@ -110,14 +111,13 @@ def stateful_step(
     loss_and_grad = value_and_grad(objective)
     update = optimiser.update
 
-    def step(pair: Any, opt_state: Any, batch: Any) -> tuple[Any, Any, dict[str, float]]:
+    def step(pair: Any, opt_state: Any, inputs: Any, targets: Any) -> tuple[Any, Any, Any]:
         params, state = pair
-        inputs, targets = batch
         kept.clear()  # nothing left over from a step that raised
         value, grads = loss_and_grad(params, state, inputs, targets)
         # The state carries no gradient; what the model returned is read as plain values.
         new_state = tree.tree_map(plain_value, kept.pop())
         updates, opt_state = update(grads, opt_state, params)
-        return (apply_updates(params, updates), new_state), opt_state, {"loss": float(value)}
+        return (apply_updates(params, updates), new_state), opt_state, value
 
     return step

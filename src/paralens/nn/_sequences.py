@@ -12,8 +12,9 @@ Examples:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import TypeVar
+from typing import Any, TypeVar
 
+from paralens import jit as staging
 from paralens.nn._combinators import wrap_stateful
 from paralens.nn._model import ModelS
 from paralens.nn._structure import (
@@ -35,7 +36,7 @@ B = TypeVar("B")
 UNROLL = Combinator("unroll", CHILD_PARAMS, State.CHILD, SEQUENCE_SIZES)
 
 
-def unroll(m: ModelS[P, S, A, B]) -> ModelS[P, S, Iterable[A], list[B]]:
+def unroll(m: ModelS[P, S, A, B], *, jit: bool = False) -> ModelS[P, S, Iterable[A], list[B]]:
     """Run a stateful model along a sequence, keeping every output.
 
     Types: ``ModelS[P, S, A, B]`` becomes ``ModelS[P, S, Iterable[A], list[B]]``; an array
@@ -44,6 +45,9 @@ def unroll(m: ModelS[P, S, A, B]) -> ModelS[P, S, Iterable[A], list[B]]:
 
     Args:
         m: the stateful model.
+        jit: stage the loop with ``paralens.jit``: the first sequence of a given length
+            and shapes is traced, the loop unrolled into one program, and later ones
+            replay it (under ``grad`` too, where the program is differentiated).
 
     Returns:
         The model of sequences, of kind ``"unroll"``.
@@ -55,8 +59,21 @@ def unroll(m: ModelS[P, S, A, B]) -> ModelS[P, S, Iterable[A], list[B]]:
         >>> ys, s = m.apply(nn.ARParams(1.0, np.array([2.0])), [1.0, 2.0], np.zeros(0))
         >>> [float(y) for y in ys]
         [3.0, 5.0]
+        >>> staged, p = unroll(nn.ar(1), jit=True), nn.ARParams(1.0, np.array([2.0]))
+        >>> ys, s = staged.apply(p, np.array([1.0, 2.0]), np.zeros(0))
+        >>> [float(y) for y in ys]
+        [3.0, 5.0]
     """
-    return wrap_stateful(m, UNROLL, _unrolled)
+    return wrap_stateful(m, UNROLL, _staged(_unrolled) if jit else _unrolled)
+
+
+def _staged(build: Callable[[Any], Callable[..., Any]]) -> Callable[[Any], Callable[..., Any]]:
+    """``build`` with the loop it makes staged by ``paralens.jit``."""
+
+    def staged_build(f: Any) -> Callable[..., Any]:
+        return staging.jit(build(f))
+
+    return staged_build
 
 
 def _unrolled(f: Callable[[P, A, S], tuple[B, S]]) -> Callable[..., tuple[list[B], S]]:
@@ -73,13 +90,14 @@ def _unrolled(f: Callable[[P, A, S], tuple[B, S]]) -> Callable[..., tuple[list[B
 UNROLL_LAST = Combinator("unroll_last", CHILD_PARAMS, State.CHILD, LAST_OF_SEQUENCE_SIZES)
 
 
-def unroll_last(m: ModelS[P, S, A, B]) -> ModelS[P, S, Iterable[A], B]:
+def unroll_last(m: ModelS[P, S, A, B], *, jit: bool = False) -> ModelS[P, S, Iterable[A], B]:
     """Run a stateful model along a sequence, keeping the last output.
 
     Types: ``ModelS[P, S, A, B]`` becomes ``ModelS[P, S, Iterable[A], B]``.
 
     Args:
         m: the stateful model.
+        jit: stage the loop with ``paralens.jit`` (see ``unroll``).
 
     Returns:
         The model of sequences, of kind ``"unroll_last"``; it raises ``ValueError`` on an
@@ -113,7 +131,7 @@ def unroll_last(m: ModelS[P, S, A, B]) -> ModelS[P, S, Iterable[A], B]:
 
         return apply
 
-    return wrap_stateful(m, UNROLL_LAST, build, name=name)
+    return wrap_stateful(m, UNROLL_LAST, _staged(build) if jit else build, name=name)
 
 
 def feedback(m: ModelS[P, S, A, A], p: P, s: S, x0: A, n: int) -> list[A]:

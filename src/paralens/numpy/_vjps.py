@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from paralens._core import defvjp, defvjp_argnum, plain_value
+from paralens._core import defvjp, defvjp_argnum, is_var, plain_value
 from paralens.numpy._complex import conj, is_complex, real_part_for
 from paralens.numpy._composites import swapaxes
 from paralens.numpy._creation import pack as array_pack
@@ -103,7 +103,10 @@ def indicator(condition: Any, like: Any) -> Any:
     if isinstance(condition, bool):
         return float(condition)
     dtype = result_type(like)
-    return np.asarray(condition, dtype=dtype if dtype.kind in "fc" else np.float64)
+    dtype = dtype if dtype.kind in "fc" else np.float64
+    if is_var(condition):  # a comparison staged by paralens.jit: a value of the program
+        return astype_dtype(condition, dtype)
+    return np.asarray(condition, dtype=dtype)
 
 
 # ---- Elementwise, binary ----------------------------------------------------------------

@@ -8,6 +8,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+import paralens.numpy as pnp
+from paralens._core import is_var, nondifferentiable
 from paralens.optim._base import EmptyState, UpdateRule, _empty_init, chain, scale
 from paralens.optim._checks import check_real, map_like
 from paralens.optim._schedules import Schedule
@@ -100,15 +102,23 @@ def scale_by_schedule(schedule: Schedule) -> UpdateRule:
         return ScheduleState(0)
 
     def update(grads: Any, state: ScheduleState, params: Any = None) -> tuple[Any, Any]:
-        factor = schedule(state.step)
-        if isinstance(factor, numbers.Real) and not math.isfinite(factor):
-            raise ValueError(
-                f"scale_by_schedule: the schedule gave {factor} at step {state.step}; a "
-                f"schedule must give finite values"
-            )
+        factor = _at_step(schedule, state.step)
         return tree_map(lambda g: factor * g, grads), ScheduleState(state.step + 1)
 
     return UpdateRule(init, update)
+
+
+@nondifferentiable
+def _at_step(schedule: Schedule, step: int) -> float:
+    """``schedule(step)``, checked finite. A primitive: inside ``paralens.jit`` the step
+    count is a value of the staged program, and the schedule runs on it at each replay."""
+    factor = schedule(step)
+    if isinstance(factor, numbers.Real) and not math.isfinite(factor):
+        raise ValueError(
+            f"scale_by_schedule: the schedule gave {factor} at step {step}; a schedule "
+            f"must give finite values"
+        )
+    return factor
 
 
 def _check_lr(rule: str, lr: float | Schedule) -> float | Schedule:
@@ -312,7 +322,14 @@ def clip_by_global_norm(max_norm: float) -> UpdateRule:
     max_norm = check_real("clip_by_global_norm", "max_norm", max_norm, 0.0, None, "(]")
 
     def update(grads: Any, state: EmptyState, params: Any = None) -> tuple[Any, EmptyState]:
-        norm = math.sqrt(sum(float(np.vdot(g, g)) for g in tree_leaves(grads)))
+        leaves = tree_leaves(grads)
+        if any(is_var(g) for g in leaves):
+            # Traced (paralens.jit, or a transform over the rule): no branch on the norm;
+            # the factor is exactly 1 below max_norm.
+            norm = pnp.sqrt(sum(pnp.sum(g * g) for g in leaves))
+            factor = max_norm / pnp.maximum(norm, max_norm)
+            return tree_map(lambda g: factor * g, grads), state
+        norm = math.sqrt(sum(float(np.vdot(g, g)) for g in leaves))
         if norm <= max_norm:
             return grads, state
         factor = max_norm / norm
