@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from paralens._core import _vspace
+from paralens._core._var import TracedConversionError
 
 SCALAR_TYPES = (float, int, bool, complex)
 
@@ -43,8 +44,12 @@ HOW_TO = (
 )
 
 
-class TracedValueError(TypeError):
-    """The numbers of a staged value were read while ``jit`` was tracing."""
+class TracedValueError(TracedConversionError):
+    """The numbers of a staged value were read while ``jit`` was tracing.
+
+    A ``TracedConversionError``, so that ``pnp.array`` of staged values builds one traced
+    array as it does of any traced values.
+    """
 
 
 def value_error(what: str) -> TracedValueError:
