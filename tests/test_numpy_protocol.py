@@ -82,10 +82,10 @@ def test_numpys_functions_work_at_every_level_of_nesting():
 @pytest.mark.parametrize(
     ("f", "name"),
     [
-        (lambda x: np.sort(x), "np.sort"),
+        (lambda x: np.median(x), "np.median"),
         (lambda x: np.cbrt(x), "np.cbrt"),
-        (lambda x: np.linalg.qr(np.outer(x, x)), "np.qr"),
-        (lambda x: np.zeros_like(np.linspace(x[0], 1.0, 3)), "np.linspace"),
+        (lambda x: np.interp(0.5, x, x), "np.interp"),
+        (lambda x: np.percentile(x, 50.0), "np.percentile"),
     ],
 )
 def test_a_numpy_function_without_a_differentiable_twin_raises_naming_it(f, name):

@@ -189,7 +189,9 @@ def check_cotangent(ct: Any, ans: Any) -> None:
         a_kind, c_kind = _kind(a), _kind(c)
         if a_kind is None:
             continue
-        if c_kind is None or c_kind not in "iufc":
+        # A boolean output (a comparison) has no derivative; the cotangent of its own
+        # dtype (numpy.ones_like(ans)) is accepted and carries nothing back.
+        if c_kind is None or (c_kind not in "iufc" and c_kind != a_kind):
             what = getattr(c, "dtype", type(c).__name__)
             raise TypeError(
                 f"the cotangent{at} is of type {what}, not a number; a cotangent has the "

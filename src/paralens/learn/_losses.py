@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 import paralens.numpy as pnp
-from paralens._core import constant_part, is_var, nondifferentiable, plain_value, value_of
+from paralens._core import constant_part, is_var, nondifferentiable, plain_value
 from paralens.extend import defjvp, defvjp, primitive
 
 __all__ = [
@@ -73,8 +73,8 @@ def _as_one_hot(name: str, prediction: Any, target: Any) -> Any:
         return target  # rows already: what a training step passes every time
     if is_var(constant_part(target)):  # staged by paralens.jit: known by shape alone
         return _staged_one_hot(name, prediction, target)
-    plain = value_of(target)
-    p_shape = np.shape(value_of(prediction))
+    plain = plain_value(target)
+    p_shape = np.shape(plain_value(prediction))
     t = np.asarray(plain)
     if t.dtype.kind in "biu" and t.shape == p_shape[:-1]:
         if t.size and (t.min() < 0 or t.max() >= p_shape[-1]):
