@@ -34,6 +34,7 @@ from paralens.numpy import (  # noqa: F401
     _vjps_reductions,
     linalg,
 )
+from paralens.numpy import fft as fft  # the namespace, as numpy.fft
 from paralens.numpy._arranging import (
     compress,
     fliplr,
@@ -50,7 +51,6 @@ from paralens.numpy._arranging import (
     tile,
 )
 from paralens.numpy._complex import angle, conj, conjugate, imag, real, real_if_close
-from paralens.numpy import fft as fft  # the namespace, as numpy.fft
 from paralens.numpy._composites import (
     astype,
     concatenate,

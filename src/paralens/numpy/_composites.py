@@ -15,8 +15,8 @@ import numpy as np
 from paralens._ad import stop_gradient
 from paralens._core import is_var, plain_value
 from paralens._core._var import TracedConversionError
-from paralens.numpy._creation import asarray, cast
 from paralens.numpy._complex import imag, is_complex, real
+from paralens.numpy._creation import asarray, cast
 from paralens.numpy._einsum import explicit_subscripts
 from paralens.numpy._elementwise import exp, multiply, sqrt
 from paralens.numpy._indexing import getitem
