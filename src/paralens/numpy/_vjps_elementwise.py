@@ -210,8 +210,19 @@ def squared_abs(x: Any) -> Any:
     return safe(real(conj(x) * x))
 
 
-defvjp(real, lambda g, ans, x: g, saves=(), staged=False)
-defvjp(imag, lambda g, ans, x: -1j * g if is_complex(x) else 0.0 * g, saves=(0,), staged=False)
+def of_real_answer(g: Any) -> Any:
+    """The cotangent ``g`` of a real answer, without the imaginary part a rule upstream that
+    mixes real and complex values may leave on it (it pairs with no direction of a real)."""
+    return real(g) if is_complex(g) else g
+
+
+defvjp(real, lambda g, ans, x: of_real_answer(g), saves=(), staged=False)
+defvjp(
+    imag,
+    lambda g, ans, x: -1j * of_real_answer(g) if is_complex(x) else 0.0 * of_real_answer(g),
+    saves=(0,),
+    staged=False,
+)
 defvjp(conjugate, lambda g, ans, x: conj(g), saves=(), staged=False)
 defvjp(
     angle_radians,
