@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+import paralens
 import paralens.numpy as pnp
 from paralens import nn, optim
 from paralens.learn import evaluate, fit, make_step, squared_error
@@ -154,3 +155,14 @@ def test_fit_refuses_a_stateful_model_given_parameters_alone() -> None:
     model = _bn_model()
     with pytest.raises(ValueError, match=r"expects a tuple of 2.*the pair \(params, state\)"):
         fit(model, squared_error, optim.sgd(0.1), _batches(), params=model.init(0))
+
+
+def test_dropout_stages_under_jit_and_draws_each_calls_mask_from_its_key() -> None:
+    drop = nn.dropout(0.5)
+    staged = paralens.jit(lambda x, key: drop.apply(None, x, key))
+    x = np.arange(1.0, 41.0).reshape(4, 10)
+    for key in ([11, 4], [11, 5], [12, 0]):
+        y, next_key = staged(x, np.array(key))
+        eager_y, eager_key = drop.apply(None, x, np.array(key))
+        assert np.array_equal(y, eager_y) and np.array_equal(next_key, eager_key)
+    assert staged.cache_info().traces == 1  # a new key is a new value, not a retrace

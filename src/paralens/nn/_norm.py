@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 import paralens.numpy as pnp
+from paralens.extend import nondifferentiable
 from paralens.nn._layers import Array
 from paralens.nn._model import Model, ModelS
 from paralens.nn._shapes import SAME_SHAPE, LayerShape
@@ -78,9 +79,18 @@ def dropout_mask(key: Array, shape: tuple[int, ...], rate: float) -> Array:
         >>> bool(np.array_equal(dropout_mask(key, (4,), 0.5), dropout_mask(key, (4,), 0.5)))
         True
     """
+    return _mask_of_key(key, shape=tuple(shape), rate=rate)
+
+
+def _draw_mask(key: Array, *, shape: tuple[int, ...], rate: float) -> Array:
     rng = np.random.default_rng([int(k) for k in np.asarray(key).ravel()])
     kept = rng.random(shape) >= rate
     return np.where(kept, 1.0 / (1.0 - rate), 0.0)
+
+
+# A primitive without derivative, so that paralens.jit records the draw from the key it is
+# given at each call (a staged key has no numbers to seed a generator with while tracing).
+_mask_of_key = nondifferentiable(_draw_mask)
 
 
 def dropout(rate: float) -> ModelS[None, Array, Array, Array]:
@@ -117,7 +127,7 @@ def dropout(rate: float) -> ModelS[None, Array, Array, Array]:
     p = _check_in(rate, 0.0, 1.0, "[)", "rate", name)
 
     def apply(params: None, x: Array, key: Array) -> tuple[Array, Array]:
-        step = np.asarray(key) + np.array([0, 1])
+        step = pnp.add(key, np.array([0, 1]))
         if p == 0.0:
             return x, step
         return x * dropout_mask(key, tuple(pnp.shape(x)), p), step
