@@ -310,17 +310,24 @@ class Plan:
                 holder[name] = o
             # Buffers whose values (and every view of them) are read for the last time
             # here are free for the answers after this one.
-            for r in set(eq_refs(eq)):
-                for root in self.roots.get(r, {r}):
-                    held = self.buffers.get(root)
-                    if (
-                        held is not None
-                        and held.startswith("b")
-                        and self.last.get(root) == i
-                        and holder.get(held) == root
-                    ):
-                        free.setdefault(self.allocations[held], []).append(held)
-                        holder.pop(held)
+            for held in self._freed_at(i, eq, holder):
+                free.setdefault(self.allocations[held], []).append(held)
+                holder.pop(held)
+
+    def _freed_at(self, i: int, eq: Any, holder: dict[str, int]) -> list[str]:
+        """The kept buffers whose values equation ``i`` reads for the last time."""
+        roots = {root for r in set(eq_refs(eq)) for root in self.roots.get(r, {r})}
+        freed: list[str] = []
+        for root in roots:
+            held = self.buffers.get(root)
+            if (
+                held is not None
+                and held.startswith("b")
+                and self.last.get(root) == i
+                and holder.get(held) == root
+            ):
+                freed.append(held)
+        return freed
 
     # --- what the code generator asks -----------------------------------------------------
 
