@@ -195,3 +195,18 @@ def test_check_grads_catches_a_conjugated_derivative():
     defjvp(wrong, lambda t, ans, x: t * pnp.conj(pnp.cos(x)))
     with pytest.raises(AssertionError, match="forward mode"):
         check_grads(wrong, (Z,), order=1, modes=("fwd",))
+
+
+@pytest.mark.parametrize(
+    ("f", "z", "derivative"),
+    [
+        (lambda z: z * z, 1 + 2j, 2 + 4j),
+        (lambda z: pnp.sum(z * z), np.array([1 + 2j]), np.array([2 + 4j])),
+        (lambda z: pnp.exp(z)[0], np.array([0.5j, 1.0]), np.array([np.exp(0.5j), 0.0])),
+    ],
+    ids=["python complex", "array sum", "array element"],
+)
+def test_grad_of_a_complex_valued_function_raises_naming_the_fix(f, z, derivative):
+    with pytest.raises(TypeError, match=r"returned a complex one.*pnp\.real\(f\(z\)\)"):
+        paralens.grad(f)(z)
+    np.testing.assert_allclose(paralens.grad(lambda z: pnp.real(f(z)))(z), derivative)

@@ -209,6 +209,12 @@ def scalar_seed(ans: Any, fname: str) -> Any:
     cls = type(ans)
     if cls is float:
         return 1.0
+    if _kind(plain_value(ans)) == "c":
+        raise TypeError(
+            f"grad requires {fname} to return a real number, but it returned a complex one, "
+            f"whose gradient is not defined. For the derivative f'(z) of a holomorphic f use "
+            f"grad(lambda z: pnp.real(f(z))); for both parts, vjp or jacrev."
+        )
     if cls in LEAF_TYPES and getattr(ans, "shape", None) == ():  # a NumPy scalar, say
         return lookup(cls).ones(ans)  # type: ignore[union-attr]
     plain = plain_value(ans)
