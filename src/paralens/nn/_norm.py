@@ -127,7 +127,7 @@ def dropout(rate: float) -> ModelS[None, Array, Array, Array]:
     p = _check_in(rate, 0.0, 1.0, "[)", "rate", name)
 
     def apply(params: None, x: Array, key: Array) -> tuple[Array, Array]:
-        step = pnp.add(key, np.array([0, 1]))
+        step = key + np.array([0, 1])
         if p == 0.0:
             return x, step
         return x * dropout_mask(key, tuple(pnp.shape(x)), p), step
