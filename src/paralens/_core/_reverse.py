@@ -122,10 +122,10 @@ class ReverseTrace(Trace):
                 # an array (or list) the caller could change later: the tape keeps a copy
                 if cls in NEVER_MUTABLE or i in prim.dropped_args:
                     continue
-                if cls in ARRAY_TYPES:  # kept_constant's most common case, inline
-                    if a.flags.writeable or a.base is not None:
-                        vals[i] = a.copy()
-                elif cls in MAYBE_MUTABLE or may_change(cls):
+                # kept_constant's most common case, an array, inline
+                if cls in ARRAY_TYPES and (a.flags.writeable or a.base is not None):
+                    vals[i] = a.copy()
+                elif cls not in ARRAY_TYPES and (cls in MAYBE_MUTABLE or may_change(cls)):
                     vals[i] = kept_constant(a)
                 continue
             if a._trace is not self:

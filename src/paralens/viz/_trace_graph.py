@@ -33,6 +33,21 @@ def _describe(shape: tuple[int, ...] | None, dtype: str) -> str:
     return "scalar" if shape == () else str(tuple(shape))
 
 
+def _place_column(
+    boxes: dict[int, tuple[float, float, float]],
+    column: list[list[int]],
+    x: float,
+    band_top: tuple[float, float],
+    width: float,
+) -> None:
+    """Put the boxes of one column, its inputs' band and its primitives' band, at ``x``."""
+    for indices, top in zip(column, band_top, strict=True):
+        row_y = top
+        for index in indices:
+            boxes[index] = (x, row_y, width)
+            row_y += NODE_H + VGAP
+
+
 def trace_drawing(f: Callable[..., Any], *args: Any, per_line: int = 12) -> Drawing:
     """The tape of ``f(*args)`` as a layered graph, ``per_line`` columns to a line."""
     record = trace(f, *args)
@@ -94,11 +109,7 @@ def trace_drawing(f: Callable[..., Any], *args: Any, per_line: int = 12) -> Draw
         band_top = (y, y + rows[0] * (NODE_H + VGAP) + (16.0 if rows[0] else 0.0))
         x = left
         for d in group:
-            for band, top in zip(bands, band_top, strict=True):
-                row_y = top
-                for index in band.get(d, []):
-                    boxes[index] = (x, row_y, widths[d])
-                    row_y += NODE_H + VGAP
+            _place_column(boxes, [band.get(d, []) for band in bands], x, band_top, widths[d])
             x += widths[d] + HGAP
         width = max(width, x - (HGAP / 2 if len(groups) > 1 else HGAP))
         bottom = band_top[1] + rows[1] * (NODE_H + VGAP) - VGAP
