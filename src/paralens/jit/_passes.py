@@ -30,6 +30,7 @@ Examples:
 from __future__ import annotations
 
 import operator
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -79,11 +80,8 @@ def _identity_of(eq: Eq, program: Program) -> Any:
     return None
 
 
-def simplify(program: Program) -> Program:
-    """Drop the equations that return an argument unchanged, and compute at once those
-    whose arguments are all constants (``x ** 0`` is a constant one, say)."""
-    rename: dict[int, Any] = {}
-    eqs: list[Eq] = []
+def _renamer(rename: dict[int, Any]) -> Callable[[Any], Any]:
+    """An argument with the references in ``rename`` replaced (inside packs too)."""
 
     def renamed(a: Any) -> Any:
         if type(a) is Ref:
@@ -91,6 +89,16 @@ def simplify(program: Program) -> Program:
         if type(a) is Pack:
             return Pack(a.kind, tuple(renamed(x) for x in a.items))
         return a
+
+    return renamed
+
+
+def simplify(program: Program) -> Program:
+    """Drop the equations that return an argument unchanged, and compute at once those
+    whose arguments are all constants (``x ** 0`` is a constant one, say)."""
+    rename: dict[int, Any] = {}
+    eqs: list[Eq] = []
+    renamed = _renamer(rename)
 
     for eq in program.eqs:
         eq = Eq(
@@ -125,13 +133,7 @@ def fold_constants(program: Program) -> Program:
     """Compute once the equations whose arguments hold no reference."""
     rename: dict[int, Any] = {}
     eqs: list[Eq] = []
-
-    def renamed(a: Any) -> Any:
-        if type(a) is Ref:
-            return rename.get(a.id, a)
-        if type(a) is Pack:
-            return Pack(a.kind, tuple(renamed(x) for x in a.items))
-        return a
+    renamed = _renamer(rename)
 
     for eq in program.eqs:
         args = tuple(renamed(a) for a in eq.args)
