@@ -34,7 +34,8 @@ from paralens.numpy._shape import (
 )
 
 _ARRAYS = (np.ndarray, ShapeOnly)
-_REAL_SCALARS = frozenset({float, np.float64, np.float32})
+_FLOAT64_SCALAR = np.float64
+_FLOAT32_SCALAR = np.float32
 # NumPy's built-in dtypes are singletons: an identity test settles the common cases with
 # fewer instructions than reading ``dtype.kind``.
 _FLOAT64 = np.dtype(np.float64)
@@ -63,7 +64,11 @@ def unbroadcast(g: Any, target: Any) -> Any:
     target_shape = getattr(target, "shape", None)
     if g_shape is not None and g_shape == target_shape:
         # The common case, settled without a Python call; a complex cotangent of a real
-        # target (x * 1j) is checked for in the same breath.
+        # target (x * 1j) is checked for in the same breath. A NumPy float scalar is
+        # settled by its type: its ``dtype`` is a descriptor built on every read.
+        cls = type(g)
+        if cls is _FLOAT64_SCALAR or cls is _FLOAT32_SCALAR:
+            return g
         dtype = g.dtype
         if dtype is _FLOAT64 or dtype is _FLOAT32 or dtype.kind != "c":
             return g
@@ -74,7 +79,9 @@ def unbroadcast(g: Any, target: Any) -> Any:
         g_shape = fast_shape(g)
     if g_shape == target_shape:
         # Scalars: Python floats have no shape to read.
-        return g if type(g) in _REAL_SCALARS else real_part_for(g, target)
+        cls = type(g)
+        real = cls is float or cls is _FLOAT64_SCALAR or cls is _FLOAT32_SCALAR
+        return g if real else real_part_for(g, target)
     if type(g) is not np.ndarray or g.dtype.kind != "f":
         return unbroadcast_general(g, target)
     lead = len(g_shape) - len(target_shape)
