@@ -71,6 +71,10 @@ ARRAY_TYPES: set[type] = set()
 # of the two after ``may_change`` has seen it: one membership test on the hot path.
 MAYBE_MUTABLE: set[type] = {tuple, list}
 NEVER_MUTABLE: set[type] = set()
+# Types whose values are single numbers, never large: the tape keeps them whole without
+# reading their size (a NumPy scalar's ``nbytes`` is built on each read; paralens.tree adds
+# NumPy's scalar types).
+SCALAR_TYPES: set[type] = {bool, int, float, complex}
 
 UNREGISTERED = (
     "paralens does not know how to differentiate a value of type {name}. "

@@ -30,7 +30,14 @@ from paralens._core._primitive import Primitive, bind
 from paralens._core._residuals import DROP_FROM_BYTES, ShapeOnly, shape_only
 from paralens._core._trace import TRACED, Trace
 from paralens._core._var import NO_KWARGS, Var, make_var
-from paralens._core._vspace import ARRAY_TYPES, MAYBE_MUTABLE, NEVER_MUTABLE, ZERO, may_change
+from paralens._core._vspace import (
+    ARRAY_TYPES,
+    MAYBE_MUTABLE,
+    NEVER_MUTABLE,
+    SCALAR_TYPES,
+    ZERO,
+    may_change,
+)
 
 _LEAF_TYPES = _vspace.LEAF_TYPES
 
@@ -120,7 +127,7 @@ class ReverseTrace(Trace):
             cls = type(a)
             if cls not in TRACED:
                 # an array (or list) the caller could change later: the tape keeps a copy
-                if cls in NEVER_MUTABLE or i in prim.dropped_args:
+                if cls is float or cls in NEVER_MUTABLE or i in prim.dropped_args:
                     continue
                 # kept_constant's most common case, an array, inline
                 if cls in ARRAY_TYPES and (a.flags.writeable or a.base is not None):
@@ -135,25 +142,29 @@ class ReverseTrace(Trace):
             v = vals[i] = a._value
             if type(v) in TRACED:
                 outer_vars = True
-        if outer_vars:
-            ans = bind(prim, tuple(vals), kwargs)
+        if kwargs:
+            ans = bind(prim, tuple(vals), kwargs) if outer_vars else prim.fun(*vals, **kwargs)
+            kwargs = _kept_kwargs(kwargs)
         else:
-            ans = prim.fun(*vals, **kwargs) if kwargs else prim.fun(*vals)
+            ans = bind(prim, tuple(vals), kwargs) if outer_vars else prim.fun(*vals)
+        # A number is kept whole without reading its size (the type test costs less).
         saved_ans = (
             ans
-            if prim.saves_ans or getattr(ans, "nbytes", 0) < DROP_FROM_BYTES
+            if prim.saves_ans
+            or type(ans) in SCALAR_TYPES
+            or getattr(ans, "nbytes", 0) < DROP_FROM_BYTES
             else shape_only(ans)
         )
         if prim.dropped_args:
             # What no rule reads is kept only as a shape (inline: this runs on every step).
             n = len(vals)
             for i in prim.dropped_args:
-                if i < n and getattr(vals[i], "nbytes", 0) >= DROP_FROM_BYTES:
-                    vals[i] = shape_only(vals[i])
+                if i >= n or type(v := vals[i]) in SCALAR_TYPES:
+                    continue
+                if getattr(v, "nbytes", 0) >= DROP_FROM_BYTES:
+                    vals[i] = shape_only(v)
         tape = self.tape
         index = len(tape)
-        if kwargs:
-            kwargs = _kept_kwargs(kwargs)
         tape.append((prim, saved_ans, tuple(vals), kwargs, parents, index))
         return Var(ans, self, index) if type(ans) in _LEAF_TYPES else make_var(ans, self, index)
 

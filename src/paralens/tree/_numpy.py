@@ -85,3 +85,6 @@ register_leaf(
     basis=lambda x: [type(x)(1)],
 )
 _vspace.register_array_type(np.ndarray)
+_vspace.SCALAR_TYPES.update(
+    t for t in set(np.sctypeDict.values()) if issubclass(t, (np.number, np.bool_))
+)
