@@ -98,46 +98,40 @@ def mlp_row(p: Peers, dtype: Any, batch: int) -> dict[str, Fn]:
     return fns
 
 
-def rnn_row(p: Peers) -> dict[str, Fn]:
-    params, xs = work.rnn_data()
-    expected = work.rnn_numpy(params, xs)
-    fns: dict[str, Fn] = {"numpy": lambda: work.rnn_numpy(params, xs)}
+def _peer_row(
+    p: Peers,
+    name: str,
+    args: tuple[Any, ...],
+    numpy_fn: Callable[..., Any],
+    paralens_fn: Callable[..., Any],
+    staged: Callable[..., Any],
+) -> dict[str, Fn]:
+    """The contenders of a row computed by each peer's function ``name`` of ``args``, each
+    checked against hand-written NumPy before anything is timed."""
+    expected = numpy_fn(*args)
+    fns: dict[str, Fn] = {"numpy": lambda: numpy_fn(*args)}
     contenders: dict[str, Callable[[], Any]] = {}
     if p.autograd is not None:
-        contenders["autograd"] = lambda: p.autograd["rnn"](params, xs)  # type: ignore[index]
+        contenders["autograd"] = lambda: p.autograd[name](*args)  # type: ignore[index]
     if p.torch is not None:
-        contenders["torch"] = lambda: p.torch["rnn"](params, xs)  # type: ignore[index]
+        contenders["torch"] = lambda: p.torch[name](*args)  # type: ignore[index]
     if p.jax is not None:
-        jp, jxs = p.jax["put"]((params, xs))
-        contenders["jax jit"] = lambda: p.jax["rnn"](jp, jxs)  # type: ignore[index]
-    staged = work.rnn_jit()
-    contenders["paralens"] = lambda: work.rnn_paralens(params, xs)
-    contenders["paralens jit"] = lambda: staged(params, xs)
-    for name, fn in contenders.items():
-        _checked(name, fn(), expected, 1e-9)
-        fns[name] = fn
+        jax_args = p.jax["put"](args)
+        contenders["jax jit"] = lambda: p.jax[name](*jax_args)  # type: ignore[index]
+    contenders["paralens"] = lambda: paralens_fn(*args)
+    contenders["paralens jit"] = lambda: staged(*args)
+    for contender, fn in contenders.items():
+        _checked(contender, fn(), expected, 1e-9)
+        fns[contender] = fn
     return fns
+
+
+def rnn_row(p: Peers) -> dict[str, Fn]:
+    return _peer_row(p, "rnn", work.rnn_data(), work.rnn_numpy, work.rnn_paralens, work.rnn_jit())
 
 
 def hvp_row(p: Peers) -> dict[str, Fn]:
-    x, v = work.hvp_data()
-    expected = work.hvp_numpy(x, v)
-    fns: dict[str, Fn] = {"numpy": lambda: work.hvp_numpy(x, v)}
-    contenders: dict[str, Callable[[], Any]] = {}
-    if p.autograd is not None:
-        contenders["autograd"] = lambda: p.autograd["hvp"](x, v)  # type: ignore[index]
-    if p.torch is not None:
-        contenders["torch"] = lambda: p.torch["hvp"](x, v)  # type: ignore[index]
-    if p.jax is not None:
-        jx, jv = p.jax["put"]((x, v))
-        contenders["jax jit"] = lambda: p.jax["hvp"](jx, jv)  # type: ignore[index]
-    staged = work.hvp_jit()
-    contenders["paralens"] = lambda: work.hvp_paralens(x, v)
-    contenders["paralens jit"] = lambda: staged(x, v)
-    for name, fn in contenders.items():
-        _checked(name, fn(), expected, 1e-9)
-        fns[name] = fn
-    return fns
+    return _peer_row(p, "hvp", work.hvp_data(), work.hvp_numpy, work.hvp_paralens, work.hvp_jit())
 
 
 def chain_row(p: Peers) -> dict[str, Fn]:
