@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from paralens._core import _vspace
+from paralens._core._backends import BACKENDS, NATIVE, is_backend_type
 from paralens._core._primitive import Primitive, bind
 from paralens._core._trace import TRACED, Trace
 from paralens._core._var import Var, make_var
@@ -38,6 +39,7 @@ class ForwardTrace(Trace):
         vals = []
         tangents = []
         outer_vars = False  # an argument still holds Vars of outer (lower) traces
+        foreign = False  # an argument is an array of another library than NumPy
         for i, a in enumerate(args):
             if type(a) in TRACED and a._trace is self:
                 tangents.append((i, a._tangent))
@@ -45,9 +47,17 @@ class ForwardTrace(Trace):
                 outer_vars = outer_vars or type(a) in TRACED
             elif type(a) in TRACED:
                 outer_vars = True
+            cls = type(a)
+            if cls not in NATIVE and (cls in BACKENDS or is_backend_type(cls)):
+                foreign = True
             vals.append(a)
         unwrapped = tuple(vals)
-        ans = bind(prim, unwrapped, kwargs) if outer_vars else prim.fun(*unwrapped, **kwargs)
+        if outer_vars:
+            ans = bind(prim, unwrapped, kwargs)
+        elif foreign:
+            ans = prim.on_backend(unwrapped, kwargs)
+        else:
+            ans = prim.fun(*unwrapped, **kwargs)
         tangent: Any = ZERO
         rules = prim.jvps
         for i, t in tangents:

@@ -42,6 +42,13 @@ from collections.abc import Callable, Iterable
 from typing import Any, ParamSpec, TypeVar
 
 from paralens._core._residuals import residual_policy
+from paralens._core._backends import (
+    BACKENDS,
+    NATIVE,
+    any_backend,
+    is_backend_type,
+    no_backend_form,
+)
 from paralens._core._trace import TRACED, Trace, constant_part, top_trace
 from paralens._core._vspace import ZERO
 
@@ -108,6 +115,7 @@ class Primitive:
         "jvps",
         "name",
         "nondifferentiable",
+        "on_backend",
         "saves_ans",
         "symbolic_zeros",
         "vjps",
@@ -131,6 +139,10 @@ class Primitive:
         self.saves_ans = True
         self.dropped_args: tuple[int, ...] = ()
         self.wrapper: Callable[..., Any] = fun
+        # ``fun`` on arguments of which one is an array of another library (``_backends``).
+        self.on_backend: Callable[[tuple[Any, ...], dict[str, Any]], Any] = no_backend_form(
+            self.name
+        )
         # The primitives that share these rule tables (see ``twin``).
         self.family: list[Primitive] = [self]
 
@@ -161,6 +173,7 @@ class Primitive:
         )
         other.vjps, other.jvps = self.vjps, self.jvps
         other.saves_ans, other.dropped_args = self.saves_ans, self.dropped_args
+        other.on_backend = self.on_backend
         other.family = self.family
         self.family.append(other)
         _make_wrapper(other)
@@ -190,8 +203,16 @@ def apply_constant(prim: Primitive, args: tuple[Any, ...], kwargs: dict[str, Any
     vals = [constant_part(a) for a in args]
     trace = top_trace(vals)
     if trace is None:
-        return prim.fun(*vals, **kwargs)
+        return apply_plain(prim, tuple(vals), kwargs)
     return trace.process(prim, tuple(vals), kwargs)
+
+
+def apply_plain(prim: Primitive, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """``prim`` on arguments that hold no Var: its function, or its form for the arrays
+    of another library when one is among them."""
+    if any_backend(args):
+        return prim.on_backend(args, kwargs)
+    return prim.fun(*args, **kwargs)
 
 
 def primitive(
@@ -240,11 +261,18 @@ def _make_wrapper(prim: Primitive) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         # bind, inlined: this is the hottest path of the library.
         trace: Trace | None = None
+        foreign = False  # an argument is an array of another library than NumPy
         for a in args:
-            if type(a) in TRACED and (trace is None or a._trace.level > trace.level):
-                trace = a._trace
+            cls = type(a)
+            if cls in NATIVE:
+                continue
+            if cls in TRACED:
+                if trace is None or a._trace.level > trace.level:
+                    trace = a._trace
+            elif cls in BACKENDS or is_backend_type(cls):
+                foreign = True
         if trace is None:
-            return fun(*args, **kwargs)
+            return prim.on_backend(args, kwargs) if foreign else fun(*args, **kwargs)
         if prim.nondifferentiable:
             return apply_constant(prim, args, kwargs)
         return trace.process(prim, args, kwargs)

@@ -75,6 +75,9 @@ NEVER_MUTABLE: set[type] = set()
 # reading their size (a NumPy scalar's ``nbytes`` is built on each read; paralens.tree adds
 # NumPy's scalar types).
 SCALAR_TYPES: set[type] = {bool, int, float, complex}
+# Asked of a type met for the first time that no table holds: ``_backends`` puts it to
+# the resolvers of other array libraries, which may register it as a leaf.
+UNKNOWN_TYPE_HOOKS: list[Callable[[type], Any]] = []
 
 UNREGISTERED = (
     "paralens does not know how to differentiate a value of type {name}. "
@@ -173,6 +176,10 @@ def lookup(cls: type) -> LeafSpace | NodeDef | None:
     except KeyError:
         pass
     found: LeafSpace | NodeDef | None = _LEAVES.get(cls) or _NODES.get(cls)
+    if found is None and UNKNOWN_TYPE_HOOKS:
+        for hook in UNKNOWN_TYPE_HOOKS:
+            hook(cls)
+        found = _LEAVES.get(cls)
     automatic = fields_node(cls) if found is None else None
     if automatic is not None:
         found = NodeDef(*automatic)

@@ -26,6 +26,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from paralens._core import _vspace
+from paralens._core._backends import BACKEND_COPY, BACKENDS, is_backend_type
 from paralens._core._primitive import Primitive, bind
 from paralens._core._residuals import DROP_FROM_BYTES, ShapeOnly, shape_only
 from paralens._core._trace import TRACED, Trace
@@ -75,6 +76,8 @@ def kept_constant(x: Any, depth: int = 0) -> Any:
             return x
         kept = [kept_constant(c, depth + 1) for c in x]
         return tuple(kept) if cls is tuple else kept
+    if cls in BACKEND_COPY:  # an array of another library
+        return BACKEND_COPY[cls](x)
     if (cls in ARRAY_TYPES or cls in MAYBE_MUTABLE) and (x.flags.writeable or x.base is not None):
         return x.copy()
     return x
@@ -86,7 +89,13 @@ _ARRAY_LIKE_DEPTH = 64
 
 def _may_change(x: Any) -> bool:
     cls = type(x)
-    return cls in MAYBE_MUTABLE or (cls not in NEVER_MUTABLE and may_change(cls))
+    return cls in MAYBE_MUTABLE or (cls not in NEVER_MUTABLE and _may_change_type(cls))
+
+
+def _may_change_type(cls: type) -> bool:
+    # An array type of another library is mutable; asked first, so that such a type is
+    # never remembered as one that cannot change.
+    return is_backend_type(cls) or may_change(cls)
 
 
 def _kept_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -121,18 +130,24 @@ class ReverseTrace(Trace):
         vals = list(args)
         parents = []
         outer_vars = False  # an argument still holds Vars of outer (lower) traces
+        foreign = False  # an argument is an array of another library than NumPy
         i = -1
         for a in args:
             i += 1  # a counter: enumerate's tuples cost more, on the hottest loop
             cls = type(a)
             if cls not in TRACED:
                 # an array (or list) the caller could change later: the tape keeps a copy
-                if cls is float or cls in NEVER_MUTABLE or i in prim.dropped_args:
+                if cls is float or cls in NEVER_MUTABLE:
                     continue
-                # kept_constant's most common case, an array, inline
-                if cls in ARRAY_TYPES and (a.flags.writeable or a.base is not None):
-                    vals[i] = a.copy()
-                elif cls not in ARRAY_TYPES and (cls in MAYBE_MUTABLE or may_change(cls)):
+                if cls in ARRAY_TYPES:  # kept_constant's most common case, inline
+                    if (a.flags.writeable or a.base is not None) and i not in prim.dropped_args:
+                        vals[i] = a.copy()
+                elif cls in BACKENDS or (cls not in MAYBE_MUTABLE and is_backend_type(cls)):
+                    foreign = True
+                    vals[i] = BACKEND_COPY[cls](a)
+                elif i not in prim.dropped_args and (
+                    cls in MAYBE_MUTABLE or _may_change_type(cls)
+                ):
                     vals[i] = kept_constant(a)
                 continue
             if a._trace is not self:
@@ -140,22 +155,31 @@ class ReverseTrace(Trace):
                 continue
             parents.append((i, a._tape_index))
             v = vals[i] = a._value
-            if type(v) in TRACED:
+            cls = type(v)
+            if cls in TRACED:
                 outer_vars = True
-        if kwargs:
-            ans = bind(prim, tuple(vals), kwargs) if outer_vars else prim.fun(*vals, **kwargs)
-            kwargs = _kept_kwargs(kwargs)
+            elif cls in BACKENDS:
+                foreign = True
+        if outer_vars:
+            ans = bind(prim, tuple(vals), kwargs)
+        elif foreign:
+            ans = prim.on_backend(tuple(vals), kwargs)
         else:
-            ans = bind(prim, tuple(vals), kwargs) if outer_vars else prim.fun(*vals)
-        # A number is kept whole without reading its size (the type test costs less).
-        saved_ans = (
-            ans
-            if prim.saves_ans
-            or type(ans) in SCALAR_TYPES
-            or getattr(ans, "nbytes", 0) < DROP_FROM_BYTES
-            else shape_only(ans)
-        )
-        if prim.dropped_args:
+            ans = prim.fun(*vals, **kwargs) if kwargs else prim.fun(*vals)
+        if kwargs:
+            kwargs = _kept_kwargs(kwargs)
+        if foreign:  # kept whole: the rules' shapes-only forms are NumPy's
+            saved_ans = ans
+        else:
+            # A number is kept whole without reading its size (the type test costs less).
+            saved_ans = (
+                ans
+                if prim.saves_ans
+                or type(ans) in SCALAR_TYPES
+                or getattr(ans, "nbytes", 0) < DROP_FROM_BYTES
+                else shape_only(ans)
+            )
+        if prim.dropped_args and not foreign:
             # What no rule reads is kept only as a shape (inline: this runs on every step).
             n = len(vals)
             for i in prim.dropped_args:

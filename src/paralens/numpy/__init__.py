@@ -50,6 +50,7 @@ from paralens.numpy._arranging import (
     take_along_axis,
     tile,
 )
+from paralens.numpy._backend import asarray_like, namespace, to_numpy
 from paralens.numpy._complex import angle, conj, conjugate, imag, real, real_if_close
 from paralens.numpy._composites import (
     astype,
@@ -97,6 +98,7 @@ from paralens.numpy._creation import (
     zeros,
     zeros_like,
 )
+import paralens.numpy._backend_forms  # noqa: F401  (the forms on other libraries' arrays)
 from paralens.numpy._diagonals import diag, diagflat, diagonal, make_diagonal, trace, tril, triu
 from paralens.numpy._elementwise import (
     abs,

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from paralens._core import _vspace
+from paralens._core import _backends, _vspace
 from paralens._core._vspace import register_leaf
 
 
@@ -85,6 +85,7 @@ register_leaf(
     basis=lambda x: [type(x)(1)],
 )
 _vspace.register_array_type(np.ndarray)
-_vspace.SCALAR_TYPES.update(
-    t for t in set(np.sctypeDict.values()) if issubclass(t, (np.number, np.bool_))
-)
+_NUMPY_SCALARS = {t for t in set(np.sctypeDict.values()) if issubclass(t, (np.number, np.bool_))}
+_vspace.SCALAR_TYPES.update(_NUMPY_SCALARS)
+# NumPy's own types compute on NumPy's path (one membership test in the hot loops).
+_backends.NATIVE.update(_NUMPY_SCALARS, {np.ndarray, np.dtype, type(np.dtype(np.float64))})

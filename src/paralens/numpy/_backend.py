@@ -1,0 +1,159 @@
+"""Arrays of other libraries: PyTorch, CuPy, JAX, and any array of the array API standard.
+
+A ``paralens.numpy`` function given such an array computes with that array's namespace,
+through the Python array API standard (``array-api-compat`` covers PyTorch's and CuPy's
+gaps), so that the same model code trains on ``torch.Tensor`` on the CPU or a GPU. A type
+is recognised the first time it is met and remembered (``paralens._core._backends``); on
+NumPy's arrays nothing here runs.
+
+This module recognises the types and gives each its vector space; the forms of the
+primitives on such arrays are in ``_backend_forms.py``.
+
+Examples:
+    >>> import array_api_strict as xs
+    >>> import paralens, paralens.numpy as pnp
+    >>> x = xs.asarray([0.0, 1.0])
+    >>> paralens.grad(lambda x: pnp.sum(pnp.sin(x)))(x)
+    Array([1.        , 0.54030231], dtype=array_api_strict.float64)
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+import numpy as np
+
+from paralens._core import _backends, plain_value
+from paralens._core._vspace import register_leaf
+
+# The libraries whose array types are recognised by the module that defines them, and the
+# namespace each computes with: the array API's own, or array-api-compat's wrapper.
+_COMPAT = {"torch": "array_api_compat.torch", "cupy": "array_api_compat.cupy"}
+_NATIVE_API = {"jax": "jax.numpy", "array_api_strict": "array_api_strict"}
+
+
+def _namespace_for(cls: type) -> Any:
+    library = cls.__module__.partition(".")[0]
+    if library in _COMPAT:
+        try:
+            return importlib.import_module(_COMPAT[library])
+        except ImportError:
+            raise ImportError(
+                f"computing on {library} arrays needs array-api-compat: "
+                f"pip install 'paralens[array-api]'"
+            ) from None
+    if library in _NATIVE_API:
+        return importlib.import_module(_NATIVE_API[library])
+    if hasattr(cls, "__array_namespace__"):
+        module = importlib.import_module(library)
+        if hasattr(module, "__array_api_version__"):
+            return module
+    return None
+
+
+def _resolve(cls: type) -> bool:
+    """Register ``cls`` if it is an array type of another library (see ``_backends``)."""
+    if issubclass(cls, (np.ndarray, np.generic)) or not hasattr(cls, "shape"):
+        return False
+    xp = _namespace_for(cls)
+    if xp is None:
+        return False
+    _backends.register_backend_type(cls, xp, copy=_copier(xp))
+    register_leaf(
+        cls,
+        zeros=lambda x: xp.zeros_like(x),
+        add=lambda x, y: x + y,
+        ones=lambda x: xp.ones_like(x),
+        scale=lambda a, x: a * x,
+        inner=lambda x, y: float(xp.real(xp.sum(xp.conj(x) * y))),
+        coerce=_coercer(xp),
+        is_integer=lambda x: not xp.isdtype(x.dtype, ("real floating", "complex floating")),
+        basis=lambda x: [xp.asarray(e, device=_device(x)) for e in _numpy_basis(x)],
+    )
+    return True
+
+
+def _copier(xp: Any) -> Any:
+    def copy(x: Any) -> Any:
+        return xp.asarray(x, copy=True)
+
+    return copy
+
+
+def _device(x: Any) -> Any:
+    return getattr(x, "device", None)
+
+
+def _coercer(xp: Any) -> Any:
+    def coerce(primal: Any, ct: Any) -> Any:
+        if type(ct) is type(primal) and ct.dtype == primal.dtype and ct.shape == primal.shape:
+            return ct
+        if _backends.backend_of_type(type(ct)) is None:
+            ct = np.asarray(ct)
+            if ct.dtype.kind == "c" and not xp.isdtype(primal.dtype, "complex floating"):
+                ct = ct.real
+        out = xp.asarray(ct, device=_device(primal))
+        if out.dtype != primal.dtype:
+            out = xp.astype(out, primal.dtype)
+        if out.shape != primal.shape:
+            out = xp.broadcast_to(out, primal.shape) + xp.zeros_like(primal)
+        return out
+
+    return coerce
+
+
+def _numpy_basis(x: Any) -> list[Any]:
+    n = int(np.prod(x.shape))
+    return [np.eye(n)[i].reshape(tuple(x.shape)) for i in range(n)]
+
+
+_backends.register_resolver(_resolve)
+
+
+def to_numpy(x: Any) -> Any:
+    """``x`` as NumPy: an array of another library copied to a NumPy array on the CPU;
+    a NumPy value or a Python number as it is.
+
+    Examples:
+        >>> import array_api_strict as xs
+        >>> to_numpy(xs.asarray([1.0, 2.0]))
+        array([1., 2.])
+    """
+    if _backends.backend_of_type(type(x)) is None:
+        return x
+    library = type(x).__module__.partition(".")[0]
+    if library == "torch":
+        return x.detach().cpu().numpy().copy()
+    if library == "cupy":
+        return x.get()
+    return np.array(x, copy=True)
+
+
+def namespace(x: Any) -> Any:
+    """The array namespace ``x`` computes with: NumPy for NumPy values and Python numbers,
+    the array API namespace of another library's array (``array_api_compat.torch``...).
+
+    Examples:
+        >>> namespace(np.ones(2)) is np
+        True
+    """
+    found = _backends.backend_of_type(type(plain_value(x)))
+    return np if found is None else found
+
+
+def asarray_like(x: Any, like: Any) -> Any:
+    """``x`` (a NumPy array, a number, or an array of any library) as an array of the
+    library and device of ``like``.
+
+    Examples:
+        >>> import array_api_strict as xs
+        >>> asarray_like(np.ones(2), xs.asarray([0.0]))
+        Array([1., 1.], dtype=array_api_strict.float64)
+    """
+    xp = namespace(like)
+    if xp is np:
+        return np.array(to_numpy(x), copy=True)
+    return xp.asarray(to_numpy(x), device=_device(like), copy=True)
+
+
