@@ -42,11 +42,14 @@ from paralens._core import (
     primitive,
     primitive_of,
 )
+from paralens._core._backends import agnostic, defbackend
 from paralens._core._vspace import add, basis
 
 __all__ = [
     "Var",
+    "agnostic",
     "def_linear",
+    "defbackend",
     "defjvp",
     "defjvp_argnum",
     "defvjp",

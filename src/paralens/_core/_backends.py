@@ -109,9 +109,7 @@ def any_backend(values: tuple[Any, ...] | list[Any]) -> bool:
     return False
 
 
-def on_arrays_of(
-    name: str, args: tuple[Any, ...] | list[Any]
-) -> tuple[Any, tuple[Any, ...]]:
+def on_arrays_of(name: str, args: tuple[Any, ...] | list[Any]) -> tuple[Any, tuple[Any, ...]]:
     """The one namespace of the other library's arrays among ``args``, and the arguments
     as that namespace takes them (a NumPy scalar, or a NumPy array of no dimensions, as
     the Python number it holds).

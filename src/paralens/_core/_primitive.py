@@ -41,7 +41,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any, ParamSpec, TypeVar
 
-from paralens._core._residuals import residual_policy
 from paralens._core._backends import (
     BACKENDS,
     NATIVE,
@@ -49,6 +48,7 @@ from paralens._core._backends import (
     is_backend_type,
     no_backend_form,
 )
+from paralens._core._residuals import residual_policy
 from paralens._core._trace import TRACED, Trace, constant_part, top_trace
 from paralens._core._vspace import ZERO
 

@@ -145,9 +145,7 @@ class ReverseTrace(Trace):
                 elif cls in BACKENDS or (cls not in MAYBE_MUTABLE and is_backend_type(cls)):
                     foreign = True
                     vals[i] = BACKEND_COPY[cls](a)
-                elif i not in prim.dropped_args and (
-                    cls in MAYBE_MUTABLE or _may_change_type(cls)
-                ):
+                elif i not in prim.dropped_args and (cls in MAYBE_MUTABLE or _may_change_type(cls)):
                     vals[i] = kept_constant(a)
                 continue
             if a._trace is not self:

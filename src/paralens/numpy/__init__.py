@@ -23,8 +23,10 @@ Examples:
     array([1., 1., 1.])
 """
 
-# The rules and the operators are registered when their modules are imported.
+# The rules and the operators are registered when their modules are imported, and the
+# forms on other libraries' arrays.
 from paralens.numpy import (  # noqa: F401
+    _backend_forms,
     _jvps,
     _jvps_elementwise,
     _methods,
@@ -98,7 +100,6 @@ from paralens.numpy._creation import (
     zeros,
     zeros_like,
 )
-import paralens.numpy._backend_forms  # noqa: F401  (the forms on other libraries' arrays)
 from paralens.numpy._diagonals import diag, diagflat, diagonal, make_diagonal, trace, tril, triu
 from paralens.numpy._elementwise import (
     abs,
@@ -388,6 +389,7 @@ __all__ += [
     "array_equal",
     "array_equiv",
     "array_split",
+    "asarray_like",
     "atleast_1d",
     "atleast_2d",
     "atleast_3d",
@@ -451,6 +453,7 @@ __all__ += [
     "logical_xor",
     "make_diagonal",
     "mod",
+    "namespace",
     "nan_to_num",
     "nanmean",
     "nansum",
@@ -479,6 +482,7 @@ __all__ += [
     "sort",
     "take_along_axis",
     "tile",
+    "to_numpy",
     "trace",
     "tril",
     "triu",

@@ -155,5 +155,3 @@ def asarray_like(x: Any, like: Any) -> Any:
     if xp is np:
         return np.array(to_numpy(x), copy=True)
     return xp.asarray(to_numpy(x), device=_device(like), copy=True)
-
-

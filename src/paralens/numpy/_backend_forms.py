@@ -33,11 +33,13 @@ _RENAMED = {
     "true_divide": "divide",
 }
 _SAME_NAME = (
-    "add subtract multiply divide maximum minimum hypot logaddexp negative exp log log1p "
-    "expm1 sqrt square abs sin cos tan tanh sinh cosh reciprocal log2 log10 floor ceil "
-    "trunc equal not_equal less less_equal greater greater_equal logical_and logical_or "
-    "logical_xor logical_not isfinite isinf isnan floor_divide"
-).split()
+    *("add", "subtract", "multiply", "divide", "maximum", "minimum", "hypot", "logaddexp"),
+    *("negative", "exp", "log", "log1p", "expm1", "sqrt", "square", "abs", "sin", "cos"),
+    *("tan", "tanh", "sinh", "cosh", "reciprocal", "log2", "log10", "floor", "ceil", "trunc"),
+    *("equal", "not_equal", "less", "less_equal", "greater", "greater_equal", "isfinite"),
+    *("logical_and", "logical_or", "logical_xor", "logical_not", "isinf", "isnan"),
+    "floor_divide",
+)
 
 
 def _named(api_name: str) -> Callable[..., Any]:
