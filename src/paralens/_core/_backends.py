@@ -109,6 +109,14 @@ def any_backend(values: tuple[Any, ...] | list[Any]) -> bool:
     return False
 
 
+def apply_backend(prim: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """Primitive ``prim`` on plain arguments: its ``on_backend`` form when an array of
+    another library is among them, else its function."""
+    if any_backend(args):
+        return prim.on_backend(args, kwargs)
+    return prim.fun(*args, **kwargs)
+
+
 def on_arrays_of(name: str, args: tuple[Any, ...] | list[Any]) -> tuple[Any, tuple[Any, ...]]:
     """The one namespace of the other library's arrays among ``args``, and the arguments
     as that namespace takes them (a NumPy scalar, or a NumPy array of no dimensions, as

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from paralens._core import _vspace
-from paralens._core._backends import BACKENDS, NATIVE, is_backend_type
+from paralens._core._backends import NATIVE, apply_backend, is_backend_type
 from paralens._core._primitive import Primitive, bind
 from paralens._core._trace import TRACED, Trace
 from paralens._core._var import Var, make_var
@@ -25,6 +25,8 @@ class ForwardTrace(Trace):
 
     def new_input(self, value: Any, tangent: Any) -> Var:
         """A Var of ``value`` with the tangent ``tangent``, an input of this trace."""
+        if type(value) not in NATIVE and is_backend_type(type(value)):
+            self.foreign = True
         return _dual(value, self, tangent)
 
     def tangent_of(self, var: Var) -> Any:
@@ -39,7 +41,6 @@ class ForwardTrace(Trace):
         vals = []
         tangents = []
         outer_vars = False  # an argument still holds Vars of outer (lower) traces
-        foreign = False  # an argument is an array of another library than NumPy
         for i, a in enumerate(args):
             if type(a) in TRACED and a._trace is self:
                 tangents.append((i, a._tangent))
@@ -47,15 +48,14 @@ class ForwardTrace(Trace):
                 outer_vars = outer_vars or type(a) in TRACED
             elif type(a) in TRACED:
                 outer_vars = True
-            cls = type(a)
-            if cls not in NATIVE and (cls in BACKENDS or is_backend_type(cls)):
-                foreign = True
+            elif type(a) not in NATIVE and is_backend_type(type(a)):
+                self.foreign = True
             vals.append(a)
         unwrapped = tuple(vals)
         if outer_vars:
             ans = bind(prim, unwrapped, kwargs)
-        elif foreign:
-            ans = prim.on_backend(unwrapped, kwargs)
+        elif self.foreign:  # arrays of another library have entered this trace
+            ans = apply_backend(prim, unwrapped, kwargs)
         else:
             ans = prim.fun(*unwrapped, **kwargs)
         tangent: Any = ZERO

@@ -44,7 +44,7 @@ from typing import Any, ParamSpec, TypeVar
 from paralens._core._backends import (
     BACKENDS,
     NATIVE,
-    any_backend,
+    apply_backend,
     is_backend_type,
     no_backend_form,
 )
@@ -203,16 +203,8 @@ def apply_constant(prim: Primitive, args: tuple[Any, ...], kwargs: dict[str, Any
     vals = [constant_part(a) for a in args]
     trace = top_trace(vals)
     if trace is None:
-        return apply_plain(prim, tuple(vals), kwargs)
+        return apply_backend(prim, tuple(vals), kwargs)
     return trace.process(prim, tuple(vals), kwargs)
-
-
-def apply_plain(prim: Primitive, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-    """``prim`` on arguments that hold no Var: its function, or its form for the arrays
-    of another library when one is among them."""
-    if any_backend(args):
-        return prim.on_backend(args, kwargs)
-    return prim.fun(*args, **kwargs)
 
 
 def primitive(

@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from paralens._core._backends import BACKENDS
 from paralens._core._trace import TRACED
 
 # From this size (the C library's threshold for giving memory back to the system) a
@@ -55,6 +56,8 @@ class ShapeOnly:
 def shape_only(value: Any) -> Any:
     """``value`` as the tape keeps it when no rule reads it: a ``ShapeOnly`` if large."""
     if getattr(value, "nbytes", 0) < DROP_FROM_BYTES or type(value) in TRACED:
+        return value
+    if type(value) in BACKENDS:  # kept whole: the rules' shape-only forms are NumPy's
         return value
     return ShapeOnly(value.shape, value.dtype)
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from paralens._core import _vspace
-from paralens._core._backends import BACKEND_COPY, BACKENDS, is_backend_type
+from paralens._core._backends import BACKEND_COPY, BACKENDS, NATIVE, apply_backend, is_backend_type
 from paralens._core._primitive import Primitive, bind
 from paralens._core._residuals import DROP_FROM_BYTES, ShapeOnly, shape_only
 from paralens._core._trace import TRACED, Trace
@@ -98,6 +98,14 @@ def _may_change_type(cls: type) -> bool:
     return is_backend_type(cls) or may_change(cls)
 
 
+def _apply_special(prim: Primitive, vals: list[Any], kwargs: dict[str, Any]) -> Any:
+    """``prim`` on arguments that hold Vars of outer traces (``bind`` meets them one
+    level down), or arrays of another library (its ``on_backend`` form)."""
+    if any(type(v) in TRACED for v in vals):
+        return bind(prim, tuple(vals), kwargs)
+    return apply_backend(prim, tuple(vals), kwargs)
+
+
 def _kept_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
     """The keyword arguments as the tape keeps them (``kept_constant`` of each)."""
     for v in kwargs.values():
@@ -120,6 +128,9 @@ class ReverseTrace(Trace):
         tape = self.tape
         index = len(tape)
         tape.append((None, value, (), NO_KWARGS, [], index))
+        cls = type(value)
+        if cls not in NATIVE and is_backend_type(cls):
+            self.foreign = True
         return (
             Var(value, self, index) if type(value) in _LEAF_TYPES else make_var(value, self, index)
         )
@@ -129,55 +140,47 @@ class ReverseTrace(Trace):
             raise self.escaped()
         vals = list(args)
         parents = []
-        outer_vars = False  # an argument still holds Vars of outer (lower) traces
-        foreign = False  # an argument is an array of another library than NumPy
+        # An argument still holds Vars of outer (lower) traces, or arrays of another
+        # library than NumPy have entered this trace: either way the primitive is applied
+        # by ``_apply_special``, not by its function.
+        special = self.foreign
         i = -1
         for a in args:
             i += 1  # a counter: enumerate's tuples cost more, on the hottest loop
             cls = type(a)
             if cls not in TRACED:
                 # an array (or list) the caller could change later: the tape keeps a copy
-                if cls is float or cls in NEVER_MUTABLE:
+                if cls is float or cls in NEVER_MUTABLE or i in prim.dropped_args:
                     continue
-                if cls in ARRAY_TYPES:  # kept_constant's most common case, inline
-                    if (a.flags.writeable or a.base is not None) and i not in prim.dropped_args:
-                        vals[i] = a.copy()
-                elif cls in BACKENDS or (cls not in MAYBE_MUTABLE and is_backend_type(cls)):
-                    foreign = True
-                    vals[i] = BACKEND_COPY[cls](a)
-                elif i not in prim.dropped_args and (cls in MAYBE_MUTABLE or _may_change_type(cls)):
+                # kept_constant's most common case, an array, inline
+                if cls in ARRAY_TYPES and (a.flags.writeable or a.base is not None):
+                    vals[i] = a.copy()
+                elif cls not in ARRAY_TYPES and (cls in MAYBE_MUTABLE or _may_change_type(cls)):
                     vals[i] = kept_constant(a)
+                    if cls in BACKENDS:
+                        special = self.foreign = True
                 continue
             if a._trace is not self:
-                outer_vars = True
+                special = True
                 continue
             parents.append((i, a._tape_index))
             v = vals[i] = a._value
-            cls = type(v)
-            if cls in TRACED:
-                outer_vars = True
-            elif cls in BACKENDS:
-                foreign = True
-        if outer_vars:
-            ans = bind(prim, tuple(vals), kwargs)
-        elif foreign:
-            ans = prim.on_backend(tuple(vals), kwargs)
-        else:
-            ans = prim.fun(*vals, **kwargs) if kwargs else prim.fun(*vals)
+            if type(v) in TRACED:
+                special = True
         if kwargs:
+            ans = _apply_special(prim, vals, kwargs) if special else prim.fun(*vals, **kwargs)
             kwargs = _kept_kwargs(kwargs)
-        if foreign:  # kept whole: the rules' shapes-only forms are NumPy's
-            saved_ans = ans
         else:
-            # A number is kept whole without reading its size (the type test costs less).
-            saved_ans = (
-                ans
-                if prim.saves_ans
-                or type(ans) in SCALAR_TYPES
-                or getattr(ans, "nbytes", 0) < DROP_FROM_BYTES
-                else shape_only(ans)
-            )
-        if prim.dropped_args and not foreign:
+            ans = _apply_special(prim, vals, kwargs) if special else prim.fun(*vals)
+        # A number is kept whole without reading its size (the type test costs less).
+        saved_ans = (
+            ans
+            if prim.saves_ans
+            or type(ans) in SCALAR_TYPES
+            or getattr(ans, "nbytes", 0) < DROP_FROM_BYTES
+            else shape_only(ans)
+        )
+        if prim.dropped_args:
             # What no rule reads is kept only as a shape (inline: this runs on every step).
             n = len(vals)
             for i in prim.dropped_args:

@@ -43,7 +43,7 @@ _levels = itertools.count(1)
 class Trace:
     """One application of a transform: a level, and whether it is still open."""
 
-    __slots__ = ("active", "level")
+    __slots__ = ("active", "foreign", "level")
     # A staging trace (paralens.jit) records every computation on its values, those that
     # are constants to the AD too (comparisons, argmax): see ``constant_part``.
     stages = False
@@ -51,6 +51,9 @@ class Trace:
     def __init__(self) -> None:
         self.level = next(_levels)
         self.active = True
+        # Whether an array of another library than NumPy has entered the trace (an input
+        # or a constant): its primitives then compute through ``apply_backend``.
+        self.foreign = False
 
     def process(self, prim: Primitive, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         """Apply ``prim`` to ``args``, some of which are Vars of this trace."""
