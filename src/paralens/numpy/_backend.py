@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from paralens._core import _backends, plain_value
+from paralens._core._trace import TRACED
 from paralens._core._vspace import register_leaf
 
 # The libraries whose array types are recognised by the module that defines them, and the
@@ -127,6 +128,8 @@ def to_numpy(x: Any) -> Any:
         return x.detach().cpu().numpy().copy()
     if library == "cupy":
         return x.get()
+    if library == "array_api_strict":  # its arrays off its CPU device refuse NumPy
+        x = x.to_device(namespace(x).Device("CPU_DEVICE"))
     return np.array(x, copy=True)
 
 
@@ -225,3 +228,12 @@ def on_library_of(value: Any, like: Any) -> Any:
     if value is plain and isinstance(plain, np.generic):
         value = plain.item()  # NumPy's operators would turn the other array into NumPy's
     return value + xp.zeros((), dtype=plain_like.dtype, device=_device(plain_like))
+
+
+def is_var_or_foreign(x: Any) -> bool:
+    """Whether ``x`` is traced or an array of another library: a composite computes it
+    through its primitives, not with NumPy's function, which would turn it into NumPy's."""
+    cls = type(x)
+    return cls in TRACED or (
+        cls not in _backends.NATIVE and _backends.backend_of_type(cls) is not None
+    )
