@@ -189,6 +189,18 @@ def _matmul(xp: Any, x: Any, y: Any) -> Any:
     return xp.matmul(x, y)
 
 
+def _pack(xp: Any, shape: Any, *elements: Any) -> Any:
+    arrays = [e for e in elements if hasattr(e, "dtype")]
+    dtype = xp.result_type(*(a.dtype for a in arrays), *(e for e in elements if e not in arrays))
+    device = arrays[0].device
+    flat = [
+        xp.reshape(e, (-1,)) if hasattr(e, "dtype") else xp.asarray([e], dtype=dtype, device=device)
+        for e in elements
+    ]
+    flat = [f if f.dtype == dtype else xp.astype(f, dtype) for f in flat]
+    return xp.reshape(xp.concat(flat, axis=0), tuple(shape))
+
+
 def _conjugate(xp: Any, x: Any) -> Any:
     return xp.conj(x)
 
@@ -245,6 +257,7 @@ def _register() -> None:
         _complex.real: _named("real"),
         _complex.conjugate: _conjugate,
         _parts.to_complex: _to_complex,
+        _creation.pack: _pack,
         _creation.zeros_like: _zeros_like,
         _creation.ones_like: _ones_like,
     }

@@ -20,7 +20,7 @@ import numpy as np
 
 from paralens._core import plain_value
 from paralens.numpy._arranging import moved
-from paralens.numpy._backend import is_var_or_foreign
+from paralens.numpy._backend import constant_like, is_var_or_foreign, namespace_of
 from paralens.numpy._indexing import index_add, where_selected
 from paralens.numpy._reductions import sum
 from paralens.numpy._shape import ndim, reshape, shape
@@ -114,9 +114,11 @@ def diagflat(v: Any, k: int = 0) -> Any:
 
 
 def _triangle(m: Any, k: int, lower: bool) -> Any:
-    dtype = np.result_type(plain_value(m))
-    rows, columns = (shape(m) * 2)[-2:] if ndim(m) == 1 else shape(m)[-2:]
+    rows, columns = (tuple(shape(m)) * 2)[-2:] if ndim(m) == 1 else tuple(shape(m))[-2:]
     mask = np.tri(rows, columns, k - 1 if not lower else k, dtype=bool)
+    if namespace_of(m) is not None:
+        return where_selected(constant_like(mask if lower else ~mask, m), m, 0.0)
+    dtype = np.result_type(plain_value(m))
     return where_selected(mask if lower else ~mask, m, np.zeros(1, dtype))
 
 
