@@ -92,6 +92,8 @@ def _like(rng: np.random.Generator, x: Any) -> Any:
         v = v + 1j * rng.standard_normal(shape)
     if isinstance(x, float | complex):
         return type(x)(v)
+    if type(x) in (bool, int):  # a Python answer (allclose's): a Python cotangent
+        return float(v)
     return np.asarray(v, dtype=dtype) if dtype.kind in "fc" else np.asarray(v)
 
 

@@ -14,7 +14,7 @@ import pytest
 
 import numpy_ops_linalg_fft
 import test_numpy_ops as table
-from backend_checks import LIBRARIES, check_on_backend, to_library
+from backend_checks import LIBRARIES, check_on_backend
 
 LINALG_FFT = {op.name for op in numpy_ops_linalg_fft.rows(table.Op)}
 ROWS = [op for op in table.OPS if op.name not in LINALG_FFT]
@@ -23,7 +23,9 @@ ROWS = [op for op in table.OPS if op.name not in LINALG_FFT]
 UNSUPPORTED: dict[str, str] = {}
 
 CASES = [
-    pytest.param(op, shapes, dtype, library, id=f"{op.name}-{shapes}-{np.dtype(dtype).name}-{library}")
+    pytest.param(
+        op, shapes, dtype, library, id=f"{op.name}-{shapes}-{np.dtype(dtype).name}-{library}"
+    )
     for op in ROWS
     if op.name not in UNSUPPORTED
     for shapes in op.shapes

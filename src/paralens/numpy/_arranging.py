@@ -20,8 +20,14 @@ from typing import Any
 
 import numpy as np
 
-from paralens._core import is_var, plain_value
-from paralens.numpy._backend import is_var_or_foreign
+from paralens._core import plain_value
+from paralens.numpy._backend import (
+    is_boolean,
+    is_var_or_foreign,
+    namespace_of,
+    on_library_of,
+    result_dtype,
+)
 from paralens.numpy._composites import astype, concatenate, take
 from paralens.numpy._indexing import getitem, where_selected
 from paralens.numpy._shape import broadcast_to, flip, ndim, reshape, shape, transpose
@@ -140,9 +146,9 @@ def pad(array: Any, pad_width: Any, mode: str = "constant", **kwargs: Any) -> An
     values = kwargs.pop("constant_values", 0)
     if kwargs:
         raise TypeError(f"pad: mode 'constant' takes only constant_values, got {sorted(kwargs)}")
-    dtype = np.result_type(plain_value(array))
+    dtype = result_dtype(array)
     if not is_var_or_foreign(values):
-        values = np.broadcast_to(np.asarray(values, dtype=dtype), (n, 2))
+        values = np.broadcast_to(np.asarray(values), (n, 2))
     elif ndim(values) != 0:
         raise ValueError("pad: traced constant_values must be one number for every side")
     out = array
@@ -152,9 +158,10 @@ def pad(array: Any, pad_width: Any, mode: str = "constant", **kwargs: Any) -> An
         for side in (0, 1):
             side_shape = list(shape(out))
             side_shape[axis] = int(widths[axis, side])
-            value = values if is_var_or_foreign(values) else values[axis, side]
+            value = values if is_var_or_foreign(values) else values[axis, side].item()
+            value = on_library_of(value, array)
             block = broadcast_to(value, tuple(side_shape))
-            if np.result_type(plain_value(block)) != dtype:
+            if result_dtype(block) != dtype:
                 block = astype(block, dtype)
             sides.append(block)
         out = concatenate([sides[0], out, sides[1]], axis)
@@ -306,7 +313,7 @@ def select(condlist: Sequence[Any], choicelist: Sequence[Any], default: Any = 0)
         >>> select([x < 0, x > 1], [-x, 10 * x], default=0.0)
         array([ 1.,  0., 20.])
     """
-    if not (any(map(is_var, choicelist)) or is_var_or_foreign(default)):
+    if not (any(map(is_var_or_foreign, choicelist)) or is_var_or_foreign(default)):
         return np.select(condlist, choicelist, default)
     if len(condlist) != len(choicelist):
         raise ValueError("select: list of cases must be same length as list of conditions")
@@ -314,8 +321,10 @@ def select(condlist: Sequence[Any], choicelist: Sequence[Any], default: Any = 0)
         raise ValueError("select with an empty condition list is not possible")
     out = default
     for i, condition in reversed(list(enumerate(condlist))):
-        condition = np.asarray(plain_value(condition))
-        if condition.dtype != bool:
+        condition = plain_value(condition)
+        if namespace_of(condition) is None:
+            condition = np.asarray(condition)
+        if not is_boolean(condition):
             raise TypeError(f"select: invalid entry {i} in condlist: should be boolean ndarray")
         out = where_selected(condition, choicelist[i], out)
     return out

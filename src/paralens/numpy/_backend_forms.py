@@ -13,8 +13,6 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
-
 from paralens._core._backends import defbackend
 from paralens.numpy import (
     _complex,
@@ -27,6 +25,7 @@ from paralens.numpy import (
     _reductions,
     _shape,
 )
+from paralens.numpy._backend import dtype_named_in
 
 # NumPy's names of the elementwise functions that the standard has under another name.
 _RENAMED = {
@@ -59,21 +58,7 @@ def _named(api_name: str) -> Callable[..., Any]:
     return form
 
 
-def dtype_in(xp: Any, dtype: Any) -> Any:
-    """A NumPy dtype (or type, or name) as the dtype of namespace ``xp``; a dtype of
-    ``xp`` as it is.
-
-    Raises:
-        TypeError: ``xp`` has no dtype of that name.
-    """
-    try:
-        name = np.dtype(dtype).name
-    except TypeError:
-        return dtype
-    found = getattr(xp, "bool" if name == "bool" else name, None)
-    if found is None:
-        raise TypeError(f"the array library {xp.__name__} has no dtype {name}")
-    return found
+dtype_in = dtype_named_in
 
 
 def _axes(axis: Any, ndim: int) -> tuple[int, ...]:
@@ -205,6 +190,10 @@ def _conjugate(xp: Any, x: Any) -> Any:
     return xp.conj(x)
 
 
+def _cast(xp: Any, x: Any, dtype: Any) -> Any:
+    return xp.astype(x, dtype_in(xp, dtype))
+
+
 def _to_complex(xp: Any, x: Any, dtype: Any) -> Any:
     return xp.astype(x, dtype_in(xp, dtype))
 
@@ -258,6 +247,7 @@ def _register() -> None:
         _complex.conjugate: _conjugate,
         _parts.to_complex: _to_complex,
         _creation.pack: _pack,
+        _creation.cast_constant: _cast,
         _creation.zeros_like: _zeros_like,
         _creation.ones_like: _ones_like,
     }

@@ -135,8 +135,7 @@ def _argwhere(xp: Any, x: Any) -> Any:
 
 
 def _count_nonzero(xp: Any, x: Any, axis: Any = None, *, keepdims: bool = False) -> Any:
-    out = xp.sum(xp.astype(x != 0, xp.int64), axis=axis, keepdims=keepdims)
-    return int(out) if axis is None and not keepdims else out
+    return xp.sum(xp.astype(x != 0, xp.int64), axis=axis, keepdims=keepdims)
 
 
 def _arg(api_name: str) -> Any:
@@ -159,7 +158,8 @@ def _searchsorted(xp: Any, a: Any, v: Any, side: str = "left", sorter: Any = Non
     if sorter is not None:
         a = xp.take(a, xp.asarray(np.asarray(to_numpy(sorter)), device=a.device))
     if not hasattr(v, "shape"):
-        return int(xp.searchsorted(a, xp.asarray([v], dtype=a.dtype, device=a.device))[0])
+        at = xp.searchsorted(a, xp.asarray([v], dtype=a.dtype, device=a.device), side=side)
+        return xp.reshape(at, ())
     return xp.searchsorted(a, v, side=side)
 
 
