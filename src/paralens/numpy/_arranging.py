@@ -27,9 +27,12 @@ from paralens.numpy._backend import (
     namespace_of,
     on_library_of,
     result_dtype,
+    to_numpy,
 )
 from paralens.numpy._composites import astype, concatenate, take
+from paralens.numpy._creation import argsort
 from paralens.numpy._indexing import getitem, where_selected
+from paralens.numpy._logic import argpartition
 from paralens.numpy._shape import broadcast_to, flip, ndim, reshape, shape, transpose
 
 # NumPy's functions, called with NumPy's own arguments (their stubs' overloads are narrower).
@@ -262,7 +265,8 @@ def take_along_axis(arr: Any, indices: Any, axis: Any) -> Any:
     """
     if not is_var_or_foreign(arr):
         return np.take_along_axis(arr, indices, axis)
-    indices = np.asarray(plain_value(indices))
+    # Positions, not data: another library's (argsort's on its arrays) are read as NumPy's.
+    indices = np.asarray(to_numpy(plain_value(indices)))
     if axis is None:
         return getitem(reshape(arr, (-1,)), indices)
     n = ndim(arr)
@@ -287,7 +291,7 @@ def sort(a: Any, axis: Any = -1, kind: Any = None, order: Any = None) -> Any:
     """
     if not is_var_or_foreign(a):
         return np.sort(a, axis=axis, kind=kind, order=order)
-    return take_along_axis(a, np.argsort(plain_value(a), axis=axis, kind=kind, order=order), axis)
+    return take_along_axis(a, argsort(plain_value(a), axis=axis, kind=kind, order=order), axis)
 
 
 def partition(
@@ -301,7 +305,7 @@ def partition(
     """
     if not is_var_or_foreign(a):
         return _np_partition(a, kth, axis=axis, kind=kind, order=order)
-    positions = _np_argpartition(plain_value(a), kth, axis=axis, kind=kind, order=order)
+    positions = argpartition(plain_value(a), kth, axis=axis, kind=kind, order=order)
     return take_along_axis(a, positions, axis)
 
 

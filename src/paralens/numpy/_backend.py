@@ -297,3 +297,11 @@ def is_boolean(x: Any) -> bool:
     if xp is None:
         return bool(np.result_type(x) == np.bool_)
     return bool(xp.isdtype(x.dtype, "bool"))
+
+
+def library_to_numpy_dtype(x: Any) -> Any:
+    """The NumPy dtype of the name of ``x``'s dtype (``x`` another library's array), as a
+    0-d NumPy zero of it, for NumPy's promotion of the constants made beside ``x``."""
+    plain = plain_value(x)
+    xp = _backends.BACKENDS[type(plain)]
+    return np.zeros((), to_numpy(xp.zeros((), dtype=plain.dtype, device=_device(plain))).dtype)

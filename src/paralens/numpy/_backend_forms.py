@@ -46,7 +46,7 @@ _SAME_NAME = (
     *("negative", "exp", "log", "log1p", "expm1", "sqrt", "square", "abs", "sin", "cos"),
     *("tan", "tanh", "sinh", "cosh", "reciprocal", "log2", "log10", "floor", "ceil", "trunc"),
     *("equal", "not_equal", "less", "less_equal", "greater", "greater_equal", "isfinite"),
-    *("logical_and", "logical_or", "logical_xor", "logical_not", "isinf", "isnan"),
+    *("isinf", "isnan"),
     "floor_divide",
 )
 
@@ -167,6 +167,8 @@ def _logaddexp2(xp: Any, x: Any, y: Any) -> Any:
 
 
 def _where(xp: Any, condition: Any, x: Any, y: Any) -> Any:
+    if not hasattr(x, "dtype") and not hasattr(y, "dtype"):  # the standard wants an array
+        x = xp.asarray(x, device=condition.device)
     return xp.where(condition, x, y)
 
 
@@ -206,6 +208,20 @@ def _ones_like(xp: Any, x: Any, *args: Any, **kwargs: Any) -> Any:
     return xp.ones_like(x)
 
 
+def _logical(api_name: str) -> Callable[..., Any]:
+    """A logical function, which NumPy takes of numbers too (nonzero is true)."""
+
+    def form(xp: Any, *args: Any) -> Any:
+        truths = [a if _is_bool(xp, a) else a != 0 for a in args]
+        return getattr(xp, api_name)(*truths)
+
+    return form
+
+
+def _is_bool(xp: Any, x: Any) -> bool:
+    return isinstance(x, bool) or (hasattr(x, "dtype") and bool(xp.isdtype(x.dtype, "bool")))
+
+
 def _primitive_named(name: str) -> Any:
     found = getattr(_elementwise, name, None)
     return getattr(_logic, name) if found is None else found
@@ -216,6 +232,8 @@ def _register() -> None:
         defbackend(_primitive_named(name), _named(name))
     for name, api_name in _RENAMED.items():
         defbackend(_primitive_named(name), _named(api_name))
+    for name in ("logical_and", "logical_or", "logical_xor", "logical_not"):
+        defbackend(getattr(_logic, name), _logical(name))
     forms: dict[Any, Callable[..., Any]] = {
         _elementwise.sigmoid: _sigmoid,
         _elementwise.relu: _relu,

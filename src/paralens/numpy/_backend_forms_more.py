@@ -209,7 +209,11 @@ def _index_add(xp: Any, shape_: Any, index: Any, g: Any) -> Any:
     shape_ = tuple(shape_)
     if _is_basic(index) and _is_native(g, index):
         out = xp.zeros(shape_, dtype=g.dtype, device=g.device)
-        out[_index_in(xp, index, g)] = g
+        # The standard sets no new axes: they go, from the index and from g.
+        kept = tuple(p for p in _parts(index) if p is not None)
+        if len(kept) != len(_parts(index)):
+            g = xp.reshape(g, np.zeros(shape_, dtype=bool)[kept].shape)
+        out[_index_in(xp, kept, g)] = g
         return out
     n = math.prod(shape_)
     if _is_torch(g) and _is_native(g, index):

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from paralens._core import is_var, plain_value
+from paralens._core._backends import on_arrays_of
 from paralens.numpy._arranging import normalize_axis
 from paralens.numpy._backend import (
     constant_like,
@@ -29,6 +30,7 @@ from paralens.numpy._backend import (
 )
 from paralens.numpy._composites import astype, concatenate, moveaxis
 from paralens.numpy._elementwise import subtract
+from paralens.numpy._indexing import getitem
 from paralens.numpy._shape import broadcast_to, expand_dims, ndim, reshape, shape
 
 # NumPy's functions, called with NumPy's own arguments (their stubs' overloads are narrower).
@@ -72,14 +74,14 @@ def linspace(
     step: Any = np.nan
     if div > 0:
         step = delta / div
-        y = steps * step + start
+        y = step * steps + start
     else:
-        y = steps * delta + start
+        y = delta * steps + start
     if endpoint and num > 1:
         last = broadcast_to(on_library_of(stop, delta), shape(delta))
         if result_dtype(last) != result_dtype(y):
             last = astype(last, result_dtype(y))
-        y = concatenate([y[:-1], expand_dims(last, 0)], 0)
+        y = concatenate([getitem(y, slice(None, -1)), expand_dims(last, 0)], 0)
     if axis != 0:
         y = moveaxis(y, 0, axis)
     if dtype is not None:
@@ -144,6 +146,8 @@ def _spacings(f: Any, varargs: Sequence[Any], axes: tuple[int, ...]) -> list[Any
             continue
         if np.ndim(plain_value(distances)) != 1:
             raise ValueError("gradient: distances must be either scalars or 1d")
+        if namespace_of(f) is not None:  # coordinates of another library than f's raise
+            on_arrays_of("gradient", (plain_value(f), plain_value(distances)))
         if shape(distances)[0] != shape(f)[axis]:
             raise ValueError(
                 "gradient: when 1d, distances must match the length of the corresponding dimension"

@@ -21,6 +21,7 @@ from paralens.numpy._arranging import normalize_axis
 from paralens.numpy._backend import (
     constant_like,
     is_var_or_foreign,
+    library_to_numpy_dtype,
     namespace_of,
     result_dtype,
 )
@@ -187,8 +188,9 @@ class _Concatenator:
         like = next((p for p in parts if namespace_of(p) is not None), None)
         if like is not None:
             # Beside another library's arrays, the ranges and numbers it makes are its too.
+            kind = np.asarray(library_to_numpy_dtype(like))
             parts = [
-                constant_like(np.asarray(p), like)
+                constant_like(np.asarray(p, np.result_type(np.asarray(p), kind)), like)
                 if isinstance(item, slice) or type(p) in (bool, int, float, complex)
                 else p
                 for p, item in zip(parts, items, strict=True)

@@ -81,7 +81,7 @@ def nansum(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
     """
     if not is_var_or_foreign(a):
         return np.nansum(a, axis=axis, keepdims=keepdims)
-    return sum(where_selected(np.isnan(plain_value(a)), 0, a), axis, keepdims)
+    return sum(where_selected(isnan(plain_value(a)), 0, a), axis, keepdims)
 
 
 def nanmean(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
