@@ -209,7 +209,7 @@ def constant_like(value: Any, like: Any) -> Any:
     xp = _backends.BACKENDS.get(type(plain_value(like)))
     if xp is None or isinstance(value, bool | int | float | complex):
         return value
-    return xp.asarray(np.asarray(value), device=_device(plain_value(like)))
+    return xp.asarray(np.array(value, copy=True), device=_device(plain_value(like)))
 
 
 def on_library_of(value: Any, like: Any) -> Any:

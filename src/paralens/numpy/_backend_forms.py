@@ -51,6 +51,10 @@ _SAME_NAME = (
 )
 
 
+# The elementwise functions that order their arguments (see real_only).
+_ORDERS = ("maximum", "minimum", "less", "less_equal", "greater", "greater_equal")
+
+
 def _named(api_name: str) -> Callable[..., Any]:
     def form(xp: Any, *args: Any, **kwargs: Any) -> Any:
         return getattr(xp, api_name)(*args, **kwargs)
@@ -77,10 +81,32 @@ def _reduction(api_name: str) -> Callable[..., Any]:
 
 def _logsumexp(xp: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     axis = tuple(axis) if isinstance(axis, list) else axis
-    m = xp.max(x, axis=axis, keepdims=True)
+    # Any shift is exact; the largest real part keeps exp from overflowing.
+    m = xp.max(xp.real(x) if _is_complex(xp, x) else x, axis=axis, keepdims=True)
     m = xp.where(xp.isfinite(m), m, xp.zeros_like(m))
     out = xp.log(xp.sum(xp.exp(x - m), axis=axis, keepdims=True)) + m
     return out if keepdims else xp.squeeze(out, axis=_axes(axis, x.ndim))
+
+
+def _is_complex(xp: Any, x: Any) -> bool:
+    return hasattr(x, "dtype") and bool(xp.isdtype(x.dtype, "complex floating"))
+
+
+def real_only(name: str, form: Callable[..., Any]) -> Callable[..., Any]:
+    """``form``, refusing complex values: NumPy orders them by real part, then imaginary,
+    an order the standard does not define."""
+
+    def ordered(xp: Any, *args: Any, **kwargs: Any) -> Any:
+        if any(_is_complex(xp, a) for a in args):
+            raise TypeError(
+                f"{name} orders complex values as NumPy does (by real part, then "
+                f"imaginary part); the array API defines no such order, so {name} of "
+                f"complex {xp.__name__} arrays is refused. Order by pnp.real(x) (or "
+                f"pnp.abs(x)), or compute on NumPy arrays: paralens.numpy.to_numpy(x)"
+            )
+        return form(xp, *args, **kwargs)
+
+    return ordered
 
 
 def _log_softmax(xp: Any, x: Any, axis: int = -1) -> Any:
@@ -178,7 +204,8 @@ def _matmul(xp: Any, x: Any, y: Any) -> Any:
 
 def _pack(xp: Any, shape: Any, *elements: Any) -> Any:
     arrays = [e for e in elements if hasattr(e, "dtype")]
-    dtype = xp.result_type(*(a.dtype for a in arrays), *(e for e in elements if e not in arrays))
+    numbers = [e for e in elements if not hasattr(e, "dtype")]
+    dtype = xp.result_type(*(a.dtype for a in arrays), *numbers)
     device = arrays[0].device
     flat = [
         xp.reshape(e, (-1,)) if hasattr(e, "dtype") else xp.asarray([e], dtype=dtype, device=device)
@@ -229,7 +256,8 @@ def _primitive_named(name: str) -> Any:
 
 def _register() -> None:
     for name in _SAME_NAME:
-        defbackend(_primitive_named(name), _named(name))
+        form = _named(name)
+        defbackend(_primitive_named(name), real_only(name, form) if name in _ORDERS else form)
     for name, api_name in _RENAMED.items():
         defbackend(_primitive_named(name), _named(api_name))
     for name in ("logical_and", "logical_or", "logical_xor", "logical_not"):
@@ -240,12 +268,12 @@ def _register() -> None:
         _elementwise.softplus: _softplus,
         _elementwise.exp2: _exp2,
         _elementwise.logaddexp2: _logaddexp2,
-        _elementwise.clip_between: _clip,
+        _elementwise.clip_between: real_only("clip", _clip),
         _elementwise.sign_of_real: _named("sign"),
         _reductions.sum: _reduction("sum"),
         _reductions.mean: _reduction("mean"),
-        _reductions.max: _reduction("max"),
-        _reductions.min: _reduction("min"),
+        _reductions.max: real_only("max", _reduction("max")),
+        _reductions.min: real_only("min", _reduction("min")),
         _reductions.prod: _reduction("prod"),
         _reductions.logsumexp: _logsumexp,
         _reductions.log_softmax: _log_softmax,
