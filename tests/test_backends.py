@@ -227,6 +227,7 @@ def test_operators_of_traced_library_arrays_compute_with_the_library(library):
     x, y = rng.standard_normal((2, 3)), rng.standard_normal((3, 2))
 
     def f(x, y):
+        assert x.size == 6 and len(x) == 2 and x.shape == (2, 3) and x.ndim == 2
         z = (x * 2.0 - 1.0) @ y + x.T.sum() - (x[0] ** 2).mean()
         return (z / 3.0 + x[:, 1:].sum()).max(axis=0).sum() + abs(-x).prod() + x.T[1, ...].sum()
 
