@@ -297,3 +297,16 @@ def test_python_floats_beside_library_arrays_get_python_float_gradients(library)
     assert type(gs) is float and isinstance(gt, type(t))
     np.testing.assert_allclose(gs, ref[0], rtol=1e-12)
     np.testing.assert_allclose(library_to_numpy(gt, library), ref[1], rtol=1e-12)
+
+
+@pytest.mark.parametrize("library", LIBRARIES)
+def test_filled_arrays_like_library_arrays_are_of_the_library(library):
+    t = to_library(np.array([0.5, 1.0], dtype=np.float32), library)
+    for out in (pnp.full_like(t, 3.0), pnp.zeros_like(t), pnp.ones_like(t), pnp.empty_like(t)):
+        assert isinstance(out, type(t)) and out.dtype == t.dtype and tuple(out.shape) == (2,)
+    np.testing.assert_array_equal(library_to_numpy(pnp.full_like(t, 3.0), library), [3.0, 3.0])
+
+    def f(t):
+        return pnp.sum(pnp.full((2, 2), t[0]) * pnp.full_like(t, t[1])) + pnp.sum(pnp.full(2, t))
+
+    check_on_backend(f, (np.array([0.5, -1.5]),), library, plain=False)
