@@ -310,3 +310,19 @@ def test_filled_arrays_like_library_arrays_are_of_the_library(library):
         return pnp.sum(pnp.full((2, 2), t[0]) * pnp.full_like(t, t[1])) + pnp.sum(pnp.full(2, t))
 
     check_on_backend(f, (np.array([0.5, -1.5]),), library, plain=False)
+
+
+@pytest.mark.parametrize("library", LIBRARIES)
+def test_cotangents_of_library_outputs_are_checked(library):
+    t = to_library(np.array([0.5, 1.0]), library)
+    _, pullback = paralens.vjp(pnp.sin, t)
+    with pytest.raises(ValueError, match="shape"):
+        pullback(to_library(np.ones(3), library))
+    with pytest.raises(TypeError, match="complex where the output is real"):
+        pullback(to_library(np.ones(2) + 1j, library))
+
+
+def test_grad_of_a_complex_torch_answer_raises():
+    z = to_library(np.array([1.0 + 1.0j]), "torch")
+    with pytest.raises(TypeError, match="returned a complex one"):
+        paralens.grad(lambda z: pnp.sum(z * z))(z)
