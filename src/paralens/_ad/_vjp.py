@@ -237,8 +237,10 @@ def scalar_seed(ans: Any, fname: str) -> Any:
     plain = plain_value(ans)
     space = leaf_space(plain)
     shape = getattr(plain, "shape", None)
-    # The number of entries from the shape: torch's ``size`` is a method.
-    if space is None or (shape is not None and math.prod(shape) != 1):
+    size = getattr(plain, "size", None)
+    if callable(size) and shape is not None:  # torch's size is a method: count the entries
+        size = math.prod(shape)
+    if space is None or (shape is not None and size != 1):
         what = f"an array of shape {shape}" if shape is not None else type(plain).__name__
         raise TypeError(
             f"grad requires {fname} to return a scalar (or an array of one element), but it "

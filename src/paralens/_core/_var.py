@@ -18,6 +18,7 @@ an array of Vars would have no gradient.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -289,7 +290,7 @@ class Var:
         value = plain_value(self._value)
         found = value.size
         # NumPy's number of entries, also of a tensor (whose ``size`` is a method).
-        return _entries(value.shape) if callable(found) else found
+        return math.prod(int(d) for d in value.shape) if callable(found) else found
 
     @property
     def T(self) -> Any:
@@ -373,13 +374,6 @@ class StructVar(Var):
 
 _VAR_SLOTS = frozenset(Var.__slots__)
 TRACED.update((Var, StructVar))
-
-
-def _entries(shape: Any) -> int:
-    n = 1
-    for d in shape:
-        n *= int(d)
-    return n
 
 
 def _length(value: Any) -> int:
