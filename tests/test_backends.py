@@ -133,9 +133,8 @@ def test_linear_algebra_rows_compute_or_raise_naming_the_library(op, shapes, dty
     args = table._inputs(op, shapes, dtype)
     try:
         check_on_backend(op.fun, args, library, plain=op.ref is not None)
-    except TypeError as error:
-        message = str(error)
-        assert _library_name(library) in message and "computes only on NumPy" in message
+    except TypeError as error:  # a primitive without its form yet names the library
+        assert _library_name(library) in str(error), error
 
 
 @pytest.mark.parametrize("library", LIBRARIES)
