@@ -18,6 +18,7 @@ an array of Vars would have no gradient.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -258,13 +259,13 @@ class Var:
 
     # containers
     def __len__(self) -> int:
-        return len(plain_value(self._value))
+        return _length(plain_value(self._value))
 
     def __iter__(self) -> Iterator[Any]:
         value = plain_value(self._value)
         if isinstance(value, dict):
             return iter(value)
-        return (self[i] for i in range(len(value)))
+        return (self[i] for i in range(_length(value)))
 
     def __getitem__(self, key: Any) -> Any:
         if _vspace.is_node(plain_value(self._value)):
@@ -286,7 +287,10 @@ class Var:
 
     @property
     def size(self) -> Any:
-        return plain_value(self._value).size
+        value = plain_value(self._value)
+        found = value.size
+        # NumPy's number of entries, also of a tensor (whose ``size`` is a method).
+        return math.prod(int(d) for d in value.shape) if callable(found) else found
 
     @property
     def T(self) -> Any:
@@ -370,6 +374,16 @@ class StructVar(Var):
 
 _VAR_SLOTS = frozenset(Var.__slots__)
 TRACED.update((Var, StructVar))
+
+
+def _length(value: Any) -> int:
+    """``len(value)``; the first axis of an array of the standard, which has no ``len``."""
+    shape = getattr(value, "shape", None)
+    if shape is not None and not hasattr(value, "__len__"):
+        if not shape:
+            raise TypeError("len() of a 0-d array")
+        return int(shape[0])
+    return len(value)
 
 
 def make_var(value: Any, trace: Trace, tape_index: int = -1) -> Var:

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from paralens._core import plain_value, primitive
+from paralens.numpy._backend import is_complex_array, namespace_of
 
 real: Callable[..., Any] = primitive(np.real, "real")
 imag: Callable[..., Any] = primitive(np.imag, "imag")
@@ -65,6 +66,12 @@ def real_if_close(a: Any, tol: float = 100) -> Any:
         array([1., 2.])
     """
     plain = plain_value(a)
+    xp = namespace_of(plain)
+    if xp is not None:  # another library's array: its imaginary parts read with it
+        if not is_complex(plain):
+            return a
+        eps = xp.finfo(plain.dtype).eps
+        return real(a) if bool(xp.all(xp.abs(xp.imag(plain)) < tol * eps)) else a
     if plain is a:
         return np.real_if_close(a, tol)
     if is_complex(plain) and not is_complex(np.real_if_close(plain, tol)):
@@ -85,7 +92,10 @@ def is_complex(x: Any) -> bool:
     dtype = getattr(x, "dtype", None)
     if dtype is None:  # a Python number, perhaps traced
         return isinstance(plain_value(x), complex)
-    return bool(dtype.kind == "c")
+    kind = getattr(dtype, "kind", None)
+    if kind is None:  # the dtype of another library's array
+        return is_complex_array(x)
+    return bool(kind == "c")
 
 
 def real_part_for(g: Any, target: Any) -> Any:

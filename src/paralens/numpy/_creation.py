@@ -24,8 +24,15 @@ from typing import Any
 import numpy as np
 
 from paralens._core import is_var, nondifferentiable, plain_value, primitive
+from paralens._core._backends import BACKEND_COPY
 from paralens._core._var import TracedConversionError
 from paralens._core._vspace import is_node
+from paralens.numpy._backend import (
+    dtype_named_in,
+    is_inexact_dtype,
+    is_var_or_foreign,
+    namespace_of,
+)
 from paralens.numpy._elementwise import add as _add
 from paralens.numpy._shape import astype_dtype, reshape
 
@@ -61,6 +68,12 @@ def cast(x: Any, dtype: Any, copy: bool = True) -> Any:
         >>> paralens.grad(lambda x: (cast(x, np.float32) + cast(x, int)).sum())(np.ones(2))
         array([1., 1.])
     """
+    if namespace_of(x) is not None:
+        # Another library's array: the target in its dtypes (NumPy's, named there).
+        target = dtype_named_in(namespace_of(x), dtype)
+        if not is_inexact_dtype(target, x):
+            return cast_constant(x, target)
+        return x if not copy and plain_value(x).dtype == target else astype_dtype(x, target)
     target = np.dtype(dtype)
     if target.kind not in "fc":
         return cast_constant(x, target)
@@ -83,7 +96,9 @@ _plus: Callable[..., Any] = _add
 
 
 def _holds_var(x: Any) -> bool:
-    if is_var(x):
+    """Whether ``x`` holds traced values or arrays of another library (which NumPy's
+    functions would turn into its own)."""
+    if is_var_or_foreign(x):
         return True
     return type(x) in (list, tuple) and any(_holds_var(item) for item in x)
 
@@ -94,7 +109,7 @@ def _elements(x: Any) -> tuple[list[Any], tuple[int, ...]]:
     An element is a traced value or a plain part of the sequence, as an array; all the
     items of one level must have one shape, as in NumPy.
     """
-    if is_var(x):
+    if is_var_or_foreign(x):
         if is_node(plain_value(x)):
             raise TypeError(
                 f"a traced {type(plain_value(x)).__name__} cannot be an element of an "
@@ -114,10 +129,12 @@ def _elements(x: Any) -> tuple[list[Any], tuple[int, ...]]:
     return [plain], plain.shape
 
 
-def _traced_array(x: Any, dtype: Any, ndmin: int) -> Any:
+def _traced_array(x: Any, dtype: Any, ndmin: int, copy: bool | None = False) -> Any:
     """``x``, holding traced values, as one traced array (of ``dtype``, ``ndmin`` axes)."""
     if is_var(x) and not is_node(plain_value(x)):
         out = x
+    elif type(x) in BACKEND_COPY:  # an array of another library, as it is (a copy)
+        out = BACKEND_COPY[type(x)](x) if copy else x
     else:
         elements, shape = _elements(x)
         out = pack(shape, *elements)
@@ -156,6 +173,8 @@ def array(
         >>> paralens.grad(lambda x: sum(array([x, 2.0 * x, 1.0])))(3.0)
         3.0
     """
+    if type(object) is not np.ndarray and _holds_var(object):
+        return _traced_array(object, dtype, ndmin, copy)
     try:
         return np.array(object, dtype, copy=copy, order=order, subok=subok, ndmin=ndmin, like=like)
     except TracedConversionError:
@@ -173,6 +192,8 @@ def asarray(a: Any, dtype: Any = None, order: Any = None, **kwargs: Any) -> Any:
         >>> paralens.grad(lambda v: asarray([v, v]).sum())(1.0)
         2.0
     """
+    if type(a) is not np.ndarray and _holds_var(a):
+        return _traced_array(a, dtype, 0)
     try:
         return np.asarray(a, dtype, order, **kwargs)
     except TracedConversionError:
@@ -205,6 +226,11 @@ def full(shape: Any, fill_value: Any, dtype: Any = None, order: Any = "C", **kwa
         raise ValueError(
             f"full: a fill value of shape {fill_shape} does not broadcast to the shape {target}"
         )
+    xp = namespace_of(fill)
+    if xp is not None:  # another library's fill: zeros of its library, dtype and device
+        plain = plain_value(fill)
+        filled = _plus(xp.zeros(target, dtype=plain.dtype, device=plain.device), fill)
+        return filled if dtype is None else cast(filled, dtype)
     fill_dtype: Any = np.result_type(plain_value(fill))
     filled = _plus(np.zeros(target, fill_dtype), fill)
     return filled if dtype is None else cast(filled, dtype)
@@ -220,7 +246,15 @@ def full_like(a: Any, fill_value: Any, dtype: Any = None, *args: Any, **kwargs: 
         >>> paralens.grad(lambda v: full_like(np.zeros(3), v).sum())(1.0)
         3.0
     """
+    xp = namespace_of(a)
+    if xp is not None and not _holds_var(fill_value):  # another library's array: its own
+        plain = plain_value(a)
+        target = plain.dtype if dtype is None else dtype_named_in(xp, dtype)
+        shape = kwargs.get("shape") or tuple(plain.shape)
+        return xp.full(shape, fill_value, dtype=target, device=plain.device)
     if not _holds_var(fill_value):
         return np.full_like(plain_value(a), fill_value, dtype, *args, **kwargs)
-    shape = kwargs.get("shape") or np.shape(plain_value(a))
-    return full(shape, fill_value, dtype if dtype is not None else np.result_type(plain_value(a)))
+    shape = kwargs.get("shape") or tuple(np.shape(plain_value(a)))
+    if dtype is None:
+        dtype = plain_value(a).dtype if xp is not None else np.result_type(plain_value(a))
+    return full(shape, fill_value, dtype)

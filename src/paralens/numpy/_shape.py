@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
 from paralens._core import plain_value, primitive
+from paralens.numpy._backend import on_library_of
 
 # Reading shapes.
 
@@ -46,6 +48,9 @@ def size(x: Any) -> int:
         >>> size(np.zeros((2, 3)))
         6
     """
+    found = getattr(x, "shape", None)
+    if found is not None and type(found) is not tuple:  # another library's shape type
+        return math.prod(found)
     return int(np.size(plain_value(x)))
 
 
@@ -137,7 +142,7 @@ def broadcast_like(t: Any, ans: Any) -> Any:
     """
     if fast_shape(t) == fast_shape(ans):
         return t
-    return broadcast_to(t, shape(ans))
+    return broadcast_to(on_library_of(t, ans), shape(ans))
 
 
 def _transpose(x: Any, axes: Any = None) -> Any:

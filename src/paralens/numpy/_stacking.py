@@ -17,8 +17,14 @@ from typing import Any
 
 import numpy as np
 
-from paralens._core import is_var, plain_value
 from paralens.numpy._arranging import normalize_axis
+from paralens.numpy._backend import (
+    constant_like,
+    is_var_or_foreign,
+    library_to_numpy_dtype,
+    namespace_of,
+    result_dtype,
+)
 from paralens.numpy._composites import astype, concatenate, ravel
 from paralens.numpy._creation import asarray
 from paralens.numpy._shape import ndim, reshape, shape, transpose
@@ -28,7 +34,7 @@ def _traced_in(values: Any) -> bool:
     """Whether ``values`` (a value or a sequence of them) holds a traced value."""
     if isinstance(values, (list, tuple)):
         return any(_traced_in(v) for v in values)
-    return is_var(values)
+    return is_var_or_foreign(values)
 
 
 def _array_of(x: Any) -> Any:
@@ -179,14 +185,24 @@ class _Concatenator:
                 f"with pnp.concatenate or pnp.stack"
             )
         parts = [self.plain[item] if isinstance(item, slice) else item for item in items]
-        dtype = np.result_type(*(plain_value(p) for p in parts))
+        like = next((p for p in parts if namespace_of(p) is not None), None)
+        if like is not None:
+            # Beside another library's arrays, the ranges and numbers it makes are its too.
+            kind = np.asarray(library_to_numpy_dtype(like))
+            parts = [
+                constant_like(np.asarray(p, np.result_type(np.asarray(p), kind)), like)
+                if isinstance(item, slice) or type(p) in (bool, int, float, complex)
+                else p
+                for p, item in zip(parts, items, strict=True)
+            ]
+        dtype = result_dtype(*parts)
         parts = [self._part(p, dtype) for p in parts]
         return concatenate(parts, self.axis)
 
     def _part(self, item: Any, dtype: Any) -> Any:
         item = _array_of(item)
-        if np.result_type(plain_value(item)) != dtype:
-            item = astype(item, dtype) if is_var(item) else np.asarray(item, dtype)
+        if result_dtype(item) != dtype:
+            item = astype(item, dtype) if is_var_or_foreign(item) else np.asarray(item, dtype)
         if self.axis == 0:
             return atleast_1d(item)
         if ndim(item) == 0:
@@ -205,7 +221,7 @@ def array_split(ary: Any, indices_or_sections: Any, axis: int = 0) -> list[Any]:
         >>> array_split(np.arange(5.0), 2)
         [array([0., 1., 2.]), array([3., 4.])]
     """
-    if not is_var(ary):
+    if not is_var_or_foreign(ary):
         return np.array_split(ary, indices_or_sections, axis)
     n = shape(ary)[normalize_axis(axis, ndim(ary))]
     if isinstance(indices_or_sections, (int, np.integer)):
@@ -242,7 +258,7 @@ def hsplit(ary: Any, indices_or_sections: Any) -> list[Any]:
         >>> hsplit(np.ones((2, 4)), 2)[0].shape
         (2, 2)
     """
-    if not is_var(ary):
+    if not is_var_or_foreign(ary):
         return np.hsplit(ary, indices_or_sections)
     axis = 1 if ndim(ary) > 1 else 0
     return _split_along("hsplit", axis, 1, ary, indices_or_sections)
@@ -255,7 +271,7 @@ def vsplit(ary: Any, indices_or_sections: Any) -> list[Any]:
         >>> vsplit(np.ones((4, 2)), [1])[1].shape
         (3, 2)
     """
-    if not is_var(ary):
+    if not is_var_or_foreign(ary):
         return np.vsplit(ary, indices_or_sections)
     return _split_along("vsplit", 0, 2, ary, indices_or_sections)
 
@@ -267,6 +283,6 @@ def dsplit(ary: Any, indices_or_sections: Any) -> list[Any]:
         >>> dsplit(np.ones((1, 1, 4)), 2)[0].shape
         (1, 1, 2)
     """
-    if not is_var(ary):
+    if not is_var_or_foreign(ary):
         return np.dsplit(ary, indices_or_sections)
     return _split_along("dsplit", 2, 3, ary, indices_or_sections)
