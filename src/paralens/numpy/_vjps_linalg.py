@@ -14,7 +14,9 @@ from typing import Any
 import numpy as np
 
 from paralens._core import defvjp, plain_value
+from paralens.numpy._backend_forms_values import constant_like, numpy_dtype, to_host
 from paralens.numpy._composites import concatenate, swapaxes
+from paralens.numpy._creation import zeros_like
 from paralens.numpy._decompositions import (
     check_separated,
     cholesky,
@@ -45,12 +47,13 @@ def mT(x: Any) -> Any:
 
 def real_dtype(x: Any) -> np.dtype[Any]:
     """The real floating dtype of ``x``'s precision (float64 for integers)."""
-    dtype = np.result_type(plain_value(x))
+    dtype = numpy_dtype(plain_value(x))
     return np.dtype(dtype.char.lower()) if dtype.kind == "c" else np.result_type(dtype, 1.0)
 
 
-def identity(n: int, like: Any) -> np.ndarray:
-    return np.eye(n, dtype=real_dtype(like))
+def identity(n: int, like: Any) -> Any:
+    """The identity of size ``n`` in the real dtype and the library of ``like``."""
+    return constant_like(np.eye(n, dtype=real_dtype(like)), like)
 
 
 def diagonal(m: Any) -> Any:
@@ -63,10 +66,10 @@ def diagonal_matrix(v: Any) -> Any:
     return expand_dims(v, -1) * identity(shape(v)[-1], v)
 
 
-def strict_triangle(n: int, lower: bool, like: Any) -> np.ndarray:
+def strict_triangle(n: int, lower: bool, like: Any) -> Any:
     """1.0 strictly below (``lower``) or above the diagonal, 0.0 elsewhere."""
     ones = np.ones((n, n), dtype=real_dtype(like))
-    return np.tril(ones, -1) if lower else np.triu(ones, 1)
+    return constant_like(np.tril(ones, -1) if lower else np.triu(ones, 1), like)
 
 
 def mH(x: Any) -> Any:
@@ -107,13 +110,13 @@ def inverse_gaps(w: Any, squared: bool = False) -> Any:
     return (1.0 - eye) / (expand_dims(v, -2) - expand_dims(v, -1) + eye)
 
 
-def largest_entries(u: Any) -> np.ndarray:
+def largest_entries(u: Any) -> Any:
     """1.0 at the entry of largest modulus of each column of ``u``, 0.0 elsewhere: the
     entry LAPACK makes real when it fixes an eigenvector's phase."""
-    plain = np.abs(np.asarray(plain_value(u)))
+    plain = np.abs(to_host(plain_value(u)))
     rows = np.argmax(plain, axis=-2)[..., None, :]
     picks: np.ndarray = (np.arange(plain.shape[-2])[:, None] == rows).astype(real_dtype(u))
-    return picks
+    return constant_like(picks, u)
 
 
 def real_cotangent(g: Any) -> Any:
@@ -125,7 +128,7 @@ def real_cotangent(g: Any) -> Any:
 
 def nonzero(g: Any) -> bool:
     """Whether a cotangent (or tangent) has a nonzero entry."""
-    return bool(np.any(plain_value(g)))
+    return bool(np.any(to_host(plain_value(g))))
 
 
 def refuse_extra_columns(g: Any, k: int, what: str, fix: str) -> None:
@@ -140,7 +143,7 @@ def refuse_extra_columns(g: Any, k: int, what: str, fix: str) -> None:
 def check_rank(s: Any, what: str) -> None:
     """Raise where a non-square matrix's singular vectors have no derivative: a singular
     value of zero, to within ``sqrt(eps)`` of the largest."""
-    plain = np.asarray(plain_value(s))
+    plain = to_host(plain_value(s))
     if plain.shape[-1] and np.any(
         plain[..., -1] <= np.sqrt(np.finfo(plain.dtype).eps) * plain[..., 0]
     ):
@@ -189,7 +192,7 @@ def check_phase_free(v: Any, g_v: Any) -> None:
     ``Im(sum(v * g))`` of each eigenvector is the derivative of the function along the
     turn of its phase, zero for a function that does not depend on it (``abs(v)``,
     ``v @ v.conj().T``)."""
-    v_plain, g_plain = np.asarray(plain_value(v)), np.asarray(plain_value(g_v))
+    v_plain, g_plain = to_host(plain_value(v)), to_host(plain_value(g_v))
     turn = np.abs(np.imag(np.sum(v_plain * g_plain, axis=-2)))
     size = np.sqrt(np.sum(np.abs(g_plain) ** 2, axis=-2))
     if np.any(turn > np.sqrt(np.finfo(turn.dtype).eps) * size):
@@ -284,8 +287,8 @@ def check_pair_phases_free(u: Any, vh: Any, g_u: Any, g_vh: Any) -> None:
     """Raise where a cotangent of complex singular vectors depends on their phases:
     ``Im(sum(u * g_u)) - Im(sum(vh * g_vh))`` of each pair is the derivative of the
     function along the turn of the pair's phase (see ``check_phase_free``)."""
-    u_, vh_ = np.asarray(plain_value(u)), np.asarray(plain_value(vh))
-    gu, gvh = np.asarray(plain_value(g_u)), np.asarray(plain_value(g_vh))
+    u_, vh_ = to_host(plain_value(u)), to_host(plain_value(vh))
+    gu, gvh = to_host(plain_value(g_u)), to_host(plain_value(g_vh))
     turn = np.abs(np.imag(np.sum(u_ * gu, axis=-2)) - np.imag(np.sum(vh_ * gvh, axis=-1)))
     size = np.sqrt(np.sum(np.abs(gu) ** 2, axis=-2) + np.sum(np.abs(gvh) ** 2, axis=-1))
     turned = turn > np.sqrt(np.finfo(turn.dtype).eps) * size
@@ -368,8 +371,8 @@ defvjp(svd_in_rules, _svd_vjp, None, None, None, saves=(0, "ans"), staged=False)
 # ---- QR ---------------------------------------------------------------------------------
 
 
-def upper_triangle(n: int, like: Any) -> np.ndarray:
-    return np.triu(np.ones((n, n), dtype=real_dtype(like)))
+def upper_triangle(n: int, like: Any) -> Any:
+    return constant_like(np.triu(np.ones((n, n), dtype=real_dtype(like))), like)
 
 
 def qr_parts(ans: Any, a: Any, mode: str) -> tuple[Any, Any]:
@@ -398,7 +401,7 @@ def _qr_tall_vjp(q: Any, r: Any, g_q: Any, g_r: Any) -> Any:
 def _qr_vjp(g: Any, ans: Any, a: Any, mode: str = "reduced") -> Any:
     q, r = qr_parts(ans, a, mode)
     if mode == "r":
-        g_q, g_r = np.zeros(shape(q), dtype=np.result_type(plain_value(q))), g
+        g_q, g_r = zeros_like(q), g
     else:
         g_q, g_r = g
     if not is_complex(q):
