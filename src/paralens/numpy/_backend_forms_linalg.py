@@ -58,6 +58,12 @@ def _floating(xp: Any, x: Any) -> Any:
 
 # ---- Linear algebra ----------------------------------------------------------------------
 
+# NumPy's named tuples, which the forms return as NumPy does.
+_EIGH = type(np.linalg.eigh(np.eye(1)))
+_EIG = type(np.linalg.eig(np.eye(1)))
+_SVD = type(np.linalg.svd(np.eye(1)))
+_QR = type(np.linalg.qr(np.eye(1)))
+
 
 def _solve(xp: Any, a: Any, b: Any) -> Any:
     a, b = _floating(xp, a), _floating(xp, b)
@@ -75,7 +81,7 @@ def _cholesky(xp: Any, a: Any, upper: bool = False) -> Any:
 
 def _eigh(xp: Any, a: Any, UPLO: str = "L") -> Any:
     a = _floating(xp, a)
-    return tuple(xp.linalg.eigh(a if UPLO == "L" else _mH(xp, a)))
+    return _EIGH(*xp.linalg.eigh(a if UPLO == "L" else _mH(xp, a)))
 
 
 def _eigvalsh(xp: Any, a: Any, UPLO: str = "L") -> Any:
@@ -90,8 +96,8 @@ def _eig(xp: Any, a: Any) -> Any:
     w, v = eig(_floating(xp, a))
     real = not xp.isdtype(a.dtype, "complex floating")
     if real and not bool(xp.any(xp.imag(w) != 0)):  # NumPy's real answer
-        return xp.real(w), xp.real(v)
-    return w, v
+        return _EIG(xp.real(w), xp.real(v))
+    return _EIG(w, v)
 
 
 def _eigvals(xp: Any, a: Any) -> Any:
@@ -118,14 +124,14 @@ def _svd(
     a = _floating(xp, a)
     if not compute_uv:
         return xp.linalg.svdvals(a)
-    return tuple(xp.linalg.svd(a, full_matrices=full_matrices))
+    return _SVD(*xp.linalg.svd(a, full_matrices=full_matrices))
 
 
 def _qr(xp: Any, a: Any, mode: str = "reduced") -> Any:
     if mode not in ("reduced", "complete", "r"):
         raise _refuse(f"qr(mode={mode!r})", xp, "LAPACK's raw reflectors are NumPy's own")
     q, r = xp.linalg.qr(_floating(xp, a), mode="reduced" if mode == "r" else mode)
-    return r if mode == "r" else (q, r)
+    return r if mode == "r" else _QR(q, r)
 
 
 _UNSET = object()

@@ -21,7 +21,8 @@ from typing import Any
 import numpy as np
 
 from paralens._core import plain_value
-from paralens._core._backends import BACKENDS, NATIVE, backend_of_type
+from paralens._core._backends import BACKENDS, NATIVE, backend_of_type, is_backend_type
+from paralens._core._registry import TRACED_TYPES
 from paralens.numpy._backend import to_numpy
 
 
@@ -50,3 +51,32 @@ def to_host(x: Any) -> np.ndarray:
     if type(x) in BACKENDS:
         return np.asarray(to_numpy(x))
     return np.asarray(x)
+
+
+def on_numpy(*values: Any) -> bool:
+    """Whether NumPy's own function computes ``values`` as they are: none is traced, and
+    none is an array of another library (which the differentiable path computes with its
+    library's functions instead)."""
+    for v in values:
+        cls = type(v)
+        if cls not in NATIVE and (cls in TRACED_TYPES or is_backend_type(cls)):
+            return False
+    return True
+
+
+def refuse_other_libraries(function: str, why: str, *values: Any) -> None:
+    """Raise, naming ``function`` and the library, if one of ``values`` (traced or not) is
+    an array of another library, on which ``function`` does not compute.
+
+    Raises:
+        TypeError: naming the function, the library and why, with the fix.
+    """
+    for v in values:
+        plain = plain_value(v)
+        if type(plain) not in NATIVE and is_backend_type(type(plain)):
+            library = type(plain).__module__.partition(".")[0]
+            raise TypeError(
+                f"{function} cannot compute on arrays of {library}: {why}. Convert its "
+                f"arguments with paralens.numpy.to_numpy(...) first (and the answer back "
+                f"with paralens.numpy.asarray_like)"
+            )

@@ -165,7 +165,7 @@ def halved_lower(x: Any) -> Any:
     n = shape(x)[-1]
     mask, eye = strict_triangle(n, True, x), identity(n, x)
     diagonal_part = as_complex(real_part(x)) if is_complex(x) else x
-    return x * mask + 0.5 * eye * diagonal_part
+    return x * mask + diagonal_part * (0.5 * eye)
 
 
 def _cholesky_vjp(g: Any, ans: Any, a: Any, upper: bool = False) -> Any:
@@ -320,7 +320,7 @@ def _svd_vjp(
         g = real_cotangent(g)
         check_separated(ans, "svd", g, vectors=False)
         u, _, vh = svd_in_rules(a, full_matrices=False)
-        g_a = matmul(u * expand_dims(g, -2), vh)
+        g_a = matmul(expand_dims(g, -2) * u, vh)
         return conjugate(g_a) if is_complex(g_a) else g_a
     u, s, vh = ans
     g_u, g_s, g_vh = g[0], real_cotangent(g[1]), g[2]
@@ -395,7 +395,7 @@ def _qr_tall_vjp(q: Any, r: Any, g_q: Any, g_r: Any) -> Any:
     eye = identity(n, m1)
     diagonal_part = as_complex(real_part(m1)) if is_complex(m1) else m1
     sym = above + mH(above) + diagonal_part * eye
-    return mT(solve(r, mT(g_q + matmul(conjugate_if_complex(q), sym))))
+    return mT(solve(r, mT(matmul(conjugate_if_complex(q), sym) + g_q)))
 
 
 def _qr_vjp(g: Any, ans: Any, a: Any, mode: str = "reduced") -> Any:
@@ -438,8 +438,8 @@ def _pinv_vjp(g: Any, ans: Any, a: Any, *args: Any, **kwargs: Any) -> Any:
     p_t, g_t = mT(p), mT(g)
     # The last two terms differentiate through a's conjugate transpose: conjugated.
     g_a = -matmul(matmul(p_t, g), p_t) + conjugate_if_complex(
-        matmul(matmul(identity(m, a) - matmul(a, p), g_t), matmul(p, mH(p)))
-        + matmul(matmul(mH(p), p), matmul(g_t, identity(n, a) - matmul(p, a)))
+        matmul(matmul(-matmul(a, p) + identity(m, a), g_t), matmul(p, mH(p)))
+        + matmul(matmul(mH(p), p), matmul(g_t, -matmul(p, a) + identity(n, a)))
     )
     return read_triangle(g_a, lower=True) if hermitian else g_a
 
