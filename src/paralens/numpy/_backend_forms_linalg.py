@@ -25,7 +25,8 @@ from typing import Any
 
 import numpy as np
 
-from paralens._core._backends import defbackend
+from paralens._core import getattr_node, getitem_node, pack
+from paralens._core._backends import agnostic, defbackend
 from paralens.numpy import _decompositions, _fft, _linalg
 from paralens.numpy._backend_forms_values import numpy_dtype
 
@@ -168,10 +169,34 @@ def _euclidean_norm(xp: Any, x: Any, axis: Any = None, keepdims: bool = False) -
 
 
 def _einsum(xp: Any, subscripts: str, *operands: Any) -> Any:
+    """The library's own ``einsum`` where it has one (torch, JAX); else, for subscripts
+    that name each axis of an operand once, the product of the operands broadcast over
+    all the letters, summed over those not in the output (the explicit form the
+    ``einsum`` primitive is given, see ``_einsum.py``)."""
     einsum = getattr(xp, "einsum", None)
-    if einsum is None:
-        raise _refuse("einsum", xp, "the array API standard has no einsum")
-    return einsum(subscripts, *operands)
+    if einsum is not None:
+        return einsum(subscripts, *operands)
+    ins, out = subscripts.split("->")
+    terms = ins.split(",")
+    if any(len(set(term)) != len(term) for term in terms):
+        raise _refuse(
+            "einsum",
+            xp,
+            f"the array API standard has no einsum, and {subscripts!r} takes "
+            f"a diagonal (a letter twice in one operand), which its functions do not",
+        )
+    letters = sorted(set(ins.replace(",", "")) | set(out), key=lambda c: (c not in out, c))
+    product: Any = None
+    for term, operand in zip(terms, operands, strict=True):
+        present = sorted(term, key=letters.index)
+        x = xp.permute_dims(operand, tuple(term.index(c) for c in present))
+        shape = [x.shape[present.index(c)] if c in present else 1 for c in letters]
+        x = xp.reshape(x, tuple(shape))
+        product = x if product is None else product * x
+    summed = tuple(range(len(out), len(letters)))
+    if summed:
+        product = xp.sum(product, axis=summed)
+    return xp.permute_dims(product, tuple(letters.index(c) for c in out)) if out else product
 
 
 # ---- The Fourier transforms --------------------------------------------------------------
@@ -283,6 +308,10 @@ def _register() -> None:
     }
     for fun, form in forms.items():
         defbackend(fun, form)
+    # The decompositions' answers are tuples: the core builds and reads them with these,
+    # which compute on any array as they are.
+    for structural in (pack, getitem_node, getattr_node):
+        agnostic(structural)
 
 
 _register()

@@ -23,12 +23,18 @@ from typing import Any, cast
 import numpy as np
 
 from paralens._core import plain_value
-from paralens.numpy._backend_forms_values import on_numpy, refuse_other_libraries
+from paralens.numpy._backend_forms_values import (
+    constant_like,
+    numpy_dtype,
+    on_numpy,
+    refuse_other_libraries,
+)
 from paralens.numpy._composites import astype, moveaxis, stack
 from paralens.numpy._composites import outer as composite_outer
 from paralens.numpy._composites import tensordot as composite_tensordot
 from paralens.numpy._decompositions import euclidean_norm, pinv, svd
 from paralens.numpy._elementwise import abs
+from paralens.numpy._indexing import getitem
 from paralens.numpy._linalg import inv, matmul, solve
 from paralens.numpy._parts import conjugate, is_complex, real_part
 from paralens.numpy._reductions import max, min, sum
@@ -146,7 +152,11 @@ def matrix_power(a: Any, n: int) -> Any:
         return np.linalg.matrix_power(a, n)
     n = operator.index(n)
     if n == 0:  # the identity, whatever a is: no derivative
-        return np.linalg.matrix_power(plain_value(a), 0)
+        plain = plain_value(a)
+        if on_numpy(plain):
+            return np.linalg.matrix_power(plain, 0)
+        eye = np.eye(shape(a)[-1], dtype=numpy_dtype(plain))
+        return constant_like(np.array(np.broadcast_to(eye, shape(a))), plain)
     if n < 0:
         a, n = inv(a), -n
     if n <= 3:
@@ -414,7 +424,7 @@ def linalg_diagonal(x: Any, /, *, offset: int = 0) -> Any:
         0, builtins.min(n, m - offset) if offset >= 0 else builtins.min(n + offset, m)
     )
     steps = np.arange(length)
-    return x[..., steps - builtins.min(offset, 0), steps + builtins.max(offset, 0)]
+    return getitem(x, (..., steps - builtins.min(offset, 0), steps + builtins.max(offset, 0)))
 
 
 def linalg_trace(x: Any, /, *, offset: int = 0, dtype: Any = None) -> Any:

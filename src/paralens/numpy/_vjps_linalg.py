@@ -31,6 +31,7 @@ from paralens.numpy._decompositions import (
     svd,
     svd_in_rules,
 )
+from paralens.numpy._elementwise import add, divide, multiply, subtract
 from paralens.numpy._indexing import where
 from paralens.numpy._linalg import det_phase, inv, matmul, solve
 from paralens.numpy._parts import as_complex, conjugate, imag_part, is_complex, real_part
@@ -107,7 +108,7 @@ def inverse_gaps(w: Any, squared: bool = False) -> Any:
     v = w * w if squared else w
     n = shape(w)[-1]
     eye = identity(n, w)
-    return (1.0 - eye) / (expand_dims(v, -2) - expand_dims(v, -1) + eye)
+    return divide(1.0 - eye, expand_dims(v, -2) - expand_dims(v, -1) + eye)
 
 
 def largest_entries(u: Any) -> Any:
@@ -259,9 +260,9 @@ def _eig_vjp(g: Any, ans: Any, a: Any) -> Any:
             picks = largest_entries(u)
             phase = -1j * as_complex(imag_part(d)) / sum(u * picks, axis=-2)
             norms = expand_dims(as_complex(real_part(d)), -2)
-            g_u = g_u - norms * conjugate(u) + picks * expand_dims(phase, -2)
+            g_u = add(subtract(g_u, norms * conjugate(u)), expand_dims(phase, -2) * picks)
         else:
-            g_u = g_u - expand_dims(d, -2) * u
+            g_u = subtract(g_u, multiply(expand_dims(d, -2), u))
         inner = inner + inverse_gaps(w) * matmul(mT(u), g_u)
     else:
         check_separated(w, "eig", g_w, vectors=False)
@@ -320,7 +321,7 @@ def _svd_vjp(
         g = real_cotangent(g)
         check_separated(ans, "svd", g, vectors=False)
         u, _, vh = svd_in_rules(a, full_matrices=False)
-        g_a = matmul(expand_dims(g, -2) * u, vh)
+        g_a = matmul(multiply(expand_dims(g, -2), u), vh)
         return conjugate(g_a) if is_complex(g_a) else g_a
     u, s, vh = ans
     g_u, g_s, g_vh = g[0], real_cotangent(g[1]), g[2]
@@ -455,8 +456,8 @@ def nonzero_or_inf(ans: Any) -> Any:
 
 def _euclidean_norm_vjp(g: Any, ans: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     g = real_cotangent(g)
-    scaled = keep_axes(g / nonzero_or_inf(ans), x, axis, keepdims)
-    return as_complex(scaled) * conjugate(x) if is_complex(x) else scaled * x
+    scaled = keep_axes(divide(g, nonzero_or_inf(ans)), x, axis, keepdims)
+    return multiply(as_complex(scaled), conjugate(x)) if is_complex(x) else multiply(scaled, x)
 
 
 defvjp(euclidean_norm, _euclidean_norm_vjp, None, None, saves=(0, "ans"), staged=False)
