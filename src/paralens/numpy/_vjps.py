@@ -25,6 +25,7 @@ import numpy as np
 from paralens._core import defvjp, defvjp_argnum, is_var, plain_value
 from paralens._core._backends import BACKENDS
 from paralens.numpy._backend import indicator_on_backend
+from paralens.numpy._backend_forms_values import constant_like, numpy_dtype
 from paralens.numpy._complex import conj, is_complex, real_part_for
 from paralens.numpy._composites import swapaxes
 from paralens.numpy._creation import pack as array_pack
@@ -349,7 +350,7 @@ def _einsum_vjp(
     target_shape = shape(operands[k])
     spec_ins = [out, *(p for i, p in enumerate(parts) if i != k)]
     ops = [g, *(o for i, o in enumerate(operands) if i != k)]
-    dtype = result_type(g)
+    dtype = numpy_dtype(plain_value(g))
     # A letter repeated in the target (a diagonal, as in 'ii->i') is renamed at each
     # repeat to a fresh letter tied to the first by an identity matrix.
     fresh = (c for c in LETTERS if c not in subscripts)
@@ -359,7 +360,7 @@ def _einsum_vjp(
             f = next(fresh)
             renamed += f
             spec_ins.append(c + f)
-            ops.append(np.eye(target_shape[i], dtype=dtype))
+            ops.append(constant_like(np.eye(target_shape[i], dtype=dtype), g))
         else:
             renamed += c
     # Letters of the target missing from every other term were summed out: restore them
@@ -368,7 +369,8 @@ def _einsum_vjp(
     missing = "".join(c for c in dict.fromkeys(target) if c not in present)
     if missing:
         spec_ins.append(missing)
-        ops.append(np.ones(tuple(target_shape[target.index(c)] for c in missing), dtype))
+        ones = np.ones(tuple(target_shape[target.index(c)] for c in missing), dtype)
+        ops.append(constant_like(ones, g))
     return real_part_for(einsum_operands(",".join(spec_ins) + "->" + renamed, *ops), operands[k])
 
 
