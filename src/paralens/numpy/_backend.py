@@ -219,6 +219,9 @@ def on_library_of(value: Any, like: Any) -> Any:
     xp = _backends.BACKENDS.get(type(plain_like))
     if xp is None or type(plain_value(value)) in _backends.BACKENDS:
         return value
-    if not isinstance(plain_value(value), bool | int | float | complex | np.generic):
+    plain = plain_value(value)
+    if not isinstance(plain, bool | int | float | complex | np.generic):
         return value
+    if value is plain and isinstance(plain, np.generic):
+        value = plain.item()  # NumPy's operators would turn the other array into NumPy's
     return value + xp.zeros((), dtype=plain_like.dtype, device=_device(plain_like))
