@@ -9,6 +9,7 @@ the reason, and is tested to raise a TypeError naming the function and the libra
 it computes anything.
 """
 
+import dataclasses
 from typing import Any
 
 import numpy as np
@@ -45,7 +46,29 @@ defbackend(unpair, _unpair_on)
 # (library, row name): why the row cannot compute on that library.
 UNSUPPORTED: dict[tuple[str, str], tuple[str, str]] = {}
 
-ROWS = numpy_ops_linalg_fft.rows(Op)
+# Rows whose answer holds eigenvectors or singular vectors, each defined only up to its sign
+# (LAPACK's choice, which torch's and NumPy's builds make differently): they are checked
+# through the squares of their entries, which every choice shares.
+SIGN_FREE = {
+    "linalg.eigh",
+    "linalg.eigh(UPLO='U')",
+    "linalg.eig (real eigenvalues)",
+    "linalg.svd(full_matrices=False)",
+    "linalg.svd (square)",
+}
+
+
+def _squared(fun: Any) -> Any:
+    def squares(*xs: Any) -> Any:
+        return tuple(part * part for part in fun(*xs))
+
+    return squares
+
+
+ROWS = [
+    dataclasses.replace(row, fun=_squared(row.fun)) if row.name in SIGN_FREE else row
+    for row in numpy_ops_linalg_fft.rows(Op)
+]
 DTYPES = (np.float64, np.float32)
 
 

@@ -38,7 +38,7 @@ from paralens.numpy._indexing import getitem
 from paralens.numpy._linalg import inv, matmul, solve
 from paralens.numpy._parts import conjugate, is_complex, real_part
 from paralens.numpy._reductions import max, min, sum
-from paralens.numpy._shape import ndim, reshape, shape, transpose
+from paralens.numpy._shape import astype_dtype, ndim, reshape, shape, transpose
 
 
 def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Any:  # noqa: A002
@@ -92,7 +92,11 @@ def _vector_norm(x: Any, ord: Any, axis: int, keepdims: bool) -> Any:  # noqa: A
     if ord == -np.inf:
         return min(abs(x), axis, keepdims)
     if ord == 0:  # a count: piecewise constant
-        return np.linalg.norm(plain_value(x), 0, axis, keepdims)
+        plain = plain_value(x)
+        if on_numpy(plain):
+            return np.linalg.norm(plain, 0, axis, keepdims)
+        real = np.empty(0, numpy_dtype(plain)).real.dtype
+        return sum(astype_dtype(plain != 0, real), axis, keepdims)
     if ord == 1:
         return sum(abs(x), axis, keepdims)
     return sum(abs(x) ** ord, axis, keepdims) ** (1.0 / ord)

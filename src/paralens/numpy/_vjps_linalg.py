@@ -390,13 +390,13 @@ def _qr_tall_vjp(q: Any, r: Any, g_q: Any, g_r: Any) -> Any:
     """The cotangent of ``a = q @ r`` (``m >= n``, ``r`` square and invertible, with a
     real diagonal, as LAPACK makes it also for complex ``a``)."""
     n = shape(r)[-1]
-    m1 = matmul(g_r, mT(r)) - matmul(mT(q), g_q)
+    m1 = subtract(matmul(g_r, mT(r)), matmul(mT(q), g_q))
     # Copy the upper triangle of m1 to the lower one (conjugated; the diagonal's real part).
     above = m1 * strict_triangle(n, False, m1)
     eye = identity(n, m1)
     diagonal_part = as_complex(real_part(m1)) if is_complex(m1) else m1
     sym = above + mH(above) + diagonal_part * eye
-    return mT(solve(r, mT(matmul(conjugate_if_complex(q), sym) + g_q)))
+    return mT(solve(r, mT(add(g_q, matmul(conjugate_if_complex(q), sym)))))
 
 
 def _qr_vjp(g: Any, ans: Any, a: Any, mode: str = "reduced") -> Any:
@@ -415,7 +415,9 @@ def _qr_vjp(g: Any, ans: Any, a: Any, mode: str = "reduced") -> Any:
         return _qr_tall_vjp(q, r, g_q, g_r)
     r_left, r_right, g_left, g_right = r[..., :m], r[..., m:], g_r[..., :m], g_r[..., m:]
     right = matmul(q, r_right)  # the columns of a after the first m
-    g_x = _qr_tall_vjp(q, r_left, g_q + conjugate_if_complex(matmul(right, mT(g_right))), g_left)
+    g_x = _qr_tall_vjp(
+        q, r_left, add(g_q, conjugate_if_complex(matmul(right, mT(g_right)))), g_left
+    )
     return concatenate([g_x, matmul(conjugate_if_complex(q), g_right)], axis=-1)
 
 
