@@ -20,6 +20,7 @@ import paralens.numpy as pnp
 from backend_checks import LIBRARIES, check_on_backend, module, to_library
 from complex_checks import pair, unpair
 from paralens.extend import defbackend
+from paralens.nn._pooling import pool
 from test_numpy_ops import Op
 
 torch = pytest.importorskip("torch")
@@ -65,9 +66,63 @@ def _squared(fun: Any) -> Any:
     return squares
 
 
+def _normal(rng: np.random.Generator, shapes: Any) -> list[np.ndarray]:
+    return [rng.standard_normal(s) for s in shapes]
+
+
+def _distinct(rng: np.random.Generator, shapes: Any) -> list[np.ndarray]:
+    """Entries with distinct values (a maximum over windows has no ties)."""
+    return numpy_ops_linalg_fft.distinct(rng, shapes)
+
+
+# Convolution (``pnp.conv*`` and ``nn``'s pooling, which read the window primitive) and the
+# contractions, beside the table's rows.
+EXTRA_ROWS = [
+    Op("conv1d", pnp.conv1d, (((2, 5, 3), (2, 3, 4)),), _normal),
+    Op("conv1d(stride=2, padding='same', dilation=2)",
+       lambda x, w: pnp.conv1d(x, w, stride=2, padding="same", dilation=2),
+       (((1, 7, 2), (3, 2, 3)),), _normal),
+    Op("conv1d(groups=2, padding=1)", lambda x, w: pnp.conv1d(x, w, padding=1, groups=2),
+       (((2, 5, 4), (2, 2, 6)),), _normal),
+    Op("conv2d", pnp.conv2d, (((1, 4, 5, 2), (2, 3, 2, 3)),), _normal),
+    Op("conv2d(stride=(2, 1), padding='same')",
+       lambda x, w: pnp.conv2d(x, w, stride=(2, 1), padding="same"),
+       (((2, 5, 4, 1), (3, 2, 1, 2)),), _normal),
+    Op("conv (full)", pnp.conv, (((5,), (3,)), ((3, 4), (2, 2))), _normal),
+    Op("conv (valid)", lambda a, v: pnp.conv(a, v, "valid"), (((6,), (3,)),), _normal),
+    Op("conv (same)", lambda a, v: pnp.conv(a, v, "same"), (((3, 4), (2, 3)),), _normal),
+    Op("nn max_pool(2, stride=1)",
+       lambda x: pool(x, (2, 2), (1, 1), ((0, 0), (0, 0)), False, "max_pool"),
+       (((1, 3, 4, 2),),), _distinct),
+    Op("nn max_pool(2)", lambda x: pool(x, (2, 2), (2, 2), ((0, 0), (0, 0)), False, "max_pool"),
+       (((2, 4, 4, 1),),), _distinct),
+    Op("nn avg_pool(3, stride=2, padding=1)",
+       lambda x: pool(x, (3,), (2,), ((1, 1),), True, "avg_pool"), (((1, 5, 2),),), _normal),
+    Op("nn conv2d layer", lambda x, w, b: pnp.conv2d(x, w, padding="same") + b,
+       (((1, 4, 4, 2), (3, 3, 2, 3), (3,)),), _normal),
+    Op("einsum('ij,jk->ik')", lambda a, b: pnp.einsum("ij,jk->ik", a, b),
+       (((2, 3), (3, 4)),), _normal),
+    Op("einsum('bij,bjk')", lambda a, b: pnp.einsum("bij,bjk", a, b),
+       (((2, 2, 3), (2, 3, 2)),), _normal),
+    Op("einsum('...i,i->...')", lambda a, b: pnp.einsum("...i,i->...", a, b),
+       (((2, 3, 4), (4,)),), _normal),
+    Op("einsum('ij,ij,j->i') of three", lambda a, b, c: pnp.einsum("ij,ij,j->i", a, b, c),
+       (((2, 3), (2, 3), (3,)),), _normal),
+    Op("einsum('ii->i') (a diagonal)", lambda a: pnp.einsum("ii->i", a), (((3, 3),),), _normal),
+    Op("einsum('ij->') (sublists)", lambda a: pnp.einsum(a, [0, 1], []), (((2, 3),),), _normal),
+    Op("tensordot(axes=1)", lambda a, b: pnp.tensordot(a, b, axes=1),
+       (((2, 3), (3, 4)),), _normal),
+    Op("tensordot(axes=([0, 2], [2, 0]))", lambda a, b: pnp.tensordot(a, b, ([0, 2], [2, 0])),
+       (((2, 3, 4), (4, 5, 2)),), _normal),
+    Op("dot", pnp.dot, (((3,), (3,)), ((2, 3), (3, 4)), ((2, 3, 4), (4, 2)), ((), (3,))),
+       _normal),
+    Op("inner", pnp.inner, (((3,), (3,)), ((2, 3), (4, 3))), _normal),
+    Op("outer", pnp.outer, (((3,), (2,)), ((2, 2), (3,))), _normal),
+]  # fmt: skip
+
 ROWS = [
     dataclasses.replace(row, fun=_squared(row.fun)) if row.name in SIGN_FREE else row
-    for row in numpy_ops_linalg_fft.rows(Op)
+    for row in [*numpy_ops_linalg_fft.rows(Op), *EXTRA_ROWS]
 ]
 DTYPES = (np.float64, np.float32)
 
