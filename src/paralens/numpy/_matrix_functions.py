@@ -29,7 +29,7 @@ from paralens.numpy._backend_forms_values import (
     on_numpy,
     refuse_other_libraries,
 )
-from paralens.numpy._composites import astype, moveaxis, stack
+from paralens.numpy._composites import astype, moveaxis
 from paralens.numpy._composites import outer as composite_outer
 from paralens.numpy._composites import tensordot as composite_tensordot
 from paralens.numpy._decompositions import euclidean_norm, pinv, svd
@@ -38,7 +38,15 @@ from paralens.numpy._indexing import getitem
 from paralens.numpy._linalg import inv, matmul, solve
 from paralens.numpy._parts import conjugate, is_complex, real_part
 from paralens.numpy._reductions import max, min, sum
-from paralens.numpy._shape import astype_dtype, ndim, reshape, shape, transpose
+from paralens.numpy._shape import (
+    astype_dtype,
+    concatenate_arrays,
+    expand_dims,
+    ndim,
+    reshape,
+    shape,
+    transpose,
+)
 
 
 def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Any:  # noqa: A002
@@ -490,4 +498,5 @@ def cross(x1: Any, x2: Any, /, *, axis: int = -1) -> Any:
         a[..., 2] * b[..., 0] - a[..., 0] * b[..., 2],
         a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0],
     ]
-    return moveaxis(stack(parts, axis=-1), -1, axis)
+    stacked = concatenate_arrays(-1, *(expand_dims(part, -1) for part in parts))
+    return moveaxis(stacked, -1, axis)
