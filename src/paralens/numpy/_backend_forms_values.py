@@ -64,6 +64,10 @@ def on_numpy(*values: Any) -> bool:
     return True
 
 
+SCIPY_ONLY = "SciPy computes on NumPy arrays only"
+"""Why ``paralens.scipy``'s functions refuse other libraries' arrays."""
+
+
 def refuse_other_libraries(function: str, why: str, *values: Any) -> None:
     """Raise, naming ``function`` and the library, if one of ``values`` (traced or not) is
     an array of another library, on which ``function`` does not compute.
