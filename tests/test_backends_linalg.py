@@ -16,11 +16,14 @@ import numpy as np
 import pytest
 
 import numpy_ops_linalg_fft
+import paralens
 import paralens.numpy as pnp
+import paralens.scipy.linalg as scipy_linalg
 from backend_checks import LIBRARIES, check_on_backend, module, to_library
 from complex_checks import pair, unpair
 from paralens.extend import defbackend
 from paralens.nn._pooling import pool
+from paralens.scipy import signal, special, stats
 from test_numpy_ops import Op
 
 torch = pytest.importorskip("torch")
@@ -44,8 +47,24 @@ def _unpair_on(xp: Any, p: Any, sign: float) -> Any:
 defbackend(pair, _pair_on)
 defbackend(unpair, _unpair_on)
 
-# (library, row name): why the row cannot compute on that library.
-UNSUPPORTED: dict[tuple[str, str], tuple[str, str]] = {}
+_NO_LSTSQ = "the array API standard has no lstsq"
+# (library, row name): the function that refuses, and why the row cannot compute there.
+UNSUPPORTED: dict[tuple[str, str], tuple[str, str]] = {
+    **{
+        (library, name): ("lstsq", _NO_LSTSQ)
+        for library in LIBRARIES
+        for name in (
+            "linalg.lstsq x",
+            "linalg.lstsq residuals",
+            "linalg.lstsq s",
+            "linalg.lstsq(rcond=1e-3) x of complex matrices",
+        )
+    },
+    ("array_api_strict", "einsum('ii->i') (a diagonal)"): (
+        "einsum",
+        "the standard has no einsum, and a diagonal is not a product of broadcast operands",
+    ),
+}
 
 # Rows whose answer holds eigenvectors or singular vectors, each defined only up to its sign
 # (LAPACK's choice, which torch's and NumPy's builds make differently): they are checked
@@ -165,6 +184,69 @@ def test_every_unsupported_row_is_a_row():
     assert all(library in LIBRARIES for library, _ in UNSUPPORTED)
 
 
-def test_module_of_each_library_is_what_the_check_uses():
+def test_the_answers_are_of_the_library_and_its_dtype():
+    x = to_library(np.eye(3, dtype=np.float32) + 0.1, "torch")
     assert module("torch") is torch
-    assert pnp.namespace(to_library(np.ones(2), "torch")) is not np
+    assert pnp.linalg.inv(x).dtype == torch.float32
+    assert pnp.fft.fft(x).dtype == torch.complex64
+    assert pnp.linalg.det(x).dtype == torch.float32
+
+
+@pytest.mark.parametrize("library", LIBRARIES)
+def test_arrays_of_two_libraries_in_one_operation_raise_naming_both(library):
+    a = to_library(np.eye(3) + 0.1, library)
+    with pytest.raises(TypeError, match=r"solve was given arrays of different libraries"):
+        pnp.linalg.solve(a, np.ones((3, 2)))
+    with pytest.raises(TypeError, match=r"einsum was given arrays of different libraries"):
+        pnp.einsum("ij,jk->ik", a, np.ones((3, 2)))
+    with pytest.raises(TypeError, match=r"correlate was given arrays of different libraries"):
+        pnp.conv1d(to_library(np.ones((1, 4, 1)), library), np.ones((2, 1, 1)))
+
+
+@pytest.mark.parametrize("library", LIBRARIES)
+@pytest.mark.parametrize(
+    ("call", "function"),
+    [
+        (lambda a: pnp.linalg.svd(a, hermitian=True), "svd\\(hermitian=True\\)"),
+        (lambda a: pnp.linalg.qr(a, "raw"), "qr\\(mode='raw'\\)"),
+        (lambda a: pnp.linalg.lstsq(a, a), "lstsq"),
+    ],
+)
+def test_what_only_numpy_computes_raises_before_computing(library, call, function):
+    a = to_library(np.eye(3) + 0.1, library)
+    name = "torch" if library == "torch" else "array_api_strict"
+    with pytest.raises(TypeError, match=rf"^{function} cannot compute on arrays of {name}"):
+        call(a)
+
+
+@pytest.mark.parametrize("library", LIBRARIES)
+@pytest.mark.parametrize(
+    ("call", "function"),
+    [
+        (lambda x: special.gammaln(x), "gammaln"),
+        (lambda x: special.logsumexp(x), "logsumexp"),
+        (lambda x: stats.norm.logpdf(x), "norm.logpdf"),
+        (lambda x: signal.convolve(x, x), "convolve"),
+        (lambda x: scipy_linalg.expm(pnp.reshape(x, (2, 2))), "expm"),
+        (lambda x: scipy_linalg.cholesky(pnp.reshape(x, (2, 2))), "cholesky"),
+    ],
+)
+def test_scipy_functions_raise_naming_themselves_and_the_library(library, call, function):
+    x = to_library(np.array([2.0, 0.5, 0.5, 2.0]), library)
+    name = "torch" if library == "torch" else "array_api_strict"
+    with pytest.raises(TypeError, match=rf"^{function}\b.*{name}"):
+        call(x)
+    with pytest.raises(TypeError, match=rf"^{function}\b.*{name}"):
+        paralens.grad(lambda x: pnp.sum(call(x)))(x)
+
+
+@pytest.mark.parametrize("library", LIBRARIES)
+def test_the_forms_leave_their_inputs_as_they_were(library):
+    x = to_library(np.arange(10.0).reshape(1, 5, 2), library)
+    w = to_library(np.ones((3, 2, 2)), library)
+    before = (pnp.to_numpy(x), pnp.to_numpy(w))
+    paralens.grad(lambda x, w: pnp.sum(pnp.conv1d(x, w, padding=1) ** 2), argnums=(0, 1))(x, w)
+    pnp.fft.irfft(pnp.fft.rfft(x, axis=1), axis=1)
+    pnp.linalg.pinv(pnp.reshape(x, (2, 5)))
+    np.testing.assert_array_equal(pnp.to_numpy(x), before[0])
+    np.testing.assert_array_equal(pnp.to_numpy(w), before[1])
