@@ -93,7 +93,7 @@ def _correlate(
     padded = _pad(xp, x, padding)
     c_in, c_out = w.shape[-2], w.shape[-1]
     o_g = c_out // groups
-    total = None
+    total: Any = None
     for offset in _taps(window):
         cols = padded[_tap(offset, dilation, stride, out)]
         kernel = w[(*offset, ...)]
@@ -120,7 +120,7 @@ def _input_transpose(
     window = tuple(w.shape[:-2])
     padded = tuple(s + a + b for s, (a, b) in zip(sizes, padding, strict=True))
     o_g = w.shape[-1] // groups
-    total = None
+    total: Any = None
     for offset in _taps(window):
         kernel = w[(*offset, ...)]
         parts = [
@@ -186,7 +186,7 @@ def _windows_transpose(
     out = tuple(g.shape[1 : 1 + n_space])
     padded = tuple(s + a + b for s, (a, b) in zip(sizes, padding, strict=True))
     flat = xp.reshape(g, (g.shape[0], *out, -1, g.shape[-1]))
-    total = None
+    total: Any = None
     for index, offset in enumerate(_taps(window)):
         term = _place(xp, flat[..., index, :], offset, stride, padded)
         total = term if total is None else total + term
