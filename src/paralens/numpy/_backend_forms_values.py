@@ -22,8 +22,7 @@ import numpy as np
 
 from paralens._core import plain_value
 from paralens._core._backends import BACKENDS, NATIVE, backend_of_type, is_backend_type
-from paralens._core._registry import TRACED_TYPES
-from paralens.numpy._backend import to_numpy
+from paralens.numpy._backend import is_var_or_foreign, to_numpy
 
 
 def numpy_dtype(x: Any) -> np.dtype[Any]:
@@ -56,10 +55,9 @@ def to_host(x: Any) -> np.ndarray:
 def on_numpy(*values: Any) -> bool:
     """Whether NumPy's own function computes ``values`` as they are: none is traced, and
     none is an array of another library (which the differentiable path computes with its
-    library's functions instead)."""
+    library's functions instead; see ``_backend.is_var_or_foreign``)."""
     for v in values:
-        cls = type(v)
-        if cls not in NATIVE and (cls in TRACED_TYPES or is_backend_type(cls)):
+        if type(v) not in NATIVE and is_var_or_foreign(v):
             return False
     return True
 
