@@ -56,10 +56,7 @@ def on_numpy(*values: Any) -> bool:
     """Whether NumPy's own function computes ``values`` as they are: none is traced, and
     none is an array of another library (which the differentiable path computes with its
     library's functions instead; see ``_backend.is_var_or_foreign``)."""
-    for v in values:
-        if type(v) not in NATIVE and is_var_or_foreign(v):
-            return False
-    return True
+    return all(type(v) in NATIVE or not is_var_or_foreign(v) for v in values)
 
 
 SCIPY_ONLY = "SciPy computes on NumPy arrays only"
