@@ -250,3 +250,20 @@ def test_the_forms_leave_their_inputs_as_they_were(library):
     pnp.linalg.pinv(pnp.reshape(x, (2, 5)))
     np.testing.assert_array_equal(pnp.to_numpy(x), before[0])
     np.testing.assert_array_equal(pnp.to_numpy(w), before[1])
+
+
+@pytest.mark.parametrize("library", LIBRARIES)
+@pytest.mark.parametrize(
+    ("a", "kwargs"),
+    [
+        (np.diag([1.0, 1e-3, 0.0]), {}),
+        (np.diag([1.0, 1e-3, 0.0]), {"tol": 1e-2}),
+        (np.diag([1.0, 1e-3, 0.0]), {"rtol": 1e-4}),
+        (np.stack([np.eye(3), np.zeros((3, 3))]), {}),
+        (np.ones(3), {}),
+    ],
+)
+def test_matrix_rank_counts_what_numpy_counts(library, a, kwargs):
+    rank = pnp.linalg.matrix_rank(to_library(a, library), **kwargs)
+    assert pnp.namespace(rank) is not np
+    np.testing.assert_array_equal(pnp.to_numpy(rank), np.linalg.matrix_rank(a, **kwargs))

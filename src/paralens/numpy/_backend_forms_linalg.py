@@ -27,7 +27,7 @@ import numpy as np
 
 from paralens._core import getattr_node, getitem_node, pack
 from paralens._core._backends import agnostic, defbackend
-from paralens.numpy import _decompositions, _fft, _linalg
+from paralens.numpy import _decompositions, _fft, _linalg, linalg
 from paralens.numpy._backend_forms_values import numpy_dtype
 
 
@@ -164,6 +164,20 @@ def _pinv(
     return xp.matmul(_mT(xp, vt), xp.expand_dims(inverse, axis=-1) * _mT(xp, u))
 
 
+def _matrix_rank(
+    xp: Any, a: Any, tol: Any = None, hermitian: bool = False, *, rtol: Any = None
+) -> Any:
+    a = _floating(xp, a)
+    if a.ndim < 2:  # NumPy's rank of a vector: 1 unless it is all zeros
+        return xp.astype(xp.any(a != 0), xp.int64)
+    if tol is None and rtol is None:  # the standard's cutoff is NumPy's
+        return xp.linalg.matrix_rank(a)
+    s = xp.linalg.svdvals(a)
+    if tol is None:
+        tol = rtol * xp.max(s, axis=-1, keepdims=True)
+    return xp.sum(xp.astype(s > tol, xp.int64), axis=-1)
+
+
 def _euclidean_norm(xp: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     axis = tuple(axis) if isinstance(axis, list) else axis
     return xp.linalg.vector_norm(_floating(xp, x), axis=axis, keepdims=keepdims)
@@ -291,6 +305,7 @@ def _register() -> None:
         _decompositions.qr_decomposition: _qr,
         _decompositions.pinv: _pinv,
         _decompositions.euclidean_norm: _euclidean_norm,
+        linalg.matrix_rank: _matrix_rank,
         _fft.fft: _one_dimensional("fft"),
         _fft.ifft: _one_dimensional("ifft"),
         _fft.rfft: _one_dimensional("rfft"),
