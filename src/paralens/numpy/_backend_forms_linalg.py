@@ -34,7 +34,8 @@ from paralens.numpy._backend_forms_values import numpy_dtype
 def _refuse(function: str, xp: Any, why: str) -> TypeError:
     library = xp.__name__.removeprefix("array_api_compat.")
     return TypeError(
-        f"{function} cannot compute on arrays of {library}: {why}. Convert its "
+        f"{function} computes only on NumPy arrays, not on arrays of {library}: {why}. "
+        f"Convert its "
         f"arguments with paralens.numpy.to_numpy(...) first (and the answer back with "
         f"paralens.numpy.asarray_like)"
     )

@@ -75,7 +75,8 @@ def refuse_other_libraries(function: str, why: str, *values: Any) -> None:
         if type(plain) not in NATIVE and is_backend_type(type(plain)):
             library = type(plain).__module__.partition(".")[0]
             raise TypeError(
-                f"{function} cannot compute on arrays of {library}: {why}. Convert its "
+                f"{function} computes only on NumPy arrays, not on arrays of {library}: "
+                f"{why}. Convert its "
                 f"arguments with paralens.numpy.to_numpy(...) first (and the answer back "
                 f"with paralens.numpy.asarray_like)"
             )

@@ -403,7 +403,7 @@ def _solve_vjp_b(g: Any, ans: Any, a: Any, b: Any) -> Any:
 defvjp(solve, _solve_vjp_a, _solve_vjp_b, saves=(0, 1, "ans"), staged=False)
 defvjp(
     det,
-    lambda g, ans, a: expand_dims(expand_dims(g * ans, -1), -1) * swapaxes(inv(a), -1, -2),
+    lambda g, ans, a: multiply(expand_dims(expand_dims(g * ans, -1), -1), swapaxes(inv(a), -1, -2)),
     saves=(0, "ans"),
     staged=False,
 )
@@ -411,7 +411,7 @@ defvjp(
 
 def _logabsdet_vjp(g: Any, ans: Any, a: Any) -> Any:
     g = real_part(g) if is_complex(g) else g  # of a real answer: real
-    return expand_dims(expand_dims(g, -1), -1) * swapaxes(inv(a), -1, -2)
+    return multiply(expand_dims(expand_dims(g, -1), -1), swapaxes(inv(a), -1, -2))
 
 
 defvjp(logabsdet, _logabsdet_vjp, saves=(0,), staged=False)
