@@ -47,19 +47,8 @@ def _unpair_on(xp: Any, p: Any, sign: float) -> Any:
 defbackend(pair, _pair_on)
 defbackend(unpair, _unpair_on)
 
-_NO_LSTSQ = "the array API standard has no lstsq"
 # (library, row name): the function that refuses, and why the row cannot compute there.
 UNSUPPORTED: dict[tuple[str, str], tuple[str, str]] = {
-    **{
-        (library, name): ("lstsq", _NO_LSTSQ)
-        for library in LIBRARIES
-        for name in (
-            "linalg.lstsq x",
-            "linalg.lstsq residuals",
-            "linalg.lstsq s",
-            "linalg.lstsq(rcond=1e-3) x of complex matrices",
-        )
-    },
     ("array_api_strict", "einsum('ii->i') (a diagonal)"): (
         "einsum",
         "the standard has no einsum, and a diagonal is not a product of broadcast operands",
@@ -209,7 +198,6 @@ def test_arrays_of_two_libraries_in_one_operation_raise_naming_both(library):
     [
         (lambda a: pnp.linalg.svd(a, hermitian=True), "svd\\(hermitian=True\\)"),
         (lambda a: pnp.linalg.qr(a, "raw"), "qr\\(mode='raw'\\)"),
-        (lambda a: pnp.linalg.lstsq(a, a), "lstsq"),
     ],
 )
 def test_what_only_numpy_computes_raises_before_computing(library, call, function):
@@ -268,3 +256,32 @@ def test_matrix_rank_counts_what_numpy_counts(library, a, kwargs):
     rank = pnp.linalg.matrix_rank(to_library(a, library), **kwargs)
     assert pnp.namespace(rank) is not np
     np.testing.assert_array_equal(pnp.to_numpy(rank), np.linalg.matrix_rank(a, **kwargs))
+
+
+@pytest.mark.parametrize("library", LIBRARIES)
+@pytest.mark.parametrize(
+    ("a", "b", "rcond"),
+    [
+        (np.arange(15.0).reshape(5, 3) % 4 + np.eye(5, 3), np.ones(5), None),
+        (np.array([[1.0, 2.0], [2.0, 4.0], [0.0, 0.0]]), np.ones((3, 2)), None),  # rank 1
+        (np.diag([1.0, 1e-6, 1.0]), np.ones(3), 1e-3),
+        (np.ones((2, 4)), np.ones(2), None),
+    ],
+)
+def test_lstsq_gives_numpys_solution_residuals_rank_and_singular_values(library, a, b, rcond):
+    got = pnp.linalg.lstsq(to_library(a, library), to_library(b, library), rcond)
+    expected = np.linalg.lstsq(a, b, rcond)
+    assert got[2] == expected[2]
+    parts = zip((got[0], got[1], got[3]), (expected[0], expected[1], expected[3]), strict=True)
+    for part, want in parts:
+        assert pnp.namespace(part) is not np
+        np.testing.assert_allclose(pnp.to_numpy(part), want, rtol=1e-10, atol=1e-12)
+        assert pnp.to_numpy(part).dtype == want.dtype
+
+
+@pytest.mark.parametrize("library", LIBRARIES)
+def test_lstsq_refuses_what_numpy_refuses(library):
+    with pytest.raises(np.linalg.LinAlgError, match="Incompatible dimensions"):
+        pnp.linalg.lstsq(to_library(np.ones((3, 2)), library), to_library(np.ones(4), library))
+    with pytest.raises(np.linalg.LinAlgError, match="two-dimensional"):
+        pnp.linalg.lstsq(to_library(np.ones((2, 3, 2)), library), to_library(np.ones(3), library))

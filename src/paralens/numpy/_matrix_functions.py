@@ -27,7 +27,7 @@ from paralens.numpy._backend_forms_values import (
     constant_like,
     numpy_dtype,
     on_numpy,
-    refuse_other_libraries,
+    to_host,
 )
 from paralens.numpy._composites import astype, moveaxis
 from paralens.numpy._composites import outer as composite_outer
@@ -287,12 +287,14 @@ def lstsq(a: Any, b: Any, rcond: Any = None) -> tuple[Any, Any, Any, Any]:
     """
     if on_numpy(a, b):
         return cast(tuple[Any, Any, Any, Any], tuple(np.linalg.lstsq(a, b, rcond=rcond)))
-    refuse_other_libraries("lstsq", "the array API standard has no lstsq", a, b)
+    plain_a, plain_b = plain_value(a), plain_value(b)
+    if not on_numpy(plain_a, plain_b):
+        return _lstsq_elsewhere(a, b, rcond)
     # NumPy's own checks, and its rank, on the values.
-    plain = np.linalg.lstsq(plain_value(a), plain_value(b), rcond=rcond)
+    plain = np.linalg.lstsq(plain_a, plain_b, rcond=rcond)
     rank, residuals = plain[2], plain[1]
     m, n = shape(a)
-    eps = float(np.finfo(np.result_type(plain_value(a), plain_value(b), 1.0)).eps)
+    eps = float(np.finfo(np.result_type(plain_a, plain_b, 1.0)).eps)
     cutoff = eps * builtins.max(m, n) if rcond is None else eps if rcond < 0 else rcond
     x = matmul(pinv(a, cutoff), b)
     if rank == n and m > n:
@@ -300,6 +302,32 @@ def lstsq(a: Any, b: Any, rcond: Any = None) -> tuple[Any, Any, Any, Any]:
         squares = real_part(r * conjugate(r)) if is_complex(r) else r * r
         residuals = reshape(sum(squares, axis=0), (-1,))
     return x, residuals, rank, svd(a, compute_uv=False)
+
+
+def _lstsq_elsewhere(a: Any, b: Any, rcond: Any) -> tuple[Any, Any, Any, Any]:
+    """``lstsq`` of another library's arrays, which the standard lacks: NumPy's checks and
+    NumPy's steps (its cutoff, the rank it counts, its residuals) with the library's
+    ``svd`` and ``pinv``."""
+    if ndim(a) != 2:
+        raise np.linalg.LinAlgError(
+            f"{ndim(a)}-dimensional array given. Array must be two-dimensional"
+        )
+    m, n = shape(a)
+    if ndim(b) not in (1, 2) or shape(b)[0] != m:
+        raise np.linalg.LinAlgError("Incompatible dimensions")
+    dtype = np.result_type(numpy_dtype(plain_value(a)), numpy_dtype(plain_value(b)), 1.0)
+    eps = float(np.finfo(dtype).eps)
+    cutoff = eps * builtins.max(m, n) if rcond is None else eps if rcond < 0 else rcond
+    s = svd(a, compute_uv=False)
+    values = to_host(plain_value(s))
+    rank = int(np.sum(values > cutoff * values.max())) if values.size else 0
+    x = matmul(pinv(a, cutoff), b)
+    if rank == n and m > n:
+        r = b - matmul(a, x)
+        squares = real_part(r * conjugate(r)) if is_complex(r) else r * r
+        return x, reshape(sum(squares, axis=0), (-1,)), rank, s
+    empty = constant_like(np.zeros((0,), dtype=np.finfo(dtype).dtype), plain_value(a))
+    return x, empty, rank, s
 
 
 # ---- NumPy 2's array-API functions ------------------------------------------------------
