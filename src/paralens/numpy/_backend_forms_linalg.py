@@ -29,6 +29,7 @@ from paralens._core import getattr_node, getitem_node, pack
 from paralens._core._backends import agnostic, defbackend
 from paralens.numpy import _decompositions, _fft, _linalg, linalg
 from paralens.numpy._backend_forms_values import numpy_dtype
+from paralens.numpy._linalg import LETTERS
 
 
 def _refuse(function: str, xp: Any, why: str) -> TypeError:
@@ -185,23 +186,32 @@ def _euclidean_norm(xp: Any, x: Any, axis: Any = None, keepdims: bool = False) -
 
 
 def _einsum(xp: Any, subscripts: str, *operands: Any) -> Any:
-    """The library's own ``einsum`` where it has one (torch, JAX); else, for subscripts
-    that name each axis of an operand once, the product of the operands broadcast over
-    all the letters, summed over those not in the output (the explicit form the
-    ``einsum`` primitive is given, see ``_einsum.py``)."""
+    """The library's own ``einsum`` where it has one (torch, JAX); else the product of the
+    operands broadcast over all the letters, summed over those not in the output (the
+    explicit form the ``einsum`` primitive is given, see ``_einsum.py``). A letter twice in
+    one operand (a diagonal, ``'ii->i'``) is renamed at its repeat to a fresh letter tied to
+    the first by an identity matrix, which the product then sums."""
     einsum = getattr(xp, "einsum", None)
     if einsum is not None:
         return einsum(subscripts, *operands)
     ins, out = subscripts.split("->")
-    terms = ins.split(",")
-    if any(len(set(term)) != len(term) for term in terms):
-        raise _refuse(
-            "einsum",
-            xp,
-            f"the array API standard has no einsum, and {subscripts!r} takes "
-            f"a diagonal (a letter twice in one operand), which its functions do not",
-        )
-    letters = sorted(set(ins.replace(",", "")) | set(out), key=lambda c: (c not in out, c))
+    fresh = (c for c in LETTERS if c not in subscripts)
+    terms, ties, identities = [], [], []
+    for term, operand in zip(ins.split(","), operands, strict=True):
+        renamed = ""
+        for c, n in zip(term, operand.shape, strict=True):
+            if c in renamed:
+                tied = next(fresh)
+                ties.append(c + tied)
+                identities.append(xp.eye(n, dtype=operand.dtype, device=operand.device))
+                c = tied
+            renamed += c
+        terms.append(renamed)
+    return _product_summed(xp, terms + ties, [*operands, *identities], out)
+
+
+def _product_summed(xp: Any, terms: list[str], operands: list[Any], out: str) -> Any:
+    letters = sorted(set("".join(terms)) | set(out), key=lambda c: (c not in out, c))
     product: Any = None
     for term, operand in zip(terms, operands, strict=True):
         present = sorted(term, key=letters.index)
