@@ -9,6 +9,7 @@ from typing import Any
 from paralens import tree
 from paralens._ad._inputs import Inputs, memory_id
 from paralens._core import ZERO, ReverseTrace, is_var, pack_structure, plain_value
+from paralens._core._backends import backend_of_type
 from paralens._core._reverse import kept_constant
 from paralens._core._vspace import (
     ARRAY_TYPES,
@@ -145,12 +146,27 @@ _SHAPE = (
 )
 
 
+_KINDS = (
+    ("c", "complex floating"),
+    ("f", "real floating"),
+    ("b", "bool"),
+    ("i", "signed integer"),
+    ("u", "unsigned integer"),
+)
+
+
 def _kind(x: Any) -> str | None:
     """The NumPy dtype kind of a number or array (``None``: a leaf type of its own)."""
     dtype = getattr(x, "dtype", None)
     kind = getattr(dtype, "kind", None)
     if isinstance(kind, str):
         return kind
+    xp = backend_of_type(type(x))
+    if xp is not None:  # another library's array: its dtype's kind, asked of its namespace
+        for letter, kinds in _KINDS:
+            if xp.isdtype(dtype, kinds):
+                return letter
+        return None
     for cls, letter in ((bool, "b"), (int, "i"), (float, "f"), (complex, "c")):
         if isinstance(x, cls):
             return letter
@@ -221,8 +237,10 @@ def scalar_seed(ans: Any, fname: str) -> Any:
     plain = plain_value(ans)
     space = leaf_space(plain)
     shape = getattr(plain, "shape", None)
-    # The number of entries from the shape: torch's ``size`` is a method.
-    if space is None or (shape is not None and math.prod(shape) != 1):
+    size = getattr(plain, "size", None)
+    if callable(size) and shape is not None:  # torch's size is a method: count the entries
+        size = math.prod(shape)
+    if space is None or (shape is not None and size != 1):
         what = f"an array of shape {shape}" if shape is not None else type(plain).__name__
         raise TypeError(
             f"grad requires {fname} to return a scalar (or an array of one element), but it "

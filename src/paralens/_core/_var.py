@@ -18,6 +18,7 @@ an array of Vars would have no gradient.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -286,7 +287,10 @@ class Var:
 
     @property
     def size(self) -> Any:
-        return plain_value(self._value).size
+        value = plain_value(self._value)
+        found = value.size
+        # NumPy's number of entries, also of a tensor (whose ``size`` is a method).
+        return math.prod(int(d) for d in value.shape) if callable(found) else found
 
     @property
     def T(self) -> Any:

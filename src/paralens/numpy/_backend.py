@@ -6,8 +6,10 @@ gaps), so that the same model code trains on ``torch.Tensor`` on the CPU or a GP
 is recognised the first time it is met and remembered (``paralens._core._backends``); on
 NumPy's arrays nothing here runs.
 
-This module recognises the types and gives each its vector space; the forms of the
-primitives on such arrays are in ``_backend_forms.py``.
+This module recognises the types and gives each its vector space, and holds what the
+rules ask of such an array in the branches NumPy's values never take (its dtype's kind,
+constants of its library and device); the forms of the primitives on such arrays are in
+``_backend_forms.py`` and ``_backend_forms_more.py``.
 
 Examples:
     >>> import array_api_strict as xs

@@ -300,6 +300,7 @@ def _register() -> None:
         _elementwise.fix: lambda xp, x: xp.trunc(x),
         _complex.imag: _imag,
         _complex.angle_radians: _angle,
+        _logic.empty_like: lambda xp, x, *args, **kwargs: xp.empty_like(x),
         _logic.iscomplex: _iscomplex,
         _logic.isreal: _isreal,
         _logic.iscomplexobj: lambda xp, x: _is_complex(xp, x),

@@ -226,6 +226,11 @@ def full(shape: Any, fill_value: Any, dtype: Any = None, order: Any = "C", **kwa
         raise ValueError(
             f"full: a fill value of shape {fill_shape} does not broadcast to the shape {target}"
         )
+    xp = namespace_of(fill)
+    if xp is not None:  # another library's fill: zeros of its library, dtype and device
+        plain = plain_value(fill)
+        filled = _plus(xp.zeros(target, dtype=plain.dtype, device=plain.device), fill)
+        return filled if dtype is None else cast(filled, dtype)
     fill_dtype: Any = np.result_type(plain_value(fill))
     filled = _plus(np.zeros(target, fill_dtype), fill)
     return filled if dtype is None else cast(filled, dtype)
@@ -241,7 +246,15 @@ def full_like(a: Any, fill_value: Any, dtype: Any = None, *args: Any, **kwargs: 
         >>> paralens.grad(lambda v: full_like(np.zeros(3), v).sum())(1.0)
         3.0
     """
+    xp = namespace_of(a)
+    if xp is not None and not _holds_var(fill_value):  # another library's array: its own
+        plain = plain_value(a)
+        target = plain.dtype if dtype is None else dtype_named_in(xp, dtype)
+        shape = kwargs.get("shape") or tuple(plain.shape)
+        return xp.full(shape, fill_value, dtype=target, device=plain.device)
     if not _holds_var(fill_value):
         return np.full_like(plain_value(a), fill_value, dtype, *args, **kwargs)
-    shape = kwargs.get("shape") or np.shape(plain_value(a))
-    return full(shape, fill_value, dtype if dtype is not None else np.result_type(plain_value(a)))
+    shape = kwargs.get("shape") or tuple(np.shape(plain_value(a)))
+    if dtype is None:
+        dtype = plain_value(a).dtype if xp is not None else np.result_type(plain_value(a))
+    return full(shape, fill_value, dtype)
