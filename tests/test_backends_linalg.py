@@ -283,3 +283,45 @@ def test_lstsq_refuses_what_numpy_refuses(library):
         pnp.linalg.lstsq(to_library(np.ones((3, 2)), library), to_library(np.ones(4), library))
     with pytest.raises(np.linalg.LinAlgError, match="two-dimensional"):
         pnp.linalg.lstsq(to_library(np.ones((2, 3, 2)), library), to_library(np.ones(3), library))
+
+
+_UNIT = (0.2, 0.8)
+# paralens.scipy.special on other libraries: the logistic functions by the standard's own
+# functions, the error functions and xlogy by torch.special (on torch only).
+SPECIAL = [
+    ("expit", special.expit, 1, None, LIBRARIES),
+    ("logit", special.logit, 1, _UNIT, LIBRARIES),
+    ("log_expit", special.log_expit, 1, None, LIBRARIES),
+    ("erf", special.erf, 1, None, ("torch",)),
+    ("erfc", special.erfc, 1, None, ("torch",)),
+    ("erfcx", special.erfcx, 1, None, ("torch",)),
+    ("erfinv", special.erfinv, 1, _UNIT, ("torch",)),
+    ("ndtr", special.ndtr, 1, None, ("torch",)),
+    ("ndtri", special.ndtri, 1, _UNIT, ("torch",)),
+    ("log_ndtr", special.log_ndtr, 1, None, ("torch",)),
+    ("xlogy", special.xlogy, 2, _UNIT, ("torch",)),
+    ("xlog1py", special.xlog1py, 2, _UNIT, ("torch",)),
+]
+
+
+def _special_inputs(arity: int, interval: Any, dtype: Any) -> tuple[Any, ...]:
+    rng = np.random.default_rng(1)
+    shape = (2, 3)
+    first = rng.standard_normal(shape) if interval is None else rng.uniform(*interval, shape)
+    rest = [rng.uniform(*_UNIT, shape) for _ in range(arity - 1)]
+    return tuple(np.asarray(a, dtype=dtype) for a in (first, *rest))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("library", LIBRARIES)
+@pytest.mark.parametrize(("name", "fun", "arity", "interval", "libraries"), SPECIAL)
+def test_special_functions_compute_where_a_library_has_them(
+    name, fun, arity, interval, libraries, library, dtype
+):
+    args = _special_inputs(arity, interval, dtype)
+    if library in libraries:
+        check_on_backend(fun, args, library)
+        return
+    pattern = rf"^{name} computes only on NumPy arrays and torch tensors.*{library}"
+    with pytest.raises(TypeError, match=pattern):
+        fun(*(to_library(a, library) for a in args))
