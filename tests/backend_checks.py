@@ -9,6 +9,7 @@ matching dtype: an answer computed by NumPy behind the library's back fails.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -158,7 +159,10 @@ def _second(fun: Callable[..., Any], ct: Any, tangents: tuple[Any, ...]) -> Call
     def inner(*xs: Any) -> Any:
         pairs = zip(tree_leaves(fun(*xs)), tree_leaves(ct), strict=True)
         # Integer and boolean answers (indices, tests) have no derivative to pair with.
-        return sum(
+        # Added by pnp.add: a plain leaf (slogdet's sign) before a traced one would meet
+        # array-api-strict's operators, which refuse a Var on their right.
+        return functools.reduce(
+            pnp.add,
             (pnp.sum(pnp.real(leaf * pnp.conj(c))) for leaf, c in pairs if _is_inexact(leaf)),
             0.0,
         )

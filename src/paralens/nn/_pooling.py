@@ -29,6 +29,7 @@ from paralens.nn._conv import (
 from paralens.nn._layers import Array
 from paralens.nn._model import Model
 from paralens.nn._shapes import LayerShape, Shape
+from paralens.numpy._backend_forms_values import constant_like
 from paralens.numpy._conv import windows
 from paralens.numpy._convolution import Padding, resolve_padding
 
@@ -73,7 +74,9 @@ def pool(
     reduce = pnp.mean if mean else pnp.max
     if stride == window and not any(a or b for a, b in pairs):
         outs = tuple(size // k for size, k in zip(sizes, window, strict=True))
-        cut = flat[(slice(None), *(slice(0, o * k) for o, k in zip(outs, window, strict=True)))]
+        cut = flat[
+            (slice(None), *(slice(0, o * k) for o, k in zip(outs, window, strict=True)), ...)
+        ]
         split = tuple(v for o, k in zip(outs, window, strict=True) for v in (o, k))
         blocks = pnp.reshape(cut, (-1, *split, x_shape[-1]))
         y = reduce(blocks, axis=tuple(2 + 2 * i for i in range(n)))
@@ -85,7 +88,7 @@ def pool(
             y = reduce(patches, axis=axes)
         else:
             ones = np.ones((1, *sizes, 1))
-            counts = np.sum(windows(ones, **settings), axis=axes)
+            counts = constant_like(np.sum(windows(ones, **settings), axis=axes), flat)
             y = pnp.sum(patches, axis=axes) / counts
     return pnp.reshape(y, (*lead, *pnp.shape(y)[1:]))
 

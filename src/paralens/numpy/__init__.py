@@ -27,6 +27,8 @@ Examples:
 # forms on other libraries' arrays.
 from paralens.numpy import (  # noqa: F401
     _backend_forms,
+    _backend_forms_conv,
+    _backend_forms_linalg,
     _backend_forms_more,
     _jvps,
     _jvps_elementwise,

@@ -35,6 +35,7 @@ from typing import Any, cast
 import numpy as np
 
 from paralens._core import is_var, plain_value, primitive
+from paralens.numpy._backend_forms_values import to_host
 
 
 def _cholesky(a: Any, upper: bool = False) -> Any:
@@ -282,7 +283,7 @@ def check_separated(
         ...
         ValueError: eigh: the eigenvectors' derivative is not defined where eigenvalues 0 and 1 ...
     """
-    w = np.asarray(plain_value(values))
+    w = to_host(plain_value(values))
     if w.shape[-1] < 2:
         return
     eps = np.finfo(w.real.dtype).eps
@@ -290,7 +291,7 @@ def check_separated(
     close = np.abs(w[..., :, None] - w[..., None, :]) <= np.sqrt(eps) * scale
     close &= ~np.eye(w.shape[-1], dtype=bool)
     if cotangents is not None:
-        g = np.asarray(plain_value(cotangents))
+        g = to_host(plain_value(cotangents))
         close &= g[..., :, None] != g[..., None, :]
     if not np.any(close):
         return

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from paralens._core import plain_value, primitive
+from paralens.numpy._backend_forms_values import constant_like, numpy_dtype
 from paralens.numpy._reductions import sum
 from paralens.numpy._shape import expand_dims, ndim, shape, squeeze
 
@@ -122,4 +123,5 @@ def uncolumn(v: Any, a: Any, b: Any) -> Any:
 
 def trace_last(m: Any) -> Any:
     """The trace of (each matrix of) ``m`` over its last two axes."""
-    return sum(m * np.eye(shape(m)[-1], dtype=np.result_type(plain_value(m))), axis=(-2, -1))
+    eye = np.eye(shape(m)[-1], dtype=numpy_dtype(plain_value(m)))
+    return sum(m * constant_like(eye, m), axis=(-2, -1))

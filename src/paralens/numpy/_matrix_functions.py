@@ -22,16 +22,31 @@ from typing import Any, cast
 
 import numpy as np
 
-from paralens._core import is_var, plain_value
-from paralens.numpy._composites import astype, moveaxis, stack
+from paralens._core import plain_value
+from paralens.numpy._backend_forms_values import (
+    constant_like,
+    numpy_dtype,
+    on_numpy,
+    to_host,
+)
+from paralens.numpy._composites import astype, moveaxis
 from paralens.numpy._composites import outer as composite_outer
 from paralens.numpy._composites import tensordot as composite_tensordot
 from paralens.numpy._decompositions import euclidean_norm, pinv, svd
 from paralens.numpy._elementwise import abs
+from paralens.numpy._indexing import getitem
 from paralens.numpy._linalg import inv, matmul, solve
 from paralens.numpy._parts import conjugate, is_complex, real_part
 from paralens.numpy._reductions import max, min, sum
-from paralens.numpy._shape import ndim, reshape, shape, transpose
+from paralens.numpy._shape import (
+    astype_dtype,
+    concatenate_arrays,
+    expand_dims,
+    ndim,
+    reshape,
+    shape,
+    transpose,
+)
 
 
 def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Any:  # noqa: A002
@@ -60,7 +75,7 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> A
         >>> float(norm(x, "nuc")), float(norm(x, 1)), norm(x, np.inf, axis=1)
         (7.0710678118654755, 6.0, array([2., 4.]))
     """
-    if not is_var(x):
+    if on_numpy(x):
         return np.linalg.norm(x, ord, axis, keepdims)
     nd = ndim(x)
     if axis is None and (
@@ -85,7 +100,11 @@ def _vector_norm(x: Any, ord: Any, axis: int, keepdims: bool) -> Any:  # noqa: A
     if ord == -np.inf:
         return min(abs(x), axis, keepdims)
     if ord == 0:  # a count: piecewise constant
-        return np.linalg.norm(plain_value(x), 0, axis, keepdims)
+        plain = plain_value(x)
+        if on_numpy(plain):
+            return np.linalg.norm(plain, 0, axis, keepdims)
+        real = np.empty(0, numpy_dtype(plain)).real.dtype
+        return sum(astype_dtype(plain != 0, real), axis, keepdims)
     if ord == 1:
         return sum(abs(x), axis, keepdims)
     return sum(abs(x) ** ord, axis, keepdims) ** (1.0 / ord)
@@ -124,7 +143,7 @@ def cond(x: Any, p: Any = None) -> Any:
         >>> float(cond(np.array([[2.0, 0.0], [0.0, 0.5]])))
         4.0
     """
-    if not is_var(x):
+    if on_numpy(x):
         return np.linalg.cond(x, p)
     if p is None or p in (2, -2):
         s = svd(x, compute_uv=False)
@@ -141,11 +160,15 @@ def matrix_power(a: Any, n: int) -> Any:
         array([[0.25      , 0.        ],
                [0.        , 0.11111111]])
     """
-    if not is_var(a):
+    if on_numpy(a):
         return np.linalg.matrix_power(a, n)
     n = operator.index(n)
     if n == 0:  # the identity, whatever a is: no derivative
-        return np.linalg.matrix_power(plain_value(a), 0)
+        plain = plain_value(a)
+        if on_numpy(plain):
+            return np.linalg.matrix_power(plain, 0)
+        eye = np.eye(shape(a)[-1], dtype=numpy_dtype(plain))
+        return constant_like(np.array(np.broadcast_to(eye, shape(a))), plain)
     if n < 0:
         a, n = inv(a), -n
     if n <= 3:
@@ -174,7 +197,7 @@ def multi_dot(arrays: Sequence[Any]) -> Any:
         >>> multi_dot([np.ones(2), np.eye(2), np.array([[1.0], [2.0]])])
         array([3.])
     """
-    if not any(is_var(a) for a in arrays):
+    if on_numpy(*arrays):
         return np.linalg.multi_dot(arrays)
     if len(arrays) < 2:
         raise ValueError("Expecting at least two arrays.")
@@ -208,7 +231,7 @@ def tensorinv(a: Any, ind: int = 2) -> Any:
         >>> tensorinv(np.eye(4).reshape(4, 2, 2), ind=1).shape
         (2, 2, 4)
     """
-    if not is_var(a):
+    if on_numpy(a):
         return np.linalg.tensorinv(a, ind)
     if ind <= 0:
         raise ValueError("Invalid ind argument.")
@@ -227,7 +250,7 @@ def tensorsolve(a: Any, b: Any, axes: Any = None) -> Any:
         >>> tensorsolve(2.0 * np.eye(6).reshape(2, 3, 6), np.ones((2, 3))).shape
         (6,)
     """
-    if not (is_var(a) or is_var(b)):
+    if on_numpy(a, b):
         return np.linalg.tensorsolve(a, b, axes)
     n = ndim(a)
     if axes is not None:
@@ -262,13 +285,16 @@ def lstsq(a: Any, b: Any, rcond: Any = None) -> tuple[Any, Any, Any, Any]:
         >>> x, residuals, int(rank)
         (array([1., 2.]), array([9.]), 2)
     """
-    if not (is_var(a) or is_var(b)):
+    if on_numpy(a, b):
         return cast(tuple[Any, Any, Any, Any], tuple(np.linalg.lstsq(a, b, rcond=rcond)))
+    plain_a, plain_b = plain_value(a), plain_value(b)
+    if not on_numpy(plain_a, plain_b):
+        return _lstsq_elsewhere(a, b, rcond)
     # NumPy's own checks, and its rank, on the values.
-    plain = np.linalg.lstsq(plain_value(a), plain_value(b), rcond=rcond)
+    plain = np.linalg.lstsq(plain_a, plain_b, rcond=rcond)
     rank, residuals = plain[2], plain[1]
     m, n = shape(a)
-    eps = float(np.finfo(np.result_type(plain_value(a), plain_value(b), 1.0)).eps)
+    eps = float(np.finfo(np.result_type(plain_a, plain_b, 1.0)).eps)
     cutoff = eps * builtins.max(m, n) if rcond is None else eps if rcond < 0 else rcond
     x = matmul(pinv(a, cutoff), b)
     if rank == n and m > n:
@@ -276,6 +302,32 @@ def lstsq(a: Any, b: Any, rcond: Any = None) -> tuple[Any, Any, Any, Any]:
         squares = real_part(r * conjugate(r)) if is_complex(r) else r * r
         residuals = reshape(sum(squares, axis=0), (-1,))
     return x, residuals, rank, svd(a, compute_uv=False)
+
+
+def _lstsq_elsewhere(a: Any, b: Any, rcond: Any) -> tuple[Any, Any, Any, Any]:
+    """``lstsq`` of another library's arrays, which the standard lacks: NumPy's checks and
+    NumPy's steps (its cutoff, the rank it counts, its residuals) with the library's
+    ``svd`` and ``pinv``."""
+    if ndim(a) != 2:
+        raise np.linalg.LinAlgError(
+            f"{ndim(a)}-dimensional array given. Array must be two-dimensional"
+        )
+    m, n = shape(a)
+    if ndim(b) not in (1, 2) or shape(b)[0] != m:
+        raise np.linalg.LinAlgError("Incompatible dimensions")
+    dtype = np.result_type(numpy_dtype(plain_value(a)), numpy_dtype(plain_value(b)), 1.0)
+    eps = float(np.finfo(dtype).eps)
+    cutoff = eps * builtins.max(m, n) if rcond is None else eps if rcond < 0 else rcond
+    s = svd(a, compute_uv=False)
+    values = to_host(plain_value(s))
+    rank = int(np.sum(values > cutoff * values.max())) if values.size else 0
+    x = matmul(pinv(a, cutoff), b)
+    if rank == n and m > n:
+        r = b - matmul(a, x)
+        squares = real_part(r * conjugate(r)) if is_complex(r) else r * r
+        return x, reshape(sum(squares, axis=0), (-1,)), rank, s
+    empty = constant_like(np.zeros((0,), dtype=np.finfo(dtype).dtype), plain_value(a))
+    return x, empty, rank, s
 
 
 # ---- NumPy 2's array-API functions ------------------------------------------------------
@@ -291,7 +343,7 @@ def matrix_norm(x: Any, /, *, keepdims: bool = False, ord: Any = "fro") -> Any: 
         >>> float(matrix_norm(np.array([[3.0, 0.0], [0.0, 4.0]])))
         5.0
     """
-    if not is_var(x):
+    if on_numpy(x):
         return np.linalg.matrix_norm(x, keepdims=keepdims, ord=ord)
     return norm(x, ord, axis=(-2, -1), keepdims=keepdims)
 
@@ -306,7 +358,7 @@ def vector_norm(x: Any, /, *, axis: Any = None, keepdims: bool = False, ord: Any
     """
     from numpy.lib.array_utils import normalize_axis_tuple  # NumPy 2, as the function is
 
-    if not is_var(x):
+    if on_numpy(x):
         return np.linalg.vector_norm(x, axis=axis, keepdims=keepdims, ord=ord)
     nd = ndim(x)
     axes = tuple(range(nd)) if axis is None else normalize_axis_tuple(axis, nd)
@@ -327,7 +379,7 @@ def svdvals(x: Any, /) -> Any:
         >>> svdvals(np.array([[0.0, 2.0], [-3.0, 0.0]]))
         array([3., 2.])
     """
-    if not is_var(x):
+    if on_numpy(x):
         return np.linalg.svdvals(x)
     return svd(x, compute_uv=False)
 
@@ -342,7 +394,7 @@ def matrix_transpose(x: Any, /) -> Any:
         >>> matrix_transpose(np.arange(6.0).reshape(1, 2, 3)).shape
         (1, 3, 2)
     """
-    if not is_var(x):
+    if on_numpy(x):
         return np.linalg.matrix_transpose(x)
     if ndim(x) < 2:
         raise ValueError(f"Input array must be at least 2-dimensional, but it is {ndim(x)}")
@@ -360,7 +412,7 @@ def outer(x1: Any, x2: Any, /) -> Any:
         array([[ 1.,  0., -1.],
                [ 2.,  0., -2.]])
     """
-    if not (is_var(x1) or is_var(x2)):
+    if on_numpy(x1, x2):
         return np.linalg.outer(x1, x2)
     if ndim(x1) != 1 or ndim(x2) != 1:
         raise ValueError(
@@ -377,7 +429,7 @@ def tensordot(x1: Any, x2: Any, /, *, axes: Any = 2) -> Any:
         >>> float(tensordot(np.eye(2), np.eye(2)))
         2.0
     """
-    if not (is_var(x1) or is_var(x2)):
+    if on_numpy(x1, x2):
         return np.linalg.tensordot(x1, x2, axes=axes)
     return composite_tensordot(x1, x2, axes)
 
@@ -403,7 +455,7 @@ def linalg_diagonal(x: Any, /, *, offset: int = 0) -> Any:
         >>> linalg_diagonal(np.arange(6.0).reshape(2, 3), offset=1)
         array([1., 5.])
     """
-    if not is_var(x):
+    if on_numpy(x):
         return np.linalg.diagonal(x, offset=offset)
     if ndim(x) < 2:
         raise ValueError("diag requires an array of at least two dimensions")
@@ -412,7 +464,7 @@ def linalg_diagonal(x: Any, /, *, offset: int = 0) -> Any:
         0, builtins.min(n, m - offset) if offset >= 0 else builtins.min(n + offset, m)
     )
     steps = np.arange(length)
-    return x[..., steps - builtins.min(offset, 0), steps + builtins.max(offset, 0)]
+    return getitem(x, (..., steps - builtins.min(offset, 0), steps + builtins.max(offset, 0)))
 
 
 def linalg_trace(x: Any, /, *, offset: int = 0, dtype: Any = None) -> Any:
@@ -423,7 +475,7 @@ def linalg_trace(x: Any, /, *, offset: int = 0, dtype: Any = None) -> Any:
         >>> linalg_trace(np.arange(8.0).reshape(2, 2, 2))
         array([ 3., 11.])
     """
-    if not is_var(x):
+    if on_numpy(x):
         return np.linalg.trace(x, offset=offset, dtype=dtype)
     total = sum(linalg_diagonal(x, offset=offset), axis=-1)
     return total if dtype is None else astype(total, dtype)
@@ -440,7 +492,7 @@ def vecdot(x1: Any, x2: Any, /, *, axis: int = -1) -> Any:
         >>> vecdot(np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([1.0, -1.0]))
         array([-1., -1.])
     """
-    if not (is_var(x1) or is_var(x2)):
+    if on_numpy(x1, x2):
         return cast(Any, np.linalg.vecdot)(x1, x2, axis=axis)
     n1, n2 = shape(x1)[axis], shape(x2)[axis]
     if n1 != n2:
@@ -460,7 +512,7 @@ def cross(x1: Any, x2: Any, /, *, axis: int = -1) -> Any:
         >>> cross(np.array([1.0, 0.0, 0.0]), np.array([0.0, 1.0, 0.0]))
         array([0., 0., 1.])
     """
-    if not (is_var(x1) or is_var(x2)):
+    if on_numpy(x1, x2):
         return np.linalg.cross(x1, x2, axis=axis)
     n1, n2 = shape(x1)[axis], shape(x2)[axis]
     if n1 != 3 or n2 != 3:
@@ -474,4 +526,5 @@ def cross(x1: Any, x2: Any, /, *, axis: int = -1) -> Any:
         a[..., 2] * b[..., 0] - a[..., 0] * b[..., 2],
         a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0],
     ]
-    return moveaxis(stack(parts, axis=-1), -1, axis)
+    stacked = concatenate_arrays(-1, *(expand_dims(part, -1) for part in parts))
+    return moveaxis(stacked, -1, axis)

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from paralens._core import defjvp, defvjp, plain_value, primitive
+from paralens.numpy._backend_forms_values import numpy_dtype
 from paralens.numpy._complex import conjugate, is_complex
 from paralens.numpy._complex import imag as imag_part
 from paralens.numpy._complex import real as real_part
@@ -37,7 +38,7 @@ __all__ = ["as_complex", "complex_dtype", "conjugate", "imag_part", "is_complex"
 
 def complex_dtype(x: Any) -> np.dtype[Any]:
     """The complex dtype of ``x``'s precision: complex64 for float32, else complex128."""
-    return np.result_type(plain_value(x), np.complex64)
+    return np.result_type(numpy_dtype(plain_value(x)), np.complex64)
 
 
 def _to_complex(x: Any, dtype: Any) -> Any:

@@ -30,6 +30,7 @@ from paralens.numpy._backend import (
     on_library_of,
     result_dtype,
 )
+from paralens.numpy._backend_forms_values import constant_like, numpy_dtype
 from paralens.numpy._complex import conj, is_complex, real_part_for
 from paralens.numpy._composites import swapaxes
 from paralens.numpy._creation import pack as array_pack
@@ -357,7 +358,7 @@ def _einsum_vjp(
     target_shape = shape(operands[k])
     spec_ins = [out, *(p for i, p in enumerate(parts) if i != k)]
     ops = [g, *(o for i, o in enumerate(operands) if i != k)]
-    dtype = result_type(g)
+    dtype = numpy_dtype(plain_value(g))
     # A letter repeated in the target (a diagonal, as in 'ii->i') is renamed at each
     # repeat to a fresh letter tied to the first by an identity matrix.
     fresh = (c for c in LETTERS if c not in subscripts)
@@ -367,7 +368,7 @@ def _einsum_vjp(
             f = next(fresh)
             renamed += f
             spec_ins.append(c + f)
-            ops.append(np.eye(target_shape[i], dtype=dtype))
+            ops.append(constant_like(np.eye(target_shape[i], dtype=dtype), g))
         else:
             renamed += c
     # Letters of the target missing from every other term were summed out: restore them
@@ -376,7 +377,8 @@ def _einsum_vjp(
     missing = "".join(c for c in dict.fromkeys(target) if c not in present)
     if missing:
         spec_ins.append(missing)
-        ops.append(np.ones(tuple(target_shape[target.index(c)] for c in missing), dtype))
+        ones = np.ones(tuple(target_shape[target.index(c)] for c in missing), dtype)
+        ops.append(constant_like(ones, g))
     return real_part_for(einsum_operands(",".join(spec_ins) + "->" + renamed, *ops), operands[k])
 
 
@@ -401,7 +403,7 @@ def _solve_vjp_b(g: Any, ans: Any, a: Any, b: Any) -> Any:
 defvjp(solve, _solve_vjp_a, _solve_vjp_b, saves=(0, 1, "ans"), staged=False)
 defvjp(
     det,
-    lambda g, ans, a: expand_dims(expand_dims(g * ans, -1), -1) * swapaxes(inv(a), -1, -2),
+    lambda g, ans, a: multiply(expand_dims(expand_dims(g * ans, -1), -1), swapaxes(inv(a), -1, -2)),
     saves=(0, "ans"),
     staged=False,
 )
@@ -409,7 +411,7 @@ defvjp(
 
 def _logabsdet_vjp(g: Any, ans: Any, a: Any) -> Any:
     g = real_part(g) if is_complex(g) else g  # of a real answer: real
-    return expand_dims(expand_dims(g, -1), -1) * swapaxes(inv(a), -1, -2)
+    return multiply(expand_dims(expand_dims(g, -1), -1), swapaxes(inv(a), -1, -2))
 
 
 defvjp(logabsdet, _logabsdet_vjp, saves=(0,), staged=False)

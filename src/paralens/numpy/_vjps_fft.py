@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from paralens._core import defvjp
+from paralens.numpy._backend_forms_values import constant_like
 from paralens.numpy._fft import (
     Step,
     dft,
@@ -39,7 +40,7 @@ from paralens.numpy._shape import ndim, shape
 from paralens.numpy._vjps_linalg import real_dtype
 
 
-def hermitian_weights(step: Step, n_dim: int, like: Any) -> np.ndarray:
+def hermitian_weights(step: Step, n_dim: int, like: Any) -> Any:
     """The weights of ``irfft``'s inputs along the step's axis, shaped to broadcast: 1 for
     the zero and (even ``n``) the Nyquist frequency, 2 for the others, which stand for
     their conjugates too, and 0 for inputs past ``n // 2 + 1``, which it ignores."""
@@ -51,7 +52,7 @@ def hermitian_weights(step: Step, n_dim: int, like: Any) -> np.ndarray:
         weights[step.n // 2] = 1.0
     shape_ = [1] * n_dim
     shape_[step.axis] = step.length
-    return weights.reshape(shape_)
+    return constant_like(weights.reshape(shape_), like)
 
 
 def pull_back(g: Any, a: Any, steps: list[Step], norm: Any) -> Any:

@@ -14,7 +14,9 @@ from typing import Any
 import numpy as np
 
 from paralens._core import defvjp, plain_value
+from paralens.numpy._backend_forms_values import constant_like, numpy_dtype, to_host
 from paralens.numpy._composites import concatenate, swapaxes
+from paralens.numpy._creation import zeros_like
 from paralens.numpy._decompositions import (
     check_separated,
     cholesky,
@@ -29,6 +31,7 @@ from paralens.numpy._decompositions import (
     svd,
     svd_in_rules,
 )
+from paralens.numpy._elementwise import add, divide, multiply, subtract
 from paralens.numpy._indexing import where
 from paralens.numpy._linalg import det_phase, inv, matmul, solve
 from paralens.numpy._parts import as_complex, conjugate, imag_part, is_complex, real_part
@@ -45,12 +48,13 @@ def mT(x: Any) -> Any:
 
 def real_dtype(x: Any) -> np.dtype[Any]:
     """The real floating dtype of ``x``'s precision (float64 for integers)."""
-    dtype = np.result_type(plain_value(x))
+    dtype = numpy_dtype(plain_value(x))
     return np.dtype(dtype.char.lower()) if dtype.kind == "c" else np.result_type(dtype, 1.0)
 
 
-def identity(n: int, like: Any) -> np.ndarray:
-    return np.eye(n, dtype=real_dtype(like))
+def identity(n: int, like: Any) -> Any:
+    """The identity of size ``n`` in the real dtype and the library of ``like``."""
+    return constant_like(np.eye(n, dtype=real_dtype(like)), like)
 
 
 def diagonal(m: Any) -> Any:
@@ -63,10 +67,10 @@ def diagonal_matrix(v: Any) -> Any:
     return expand_dims(v, -1) * identity(shape(v)[-1], v)
 
 
-def strict_triangle(n: int, lower: bool, like: Any) -> np.ndarray:
+def strict_triangle(n: int, lower: bool, like: Any) -> Any:
     """1.0 strictly below (``lower``) or above the diagonal, 0.0 elsewhere."""
     ones = np.ones((n, n), dtype=real_dtype(like))
-    return np.tril(ones, -1) if lower else np.triu(ones, 1)
+    return constant_like(np.tril(ones, -1) if lower else np.triu(ones, 1), like)
 
 
 def mH(x: Any) -> Any:
@@ -104,16 +108,16 @@ def inverse_gaps(w: Any, squared: bool = False) -> Any:
     v = w * w if squared else w
     n = shape(w)[-1]
     eye = identity(n, w)
-    return (1.0 - eye) / (expand_dims(v, -2) - expand_dims(v, -1) + eye)
+    return divide(1.0 - eye, expand_dims(v, -2) - expand_dims(v, -1) + eye)
 
 
-def largest_entries(u: Any) -> np.ndarray:
+def largest_entries(u: Any) -> Any:
     """1.0 at the entry of largest modulus of each column of ``u``, 0.0 elsewhere: the
     entry LAPACK makes real when it fixes an eigenvector's phase."""
-    plain = np.abs(np.asarray(plain_value(u)))
+    plain = np.abs(to_host(plain_value(u)))
     rows = np.argmax(plain, axis=-2)[..., None, :]
     picks: np.ndarray = (np.arange(plain.shape[-2])[:, None] == rows).astype(real_dtype(u))
-    return picks
+    return constant_like(picks, u)
 
 
 def real_cotangent(g: Any) -> Any:
@@ -125,7 +129,7 @@ def real_cotangent(g: Any) -> Any:
 
 def nonzero(g: Any) -> bool:
     """Whether a cotangent (or tangent) has a nonzero entry."""
-    return bool(np.any(plain_value(g)))
+    return bool(np.any(to_host(plain_value(g))))
 
 
 def refuse_extra_columns(g: Any, k: int, what: str, fix: str) -> None:
@@ -140,7 +144,7 @@ def refuse_extra_columns(g: Any, k: int, what: str, fix: str) -> None:
 def check_rank(s: Any, what: str) -> None:
     """Raise where a non-square matrix's singular vectors have no derivative: a singular
     value of zero, to within ``sqrt(eps)`` of the largest."""
-    plain = np.asarray(plain_value(s))
+    plain = to_host(plain_value(s))
     if plain.shape[-1] and np.any(
         plain[..., -1] <= np.sqrt(np.finfo(plain.dtype).eps) * plain[..., 0]
     ):
@@ -162,7 +166,7 @@ def halved_lower(x: Any) -> Any:
     n = shape(x)[-1]
     mask, eye = strict_triangle(n, True, x), identity(n, x)
     diagonal_part = as_complex(real_part(x)) if is_complex(x) else x
-    return x * mask + 0.5 * eye * diagonal_part
+    return x * mask + diagonal_part * (0.5 * eye)
 
 
 def _cholesky_vjp(g: Any, ans: Any, a: Any, upper: bool = False) -> Any:
@@ -189,7 +193,7 @@ def check_phase_free(v: Any, g_v: Any) -> None:
     ``Im(sum(v * g))`` of each eigenvector is the derivative of the function along the
     turn of its phase, zero for a function that does not depend on it (``abs(v)``,
     ``v @ v.conj().T``)."""
-    v_plain, g_plain = np.asarray(plain_value(v)), np.asarray(plain_value(g_v))
+    v_plain, g_plain = to_host(plain_value(v)), to_host(plain_value(g_v))
     turn = np.abs(np.imag(np.sum(v_plain * g_plain, axis=-2)))
     size = np.sqrt(np.sum(np.abs(g_plain) ** 2, axis=-2))
     if np.any(turn > np.sqrt(np.finfo(turn.dtype).eps) * size):
@@ -256,9 +260,9 @@ def _eig_vjp(g: Any, ans: Any, a: Any) -> Any:
             picks = largest_entries(u)
             phase = -1j * as_complex(imag_part(d)) / sum(u * picks, axis=-2)
             norms = expand_dims(as_complex(real_part(d)), -2)
-            g_u = g_u - norms * conjugate(u) + picks * expand_dims(phase, -2)
+            g_u = add(subtract(g_u, norms * conjugate(u)), expand_dims(phase, -2) * picks)
         else:
-            g_u = g_u - expand_dims(d, -2) * u
+            g_u = subtract(g_u, multiply(expand_dims(d, -2), u))
         inner = inner + inverse_gaps(w) * matmul(mT(u), g_u)
     else:
         check_separated(w, "eig", g_w, vectors=False)
@@ -284,8 +288,8 @@ def check_pair_phases_free(u: Any, vh: Any, g_u: Any, g_vh: Any) -> None:
     """Raise where a cotangent of complex singular vectors depends on their phases:
     ``Im(sum(u * g_u)) - Im(sum(vh * g_vh))`` of each pair is the derivative of the
     function along the turn of the pair's phase (see ``check_phase_free``)."""
-    u_, vh_ = np.asarray(plain_value(u)), np.asarray(plain_value(vh))
-    gu, gvh = np.asarray(plain_value(g_u)), np.asarray(plain_value(g_vh))
+    u_, vh_ = to_host(plain_value(u)), to_host(plain_value(vh))
+    gu, gvh = to_host(plain_value(g_u)), to_host(plain_value(g_vh))
     turn = np.abs(np.imag(np.sum(u_ * gu, axis=-2)) - np.imag(np.sum(vh_ * gvh, axis=-1)))
     size = np.sqrt(np.sum(np.abs(gu) ** 2, axis=-2) + np.sum(np.abs(gvh) ** 2, axis=-1))
     turned = turn > np.sqrt(np.finfo(turn.dtype).eps) * size
@@ -317,7 +321,7 @@ def _svd_vjp(
         g = real_cotangent(g)
         check_separated(ans, "svd", g, vectors=False)
         u, _, vh = svd_in_rules(a, full_matrices=False)
-        g_a = matmul(u * expand_dims(g, -2), vh)
+        g_a = matmul(multiply(expand_dims(g, -2), u), vh)
         return conjugate(g_a) if is_complex(g_a) else g_a
     u, s, vh = ans
     g_u, g_s, g_vh = g[0], real_cotangent(g[1]), g[2]
@@ -368,8 +372,8 @@ defvjp(svd_in_rules, _svd_vjp, None, None, None, saves=(0, "ans"), staged=False)
 # ---- QR ---------------------------------------------------------------------------------
 
 
-def upper_triangle(n: int, like: Any) -> np.ndarray:
-    return np.triu(np.ones((n, n), dtype=real_dtype(like)))
+def upper_triangle(n: int, like: Any) -> Any:
+    return constant_like(np.triu(np.ones((n, n), dtype=real_dtype(like))), like)
 
 
 def qr_parts(ans: Any, a: Any, mode: str) -> tuple[Any, Any]:
@@ -386,19 +390,19 @@ def _qr_tall_vjp(q: Any, r: Any, g_q: Any, g_r: Any) -> Any:
     """The cotangent of ``a = q @ r`` (``m >= n``, ``r`` square and invertible, with a
     real diagonal, as LAPACK makes it also for complex ``a``)."""
     n = shape(r)[-1]
-    m1 = matmul(g_r, mT(r)) - matmul(mT(q), g_q)
+    m1 = subtract(matmul(g_r, mT(r)), matmul(mT(q), g_q))
     # Copy the upper triangle of m1 to the lower one (conjugated; the diagonal's real part).
     above = m1 * strict_triangle(n, False, m1)
     eye = identity(n, m1)
     diagonal_part = as_complex(real_part(m1)) if is_complex(m1) else m1
     sym = above + mH(above) + diagonal_part * eye
-    return mT(solve(r, mT(g_q + matmul(conjugate_if_complex(q), sym))))
+    return mT(solve(r, mT(add(g_q, matmul(conjugate_if_complex(q), sym)))))
 
 
 def _qr_vjp(g: Any, ans: Any, a: Any, mode: str = "reduced") -> Any:
     q, r = qr_parts(ans, a, mode)
     if mode == "r":
-        g_q, g_r = np.zeros(shape(q), dtype=np.result_type(plain_value(q))), g
+        g_q, g_r = zeros_like(q), g
     else:
         g_q, g_r = g
     if not is_complex(q):
@@ -411,7 +415,9 @@ def _qr_vjp(g: Any, ans: Any, a: Any, mode: str = "reduced") -> Any:
         return _qr_tall_vjp(q, r, g_q, g_r)
     r_left, r_right, g_left, g_right = r[..., :m], r[..., m:], g_r[..., :m], g_r[..., m:]
     right = matmul(q, r_right)  # the columns of a after the first m
-    g_x = _qr_tall_vjp(q, r_left, g_q + conjugate_if_complex(matmul(right, mT(g_right))), g_left)
+    g_x = _qr_tall_vjp(
+        q, r_left, add(g_q, conjugate_if_complex(matmul(right, mT(g_right)))), g_left
+    )
     return concatenate([g_x, matmul(conjugate_if_complex(q), g_right)], axis=-1)
 
 
@@ -435,8 +441,8 @@ def _pinv_vjp(g: Any, ans: Any, a: Any, *args: Any, **kwargs: Any) -> Any:
     p_t, g_t = mT(p), mT(g)
     # The last two terms differentiate through a's conjugate transpose: conjugated.
     g_a = -matmul(matmul(p_t, g), p_t) + conjugate_if_complex(
-        matmul(matmul(identity(m, a) - matmul(a, p), g_t), matmul(p, mH(p)))
-        + matmul(matmul(mH(p), p), matmul(g_t, identity(n, a) - matmul(p, a)))
+        matmul(matmul(-matmul(a, p) + identity(m, a), g_t), matmul(p, mH(p)))
+        + matmul(matmul(mH(p), p), matmul(g_t, -matmul(p, a) + identity(n, a)))
     )
     return read_triangle(g_a, lower=True) if hermitian else g_a
 
@@ -452,8 +458,8 @@ def nonzero_or_inf(ans: Any) -> Any:
 
 def _euclidean_norm_vjp(g: Any, ans: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     g = real_cotangent(g)
-    scaled = keep_axes(g / nonzero_or_inf(ans), x, axis, keepdims)
-    return as_complex(scaled) * conjugate(x) if is_complex(x) else scaled * x
+    scaled = keep_axes(divide(g, nonzero_or_inf(ans)), x, axis, keepdims)
+    return multiply(as_complex(scaled), conjugate(x)) if is_complex(x) else multiply(scaled, x)
 
 
 defvjp(euclidean_norm, _euclidean_norm_vjp, None, None, saves=(0, "ans"), staged=False)

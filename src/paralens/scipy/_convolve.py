@@ -25,6 +25,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 import paralens.numpy as pnp
 from paralens.extend import Var, defjvp, defvjp, primitive
+from paralens.numpy._backend_forms_values import SCIPY_ONLY, refuse_other_libraries
 from paralens.scipy._elementwise import plain
 
 __all__ = ["convolve"]
@@ -244,6 +245,7 @@ def convolve(
     """
     if mode not in _MODES:
         raise ValueError(f"convolve: acceptable modes are 'valid', 'same' or 'full', not {mode!r}")
+    refuse_other_libraries("convolve", SCIPY_ONLY, in1, in2)
     standard = axes is None and not dot_axes[0] and not dot_axes[1]
     if standard and not isinstance(in1, Var) and not isinstance(in2, Var):
         return scipy.signal.convolve(in1, in2, mode, method)

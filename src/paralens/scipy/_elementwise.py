@@ -40,6 +40,7 @@ import numpy as np
 
 import paralens.numpy as pnp
 from paralens.extend import Var, defjvp, defvjp, primitive
+from paralens.numpy._backend_forms_values import constant_like, to_host
 
 __all__ = [
     "NoDerivative",
@@ -134,7 +135,7 @@ def nan_outside(d: Any, valid: Any) -> Any:
     """
     if np.all(valid):
         return d
-    return d * np.where(valid, 1.0, np.nan)
+    return d * constant_like(np.where(valid, 1.0, np.nan), d)
 
 
 def inside(x: Any, valid: Any, safe: float) -> Any:
@@ -160,7 +161,7 @@ def nan_where(ans: Any, d: Any) -> Any:
         >>> nan_where(np.array([1.0, np.nan]), np.array([2.0, 3.0]))
         array([ 2., nan])
     """
-    return nan_outside(d, ~np.isnan(plain(ans)))
+    return nan_outside(d, ~np.isnan(to_host(plain(ans))))
 
 
 def positional(
@@ -264,6 +265,7 @@ def elementwise(*partials: Partial | NoDerivative | None) -> Callable[[F], F]:
                     raise d.fail(name)
             return prim(*args)
 
+        call._primitive = prim._primitive  # type: ignore[attr-defined]  # for defbackend
         return cast(F, call)
 
     return decorate

@@ -16,6 +16,7 @@ import scipy.linalg
 
 import paralens.numpy as pnp
 from paralens.extend import Var, defjvp, defvjp, primitive
+from paralens.numpy._backend_forms_values import SCIPY_ONLY, refuse_other_libraries
 from paralens.scipy._matrices import column, uncolumn
 
 __all__ = ["solve_banded"]
@@ -114,6 +115,7 @@ def solve_banded(
         >>> solve_banded((0, 1), ab, np.array([3.0, 2.0]))
         array([1., 1.])
     """
+    refuse_other_libraries("solve_banded", SCIPY_ONLY, ab, b)
     if not isinstance(ab, Var) and not isinstance(b, Var):
         return scipy.linalg.solve_banded(l_and_u, ab, b, overwrite_ab, overwrite_b, check_finite)
     l, u = (int(k) for k in l_and_u)  # noqa: E741

@@ -20,6 +20,7 @@ import scipy.linalg
 
 import paralens.numpy as pnp
 from paralens.extend import Var, defjvp, defvjp, primitive
+from paralens.numpy._backend_forms_values import SCIPY_ONLY, refuse_other_libraries
 from paralens.scipy._matrices import symmetric_from, transpose, triangle
 from paralens.scipy.linalg._triangular import solve_triangular
 
@@ -86,6 +87,7 @@ def cholesky(
         array([[2., 0.],
                [1., 1.]])
     """
+    refuse_other_libraries("cholesky", SCIPY_ONLY, a)
     if not isinstance(a, Var):
         return scipy.linalg.cholesky(a, lower, overwrite_a, check_finite)
     return _cholesky(symmetric_from(a, bool(lower)), lower=bool(lower))

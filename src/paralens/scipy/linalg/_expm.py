@@ -19,6 +19,7 @@ import scipy.linalg
 
 import paralens.numpy as pnp
 from paralens.extend import Var, defjvp, defvjp, primitive
+from paralens.numpy._backend_forms_values import SCIPY_ONLY, refuse_other_libraries
 from paralens.scipy._elementwise import plain
 from paralens.scipy._matrices import transpose
 
@@ -53,6 +54,7 @@ def expm(A: Any) -> Any:
         array([[1., 0.],
                [0., 1.]])
     """
+    refuse_other_libraries("expm", SCIPY_ONLY, A)
     if not isinstance(A, Var):
         return scipy.linalg.expm(A)
     return _expm(A)

@@ -15,6 +15,7 @@ import numpy as np
 import scipy.linalg
 
 from paralens.extend import Var, defjvp, defvjp, primitive
+from paralens.numpy._backend_forms_values import SCIPY_ONLY, refuse_other_libraries
 from paralens.scipy._elementwise import plain
 from paralens.scipy._matrices import transpose
 
@@ -108,6 +109,7 @@ def sqrtm(A: Any, **kwargs: Any) -> Any:
         array([[2., 0.],
                [0., 3.]])
     """
+    refuse_other_libraries("sqrtm", SCIPY_ONLY, A)
     if not isinstance(A, Var):
         return scipy.linalg.sqrtm(A, **kwargs)
     if kwargs:

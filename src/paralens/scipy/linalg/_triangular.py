@@ -16,6 +16,7 @@ import scipy.linalg
 
 import paralens.numpy as pnp
 from paralens.extend import Var, defjvp, defvjp, primitive
+from paralens.numpy._backend_forms_values import SCIPY_ONLY, refuse_other_libraries
 from paralens.scipy._elementwise import plain
 from paralens.scipy._matrices import column, transpose, triangle, uncolumn
 
@@ -117,6 +118,7 @@ def solve_triangular(
         >>> solve_triangular(a, np.array([3.0, 4.0]))
         array([1., 1.])
     """
+    refuse_other_libraries("solve_triangular", SCIPY_ONLY, a, b)
     if not isinstance(a, Var) and not isinstance(b, Var):
         return scipy.linalg.solve_triangular(
             a, b, trans, lower, unit_diagonal, overwrite_b, check_finite

@@ -122,3 +122,6 @@ __all__ = [
     "yn",
     "yv",
 ]
+
+# The forms on other libraries' arrays (torch.special, or the standard's functions).
+from paralens.scipy import _backend_forms  # noqa: F401

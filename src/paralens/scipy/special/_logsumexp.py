@@ -15,6 +15,7 @@ import scipy.special as sc
 
 import paralens.numpy as pnp
 from paralens.extend import Var, defjvp, defvjp, primitive
+from paralens.numpy._backend_forms_values import SCIPY_ONLY, refuse_other_libraries
 from paralens.scipy._elementwise import plain
 
 __all__ = ["log_softmax", "logsumexp", "softmax"]
@@ -126,6 +127,7 @@ def logsumexp(
         >>> float(r), float(s)
         (0.6931471805599453, -1.0)
     """
+    refuse_other_libraries("logsumexp", SCIPY_ONLY, a, b)
     if not isinstance(a, Var) and not isinstance(b, Var):
         return sc.logsumexp(a, axis=axis, b=b, keepdims=keepdims, return_sign=return_sign)
     r = _logsumexp(a, b, axis=axis, keepdims=keepdims, return_sign=return_sign)
