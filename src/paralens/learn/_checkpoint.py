@@ -14,6 +14,11 @@ reads its parameters.
 Files are written atomically (a temporary file, then a rename), so a save that is
 interrupted, even by ``kill -9``, leaves the previous file intact; ``check_output_path``
 removes the temporary files such a save left behind.
+
+Arrays of other libraries (``torch.Tensor``, CuPy, JAX, ``array_api_strict``) are stored
+as NumPy copies, so the file is the same whichever library trained the value; loaded
+``like`` a value of such arrays, each leaf comes back an array of the library and device
+of the leaf it is loaded for (NumPy without ``like``).
 """
 
 from __future__ import annotations
@@ -29,7 +34,15 @@ from typing import Any
 
 import numpy as np
 
-from paralens.tree import child_keys, is_leaf, tree_flatten, tree_leaves_with_path
+from paralens.tree import (
+    asarray_like,
+    child_keys,
+    is_leaf,
+    to_numpy,
+    tree_flatten,
+    tree_leaves_with_path,
+)
+from paralens.tree._convert import library_of
 
 __all__ = [
     "CheckpointError",
@@ -198,6 +211,7 @@ def write_parts(path: str | os.PathLike[str], parts: dict[str, Any], info: dict[
     arrays: dict[str, np.ndarray] = {}
     structures = {}
     for name, value in parts.items():
+        value = to_numpy(value)  # another library's arrays stored as NumPy copies
         structures[name] = describe(value)
         for leaf_path, leaf in tree_leaves_with_path(value, prefix=name):
             arrays[leaf_path] = np.asarray(leaf)
@@ -313,7 +327,7 @@ def _dict_key(key: str) -> Any:
 
 
 def _like(path: Path, part: str, tree: Tree, like: Any, contents: dict[str, np.ndarray]) -> Any:
-    difference = _first_difference(tree, describe(like))
+    difference = _first_difference(tree, describe(to_numpy(like)))
     if difference is not None:
         what = f"the {_label(part)}"
         raise CheckpointError(
@@ -324,10 +338,15 @@ def _like(path: Path, part: str, tree: Tree, like: Any, contents: dict[str, np.n
     leaves, treedef = tree_flatten(like)
     stored = [
         _stored_leaf(path, _leaf_kind(leaf, key), part + key, contents)
-        for key, leaf in tree_leaves_with_path(like)
+        for key, leaf in tree_leaves_with_path(to_numpy(like))
     ]
     assert len(stored) == len(leaves)
-    return treedef.unflatten(stored)
+    return treedef.unflatten(
+        [
+            s if library_of(x) is None else asarray_like(s, x)
+            for s, x in zip(stored, leaves, strict=True)
+        ]
+    )
 
 
 def _label(part: str) -> str:

@@ -23,7 +23,7 @@ import numpy as np
 
 from paralens import tree
 from paralens._random import as_generator
-from paralens.data import batches
+from paralens.data import batches, examples_in
 from paralens.learn._callbacks import Callback, History, Metrics, StopTraining
 from paralens.learn._checkpoint import CheckpointError, check_output_path, read_parts, write_parts
 from paralens.learn._data_checks import check_array_data, first_non_finite, non_finite_leaf
@@ -168,7 +168,7 @@ class _Loop:
 
     def run_step(self, batch: Any, bar: Any) -> None:
         p = self.progress
-        size = len(batch[0])
+        size = examples_in(batch[0])
         if size == 0:
             raise ValueError(f"fit: batch {p.step + 1} of epoch {p.epoch} has no examples")
         if self.deferred is None:
