@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from itertools import islice
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 
@@ -46,6 +46,7 @@ from paralens.learn._training_state import (
 from paralens.optim import UpdateRule
 from paralens.parallel import Communicator
 from paralens.parallel import make_step as data_parallel_step
+from paralens.tree._convert import library_of
 
 __all__ = ["fit"]
 
@@ -313,7 +314,7 @@ def fit(
     progress: bool | None = None,
     verbose: bool | None = None,
     parallel: Communicator | None = None,
-    jit: bool = False,
+    jit: bool | Literal["auto"] = False,
 ) -> tuple[Any, History]:
     """Train ``model`` on ``data`` and return ``(params, history)``.
 
@@ -368,7 +369,9 @@ def fit(
             optimiser state updated in place. ``fit`` trains a copy of ``params``, hands
             callbacks copies of what it trains, and holds back a Ctrl-C until the step
             in progress has ended, so a run stopped and resumed still ends where the
-            uninterrupted one does.
+            uninterrupted one does. ``jit="auto"`` stages the step on NumPy arrays and
+            runs it eagerly on arrays of another library (``torch.Tensor``...), which
+            ``jit`` does not stage.
         parallel: train data-parallel on the ranks of this communicator
             (``paralens.parallel.world()`` under ``mpiexec``): every rank calls ``fit``
             with the same arguments, ``batch_size`` is the global batch, each rank
@@ -407,6 +410,7 @@ def fit(
     rng = as_generator(key)
     params = initial_params(model, rng) if params is None else params
     check_trained(model, params)
+    jit = _jit_for(jit, params, data)
     if eval_data is not None:
         check_array_data(eval_data, "eval_data")
     if parallel is not None and is_stateful(model):
@@ -443,6 +447,25 @@ def fit(
     if parallel is not None:
         loop.progress = same_start(parallel, loop.progress)
     return loop.run()
+
+
+def _jit_for(jit: bool | str, params: Any, data: Any) -> bool:
+    """Whether to stage the step: ``jit``, or for ``"auto"`` whether all arrays are NumPy's."""
+    if jit != "auto" and not isinstance(jit, bool):
+        raise ValueError(f'fit: jit must be True, False or "auto", got {jit!r}')
+    other = any(
+        library_of(leaf) is not None
+        for leaf in tree.tree_leaves((params, data if isinstance(data, tuple) else ()))
+    )
+    if jit == "auto":
+        return not other
+    if jit and other:
+        raise TypeError(
+            "fit: jit=True stages the step on NumPy arrays, and the parameters or data are "
+            'arrays of another library; train eagerly (jit=False, or jit="auto"), or '
+            "convert them with paralens.tree.to_numpy"
+        )
+    return jit
 
 
 def _check_checkpoint(checkpoint: str | Path | None, resume: bool, overwrite: bool) -> Path | None:

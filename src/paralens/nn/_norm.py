@@ -27,11 +27,14 @@ from typing import Any
 import numpy as np
 
 import paralens.numpy as pnp
+from paralens._core import plain_value
 from paralens.extend import nondifferentiable
 from paralens.nn._layers import Array
 from paralens.nn._model import Model, ModelS
 from paralens.nn._shapes import SAME_SHAPE, LayerShape
 from paralens.nn._structure import NO_PARAMS, Combinator, State
+from paralens.tree import asarray_like
+from paralens.tree._convert import library_of
 
 __all__ = [
     "BatchNormState",
@@ -130,7 +133,13 @@ def dropout(rate: float) -> ModelS[None, Array, Array, Array]:
         step = key + np.array([0, 1])
         if p == 0.0:
             return x, step
-        return x * dropout_mask(key, tuple(pnp.shape(x)), p), step
+        mask = dropout_mask(key, tuple(pnp.shape(x)), p)
+        plain = plain_value(x)
+        if type(plain) is not np.ndarray and library_of(plain) is not None:
+            # Drawn by NumPy from the key, so that every library drops the same entries,
+            # then moved to the input's library and device.
+            mask = asarray_like(mask, plain)
+        return x * mask, step
 
     def evaluation(params: None, x: Array, key: Array) -> tuple[Array, Array]:
         return x, key
