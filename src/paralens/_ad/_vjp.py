@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -220,7 +221,8 @@ def scalar_seed(ans: Any, fname: str) -> Any:
     plain = plain_value(ans)
     space = leaf_space(plain)
     shape = getattr(plain, "shape", None)
-    if space is None or (shape is not None and getattr(plain, "size", None) != 1):
+    # The number of entries from the shape: torch's ``size`` is a method.
+    if space is None or (shape is not None and math.prod(shape) != 1):
         what = f"an array of shape {shape}" if shape is not None else type(plain).__name__
         raise TypeError(
             f"grad requires {fname} to return a scalar (or an array of one element), but it "

@@ -155,3 +155,70 @@ def asarray_like(x: Any, like: Any) -> Any:
     if xp is np:
         return np.array(to_numpy(x), copy=True)
     return xp.asarray(to_numpy(x), device=_device(like), copy=True)
+
+
+# ---- What the rules ask of a value of another library ------------------------------------
+# The rules read dtypes and build constants with NumPy; on another library's array they
+# ask these instead, in a branch NumPy's values never take.
+
+
+def namespace_of(x: Any) -> Any:
+    """The namespace of ``x`` (traced or not) if it is an array of another library, else
+    ``None``."""
+    return _backends.backend_of_type(type(plain_value(x)))
+
+
+def is_complex_array(x: Any) -> bool:
+    """Whether ``x``, an array of another library (traced or not), is complex."""
+    plain = plain_value(x)
+    return bool(_backends.BACKENDS[type(plain)].isdtype(plain.dtype, "complex floating"))
+
+
+def is_floating_array(x: Any) -> bool:
+    """Whether ``x``, an array of another library (traced or not), is real or complex
+    floating."""
+    plain = plain_value(x)
+    xp = _backends.BACKENDS[type(plain)]
+    return bool(xp.isdtype(plain.dtype, ("real floating", "complex floating")))
+
+
+def floating_dtype_like(xp: Any, like: Any) -> Any:
+    """The dtype of ``like`` if it is a floating array of ``xp``; else float64 of ``xp``
+    (a Python float's precision, as NumPy promotes an integer or boolean to)."""
+    plain = plain_value(like)
+    if type(plain) in _backends.BACKENDS and is_floating_array(plain):
+        return plain.dtype
+    if isinstance(plain, np.ndarray | np.generic) and plain.dtype.kind in "fc":
+        return getattr(xp, plain.dtype.name)
+    return xp.float64
+
+
+def indicator_on_backend(condition: Any, like: Any) -> Any:
+    """``condition`` (a boolean array of another library) as 0 and 1 in the floating dtype
+    of ``like``."""
+    xp = _backends.BACKENDS[type(condition)]
+    return xp.astype(condition, floating_dtype_like(xp, like))
+
+
+def constant_like(value: Any, like: Any) -> Any:
+    """A NumPy constant (an identity matrix, a mask) as an array of the library and device
+    of ``like``; a number as it is."""
+    if isinstance(value, bool | int | float | complex):
+        return value
+    xp = _backends.BACKENDS[type(plain_value(like))]
+    return xp.asarray(np.asarray(value), device=_device(plain_value(like)))
+
+
+def on_library_of(value: Any, like: Any) -> Any:
+    """``value`` (a number, traced or not) as a 0-d array of the library, dtype and device of
+    ``like`` when ``like`` is another library's array and ``value`` is not; else ``value``.
+
+    A rule that broadcasts a Python number to a shape would otherwise build a NumPy array.
+    """
+    plain_like = plain_value(like)
+    xp = _backends.BACKENDS.get(type(plain_like))
+    if xp is None or type(plain_value(value)) in _backends.BACKENDS:
+        return value
+    if not isinstance(plain_value(value), bool | int | float | complex | np.generic):
+        return value
+    return value + xp.zeros((), dtype=plain_like.dtype, device=_device(plain_like))

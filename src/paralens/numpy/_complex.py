@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from paralens._core import plain_value, primitive
+from paralens.numpy._backend import is_complex_array
 
 real: Callable[..., Any] = primitive(np.real, "real")
 imag: Callable[..., Any] = primitive(np.imag, "imag")
@@ -85,7 +86,10 @@ def is_complex(x: Any) -> bool:
     dtype = getattr(x, "dtype", None)
     if dtype is None:  # a Python number, perhaps traced
         return isinstance(plain_value(x), complex)
-    return bool(dtype.kind == "c")
+    kind = getattr(dtype, "kind", None)
+    if kind is None:  # the dtype of another library's array
+        return is_complex_array(x)
+    return bool(kind == "c")
 
 
 def real_part_for(g: Any, target: Any) -> Any:

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from paralens._core import ShapeOnly
+from paralens.numpy._backend import on_library_of
 from paralens.numpy._complex import real_part_for
 from paralens.numpy._composites import swapaxes
 from paralens.numpy._elementwise import exp
@@ -70,8 +71,9 @@ def unbroadcast(g: Any, target: Any) -> Any:
         if cls is _FLOAT64_SCALAR or cls is _FLOAT32_SCALAR:
             return g
         dtype = g.dtype
-        if dtype is _FLOAT64 or dtype is _FLOAT32 or dtype.kind != "c":
+        if dtype is _FLOAT64 or dtype is _FLOAT32:
             return g
+        # Another library's dtype has no ``kind``: real_part_for asks its namespace.
         return real_part_for(g, target)
     if type(target_shape) is not tuple:
         target_shape = fast_shape(target)
@@ -125,7 +127,7 @@ def sum_vjp(g: Any, ans: Any, x: Any, axis: Any = None, keepdims: bool = False) 
 
 
 def sum_vjp_general(g: Any, ans: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
-    return broadcast_to(keep_axes(g, x, axis, keepdims), shape(x))
+    return broadcast_to(keep_axes(on_library_of(g, x), x, axis, keepdims), shape(x))
 
 
 def _product(dims: tuple[int, ...]) -> int:

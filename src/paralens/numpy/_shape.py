@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from paralens._core import plain_value, primitive
+from paralens.numpy._backend import on_library_of
 
 # Reading shapes.
 
@@ -137,7 +138,7 @@ def broadcast_like(t: Any, ans: Any) -> Any:
     """
     if fast_shape(t) == fast_shape(ans):
         return t
-    return broadcast_to(t, shape(ans))
+    return broadcast_to(on_library_of(t, ans), shape(ans))
 
 
 def _transpose(x: Any, axes: Any = None) -> Any:

@@ -23,6 +23,8 @@ from typing import Any
 import numpy as np
 
 from paralens._core import defvjp, defvjp_argnum, is_var, plain_value
+from paralens._core._backends import BACKENDS
+from paralens.numpy._backend import indicator_on_backend
 from paralens.numpy._complex import conj, is_complex, real_part_for
 from paralens.numpy._composites import swapaxes
 from paralens.numpy._creation import pack as array_pack
@@ -102,6 +104,8 @@ def indicator(condition: Any, like: Any) -> Any:
     """
     if isinstance(condition, bool):
         return float(condition)
+    if type(condition) in BACKENDS:
+        return indicator_on_backend(condition, like)
     dtype = result_type(like)
     dtype = dtype if dtype.kind in "fc" else np.float64
     if is_var(condition):  # a comparison staged by paralens.jit: a value of the program
