@@ -103,7 +103,7 @@ def _check_size(n: int, what: str, layer: str) -> None:
 
 def _input_error(name: str, n_in: int, x: Any, e: Exception) -> ValueError:
     # ``apply`` has checked the parameters already, so the input is what does not fit.
-    shape_x = pnp.shape(x)
+    shape_x = tuple(pnp.shape(x))  # torch's Size shown as a tuple
     if not shape_x or shape_x[-1] != n_in:
         return ValueError(
             f"{name} expects inputs whose last axis has size {n_in}, got an input of shape "
@@ -130,7 +130,7 @@ def _dense(
         def apply(p: Linear, x: Array) -> Array:
             try:
                 y: Array = x @ p.w + p.b
-            except (ValueError, AttributeError, TypeError) as e:
+            except (ValueError, AttributeError, TypeError, RuntimeError) as e:
                 raise _input_error(name, n_in, x, e) from None
             return y
 
@@ -140,7 +140,7 @@ def _dense(
         def apply(p: Linear, x: Array) -> Array:
             try:
                 z = x @ p.w + p.b
-            except (ValueError, AttributeError, TypeError) as e:
+            except (ValueError, AttributeError, TypeError, RuntimeError) as e:
                 raise _input_error(name, n_in, x, e) from None
             y: Array = act(z)
             return y
