@@ -42,7 +42,7 @@ from paralens.tree import (
     tree_flatten,
     tree_leaves_with_path,
 )
-from paralens.tree._convert import library_of
+from paralens.tree._convert import dtype_of, library_of
 
 __all__ = [
     "CheckpointError",
@@ -63,6 +63,8 @@ class CheckpointError(ValueError):
 
 
 def _leaf_kind(x: Any, path: str) -> str:
+    if library_of(x) is not None:  # another library's array, stored as NumPy's
+        return f"array {dtype_of(x).str} {list(x.shape)}"
     if isinstance(x, np.ndarray):
         if x.dtype.kind == "O":
             raise TypeError(f"a checkpoint cannot store the array of Python objects at {path}")
@@ -211,10 +213,10 @@ def write_parts(path: str | os.PathLike[str], parts: dict[str, Any], info: dict[
     arrays: dict[str, np.ndarray] = {}
     structures = {}
     for name, value in parts.items():
-        value = to_numpy(value)  # another library's arrays stored as NumPy copies
         structures[name] = describe(value)
         for leaf_path, leaf in tree_leaves_with_path(value, prefix=name):
-            arrays[leaf_path] = np.asarray(leaf)
+            # Another library's arrays are stored as NumPy copies.
+            arrays[leaf_path] = np.asarray(leaf) if library_of(leaf) is None else to_numpy(leaf)
     header = {"format": _FORMAT, "parts": structures, "info": info}
     arrays[_HEADER] = np.array(json.dumps(header))
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -327,7 +329,7 @@ def _dict_key(key: str) -> Any:
 
 
 def _like(path: Path, part: str, tree: Tree, like: Any, contents: dict[str, np.ndarray]) -> Any:
-    difference = _first_difference(tree, describe(to_numpy(like)))
+    difference = _first_difference(tree, describe(like))
     if difference is not None:
         what = f"the {_label(part)}"
         raise CheckpointError(
@@ -338,7 +340,7 @@ def _like(path: Path, part: str, tree: Tree, like: Any, contents: dict[str, np.n
     leaves, treedef = tree_flatten(like)
     stored = [
         _stored_leaf(path, _leaf_kind(leaf, key), part + key, contents)
-        for key, leaf in tree_leaves_with_path(to_numpy(like))
+        for key, leaf in tree_leaves_with_path(like)
     ]
     assert len(stored) == len(leaves)
     return treedef.unflatten(
