@@ -465,7 +465,7 @@ def _jit_for(jit: bool | str, params: Any, data: Any) -> bool:
             'arrays of another library; train eagerly (jit=False, or jit="auto"), or '
             "convert them with paralens.tree.to_numpy"
         )
-    return jit
+    return bool(jit)
 
 
 def _check_checkpoint(checkpoint: str | Path | None, resume: bool, overwrite: bool) -> Path | None:

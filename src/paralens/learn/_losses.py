@@ -75,8 +75,10 @@ def _as_one_hot(name: str, prediction: Any, target: Any) -> Any:
         return target  # rows already: what a training step passes every time
     if is_var(constant_part(target)):  # staged by paralens.jit: known by shape alone
         return _staged_one_hot(name, prediction, target)
-    plain = plain_value(target)
-    if library_of(plain) is not None or library_of(plain_value(prediction)) is not None:
+    plain, p = plain_value(target), plain_value(prediction)
+    if (type(plain) is not np.ndarray or type(p) is not np.ndarray) and (
+        library_of(plain) is not None or library_of(p) is not None
+    ):
         return _library_one_hot(name, prediction, plain)
     p_shape = np.shape(plain_value(prediction))
     t = np.asarray(plain)
