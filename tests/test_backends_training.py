@@ -225,8 +225,8 @@ def test_optimiser_checks_shapes_of_library_grads() -> None:
 # ---- models and losses -----------------------------------------------------------------------
 
 
-def test_mlp_and_layers_apply_on_torch_equal_numpy() -> None:
-    t = like_of("torch")
+def test_mlp_and_layers_apply_on_library_arrays_equal_numpy(like: Any) -> None:
+    t = like
     rng = np.random.default_rng(0)
     x = rng.normal(size=(5, 4))
     for model in (
@@ -347,6 +347,23 @@ def test_fit_on_torch_equals_fit_on_numpy_and_resumes(tmp_path: Path) -> None:
         for name in ("loss", "eval_loss", "eval_accuracy"):
             assert type(record[name]) is float
             assert record[name] == pytest.approx(expected[name], rel=1e-10)
+
+
+def test_fit_on_array_api_strict_equals_numpy() -> None:
+    strict = like_of("array_api_strict")  # off the CPU device: no hidden NumPy call works
+    x, y = _classification()
+    model = nn.tanh_layer(2, 8) >> nn.logistic_layer(8, 2)
+    params = model.init(0)
+    settings: dict[str, Any] = {"batch_size": 16, "progress": False, "verbose": False}
+    opt = optim.sgd(0.1, momentum=0.9)
+    plain, plain_history = fit(model, softmax_cross_entropy, opt, (x, y), params=params, **settings)
+    moved, history = fit(
+        model, softmax_cross_entropy, opt, tree.asarray_like((x, y), strict),
+        params=tree.asarray_like(params, strict), **settings,
+    )  # fmt: skip
+    assert all_of_library(moved, strict)
+    assert_trees_close(moved, plain, rtol=1e-10)
+    assert history[-1]["loss"] == pytest.approx(plain_history[-1]["loss"], rel=1e-12)
 
 
 def test_make_step_on_torch_gives_a_float_loss() -> None:

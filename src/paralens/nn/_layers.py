@@ -30,6 +30,7 @@ import numpy.typing as npt
 
 import paralens.numpy as pnp
 from paralens.nn._model import Model, then
+from paralens.tree._convert import library_of
 
 __all__ = [
     "Array",
@@ -112,6 +113,19 @@ def _input_error(name: str, n_in: int, x: Any, e: Exception) -> ValueError:
     return ValueError(f"{name} cannot apply its parameters to an input of shape {shape_x}: {e}")
 
 
+def _affine_again(name: str, n_in: int, x: Any, p: Any, e: Exception) -> Any:
+    """``x @ p.w + p.b`` after the operators raised ``e``: through ``pnp.matmul`` for an
+    array of a library whose operators refuse a traced operand (array_api_strict raises
+    a TypeError where NumPy and torch hand the product to the traced value), else the
+    error naming the layer and the input's shape."""
+    if isinstance(e, TypeError) and library_of(x) is not None:
+        try:
+            return pnp.matmul(x, p.w) + p.b
+        except (ValueError, TypeError, RuntimeError) as again:
+            raise _input_error(name, n_in, x, again) from None
+    raise _input_error(name, n_in, x, e) from None
+
+
 def _dense(
     n_in: int,
     n_out: int,
@@ -131,7 +145,7 @@ def _dense(
             try:
                 y: Array = x @ p.w + p.b
             except (ValueError, AttributeError, TypeError, RuntimeError) as e:
-                raise _input_error(name, n_in, x, e) from None
+                y = _affine_again(name, n_in, x, p, e)
             return y
 
     else:
@@ -141,7 +155,7 @@ def _dense(
             try:
                 z = x @ p.w + p.b
             except (ValueError, AttributeError, TypeError, RuntimeError) as e:
-                raise _input_error(name, n_in, x, e) from None
+                z = _affine_again(name, n_in, x, p, e)
             y: Array = act(z)
             return y
 
