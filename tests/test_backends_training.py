@@ -240,6 +240,47 @@ def test_mlp_and_layers_apply_on_library_arrays_equal_numpy(like: Any) -> None:
         assert_trees_close(out, model.apply(params, x), rtol=1e-12)
 
 
+TORCH_LAYERS = {
+    "lstm": (lambda: nn.zero_state(nn.unroll_last(nn.lstm(3, 4))), (5, 2, 3)),
+    "gru": (lambda: nn.zero_state(nn.unroll_last(nn.gru(3, 4))), (5, 2, 3)),
+    "transformer_block": (lambda: nn.transformer_block(8, 2), (2, 5, 8)),
+    "max_pool": (lambda: nn.linear(1, 2) >> nn.max_pool(2), (2, 6, 6, 1)),
+    "layer_norm": (lambda: nn.tanh_layer(3, 3) >> nn.layer_norm(3), (5, 3)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(TORCH_LAYERS))
+def test_layer_and_its_gradient_on_torch_equal_numpy(name: str) -> None:
+    make, shape = TORCH_LAYERS[name]
+    model = make()
+    t = like_of("torch")
+    x = np.random.default_rng(2).normal(size=shape)
+    params = model.init(0)
+    moved_x = tree.asarray_like(x, t)
+    out = model.apply(tree.asarray_like(params, t), moved_x)
+    assert of_library(out, t)
+    assert_trees_close(out, model.apply(params, x), rtol=1e-10)
+
+    def total(p: Any, inputs: Any) -> Any:
+        y = model.apply(p, inputs)
+        return pnp.sum(y * y)
+
+    g = paralens.grad(total)(tree.asarray_like(params, t), moved_x)
+    assert all_of_library(g, t)
+    assert_trees_close(g, paralens.grad(total)(params, x), rtol=1e-8, atol=1e-12)
+
+
+def test_embedding_gathers_torch_ids() -> None:
+    t = like_of("torch")
+    model = nn.embedding(10, 4)
+    params, ids = model.init(0), np.array([[1, 2], [3, 9]])
+    out = model.apply(tree.asarray_like(params, t), tree.asarray_like(ids, t))
+    assert of_library(out, t)
+    assert_trees_close(out, model.apply(params, ids), rtol=0.0)
+    with pytest.raises(ValueError, match=r"in \[0, 10\), got 10"):
+        model.apply(tree.asarray_like(params, t), torch.tensor([10]))
+
+
 def test_layer_shape_check_reads_a_tensor() -> None:
     t = like_of("torch")
     model = nn.linear(4, 3)
