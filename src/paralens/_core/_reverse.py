@@ -27,7 +27,7 @@ from typing import Any, NamedTuple
 
 from paralens._core import _vspace
 from paralens._core._backends import BACKEND_COPY, BACKENDS, is_backend_type
-from paralens._core._primitive import Primitive, bind
+from paralens._core._primitive import Primitive, bind, defjvp, defvjp, primitive, primitive_of
 from paralens._core._residuals import DROP_FROM_BYTES, ShapeOnly, shape_only
 from paralens._core._trace import TRACED, Trace
 from paralens._core._var import NO_KWARGS, Var, make_var
@@ -41,6 +41,17 @@ from paralens._core._vspace import (
 )
 
 _LEAF_TYPES = _vspace.LEAF_TYPES
+
+
+def _constant_beside(like: Any, value: Any) -> Any:
+    """``value``; traced beside ``like``, a constant of ``like``'s trace (no derivative)."""
+    return value
+
+
+constant_beside = primitive(_constant_beside, "constant_beside")
+defvjp(constant_beside, None, None, saves=(), staged=False)
+defjvp(constant_beside, None, None)
+primitive_of(constant_beside).on_backend = lambda args, kwargs: args[1]
 
 
 class Step(NamedTuple):
@@ -197,6 +208,11 @@ class ReverseTrace(Trace):
         one tape can be pulled back many times (as ``jacrev`` does).
         """
         last = out._tape_index
+        if type(ct) in BACKENDS and type(out._value) in TRACED:
+            # A derivative of a derivative: the seed becomes a constant of the outer trace,
+            # as the rules' ``g * d`` meets traced ``d`` (array-api-strict's operators
+            # refuse an operand they do not know, where NumPy's and torch's defer to it).
+            ct = constant_beside(out._value, ct)
         cts: list[Any] = [None] * (last + 1)
         cts[last] = ct
         leaf_types = _LEAF_TYPES

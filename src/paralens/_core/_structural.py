@@ -16,7 +16,14 @@ from typing import Any
 
 from paralens._core import _vspace
 from paralens._core._fields import field_names
-from paralens._core._primitive import defjvp, defjvp_argnum, defvjp, defvjp_argnum, primitive
+from paralens._core._primitive import (
+    defjvp,
+    defjvp_argnum,
+    defvjp,
+    defvjp_argnum,
+    primitive,
+    primitive_of,
+)
 from paralens._core._trace import TRACED, plain_value, value_of
 from paralens._core._vspace import ZERO, NodeDef
 from paralens._core._walk import KEEP, rebuild
@@ -76,6 +83,22 @@ def _pack(treedef: tuple[Any, Hashable], *children: Any) -> Any:
 
 
 pack = primitive(_pack, "pack", symbolic_zeros=True)
+
+
+def _in_python(fun: Any) -> Any:
+    def on_backend(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        return fun(*args, **kwargs)
+
+    return on_backend
+
+
+# Containers are Python's: they hold the arrays of any library, mixed, as they are.
+for _container_primitive, _fun in (
+    (getitem_node, _getitem_node),
+    (getattr_node, _getattr_node),
+    (pack, _pack),
+):
+    primitive_of(_container_primitive).on_backend = _in_python(_fun)
 
 
 def _pack_vjp(argnum: int, g: Any, ans: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:

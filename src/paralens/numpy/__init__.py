@@ -27,6 +27,7 @@ Examples:
 # forms on other libraries' arrays.
 from paralens.numpy import (  # noqa: F401
     _backend_forms,
+    _backend_forms_more,
     _jvps,
     _jvps_elementwise,
     _methods,

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from paralens._core import is_var, plain_value
+from paralens.numpy._backend import is_var_or_foreign
 from paralens.numpy._composites import astype, concatenate, take
 from paralens.numpy._indexing import getitem, where_selected
 from paralens.numpy._shape import broadcast_to, flip, ndim, reshape, shape, transpose
@@ -69,7 +70,7 @@ def roll(a: Any, shift: Any, axis: Any = None) -> Any:
         >>> roll(np.arange(5.0), 2)
         array([3., 4., 0., 1., 2.])
     """
-    if not is_var(a):
+    if not is_var_or_foreign(a):
         return np.roll(a, shift, axis)
     return moved(a, lambda p: np.roll(p, shift, axis))
 
@@ -81,7 +82,7 @@ def repeat(a: Any, repeats: Any, axis: Any = None) -> Any:
         >>> repeat(np.array([[1.0, 2.0]]), 2, axis=1)
         array([[1., 1., 2., 2.]])
     """
-    if not is_var(a):
+    if not is_var_or_foreign(a):
         return np.repeat(a, repeats, axis)
     return moved(a, lambda p: np.repeat(p, repeats, axis))
 
@@ -94,7 +95,7 @@ def tile(A: Any, reps: Any) -> Any:
         array([[1., 2., 1., 2.],
                [1., 2., 1., 2.]])
     """
-    if not is_var(A):
+    if not is_var_or_foreign(A):
         return np.tile(A, reps)
     return moved(A, lambda p: np.tile(p, reps))
 
@@ -118,7 +119,7 @@ def pad(array: Any, pad_width: Any, mode: str = "constant", **kwargs: Any) -> An
         >>> pad(np.array([1.0, 2.0]), 1, mode="reflect")
         array([2., 1., 2., 1.])
     """
-    if not (is_var(array) or is_var(kwargs.get("constant_values"))):
+    if not (is_var_or_foreign(array) or is_var_or_foreign(kwargs.get("constant_values"))):
         return _np_pad(array, pad_width, mode=mode, **kwargs)
     if kwargs.get("reflect_type", "even") != "even":
         raise NotImplementedError(
@@ -140,7 +141,7 @@ def pad(array: Any, pad_width: Any, mode: str = "constant", **kwargs: Any) -> An
     if kwargs:
         raise TypeError(f"pad: mode 'constant' takes only constant_values, got {sorted(kwargs)}")
     dtype = np.result_type(plain_value(array))
-    if not is_var(values):
+    if not is_var_or_foreign(values):
         values = np.broadcast_to(np.asarray(values, dtype=dtype), (n, 2))
     elif ndim(values) != 0:
         raise ValueError("pad: traced constant_values must be one number for every side")
@@ -151,7 +152,7 @@ def pad(array: Any, pad_width: Any, mode: str = "constant", **kwargs: Any) -> An
         for side in (0, 1):
             side_shape = list(shape(out))
             side_shape[axis] = int(widths[axis, side])
-            value = values if is_var(values) else values[axis, side]
+            value = values if is_var_or_foreign(values) else values[axis, side]
             block = broadcast_to(value, tuple(side_shape))
             if np.result_type(plain_value(block)) != dtype:
                 block = astype(block, dtype)
@@ -197,7 +198,7 @@ def rot90(m: Any, k: int = 1, axes: Sequence[int] = (0, 1)) -> Any:
         array([[2., 4.],
                [1., 3.]])
     """
-    if not is_var(m):
+    if not is_var_or_foreign(m):
         return _np_rot90(m, k, axes)
     # NumPy's own checks of the axes, on an array of m's shape that holds no memory.
     _np_rot90(np.broadcast_to(np.empty(()), shape(m)), k, axes)
@@ -229,7 +230,7 @@ def rollaxis(a: Any, axis: int, start: int = 0) -> Any:
         raise np.exceptions.AxisError(
             f"'start' arg requires {-n} <= start < {n + 1}, but {start} was passed in"
         )
-    if not is_var(a):
+    if not is_var_or_foreign(a):
         return np.rollaxis(a, axis, start)
     if axis < start:
         start -= 1
@@ -252,7 +253,7 @@ def take_along_axis(arr: Any, indices: Any, axis: Any) -> Any:
         array([[1., 3.],
                [2., 5.]])
     """
-    if not is_var(arr):
+    if not is_var_or_foreign(arr):
         return np.take_along_axis(arr, indices, axis)
     indices = np.asarray(plain_value(indices))
     if axis is None:
@@ -277,7 +278,7 @@ def sort(a: Any, axis: Any = -1, kind: Any = None, order: Any = None) -> Any:
         >>> sort(np.array([3.0, 1.0, 2.0]))
         array([1., 2., 3.])
     """
-    if not is_var(a):
+    if not is_var_or_foreign(a):
         return np.sort(a, axis=axis, kind=kind, order=order)
     return take_along_axis(a, np.argsort(plain_value(a), axis=axis, kind=kind, order=order), axis)
 
@@ -291,7 +292,7 @@ def partition(
         >>> partition(np.array([3.0, 4.0, 1.0, 2.0]), 1)[1]
         np.float64(2.0)
     """
-    if not is_var(a):
+    if not is_var_or_foreign(a):
         return _np_partition(a, kth, axis=axis, kind=kind, order=order)
     positions = _np_argpartition(plain_value(a), kth, axis=axis, kind=kind, order=order)
     return take_along_axis(a, positions, axis)
@@ -305,7 +306,7 @@ def select(condlist: Sequence[Any], choicelist: Sequence[Any], default: Any = 0)
         >>> select([x < 0, x > 1], [-x, 10 * x], default=0.0)
         array([ 1.,  0., 20.])
     """
-    if not (any(map(is_var, choicelist)) or is_var(default)):
+    if not (any(map(is_var, choicelist)) or is_var_or_foreign(default)):
         return np.select(condlist, choicelist, default)
     if len(condlist) != len(choicelist):
         raise ValueError("select: list of cases must be same length as list of conditions")
@@ -327,6 +328,6 @@ def compress(condition: Any, a: Any, axis: Any = None) -> Any:
         >>> compress([True, False, True], np.array([1.0, 2.0, 3.0]))
         array([1., 3.])
     """
-    if not is_var(a):
+    if not is_var_or_foreign(a):
         return np.compress(condition, a, axis)
     return take(a, np.flatnonzero(plain_value(condition)), axis)

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from paralens._core import _backends, plain_value
+from paralens._core._trace import TRACED
 from paralens._core._vspace import register_leaf
 
 # The libraries whose array types are recognised by the module that defines them, and the
@@ -127,6 +128,8 @@ def to_numpy(x: Any) -> Any:
         return x.detach().cpu().numpy().copy()
     if library == "cupy":
         return x.get()
+    if library == "array_api_strict":  # its arrays off its CPU device refuse NumPy
+        x = x.to_device(namespace(x).Device("CPU_DEVICE"))
     return np.array(x, copy=True)
 
 
@@ -202,10 +205,10 @@ def indicator_on_backend(condition: Any, like: Any) -> Any:
 
 def constant_like(value: Any, like: Any) -> Any:
     """A NumPy constant (an identity matrix, a mask) as an array of the library and device
-    of ``like``; a number as it is."""
-    if isinstance(value, bool | int | float | complex):
+    of ``like``; a number, or any constant beside a NumPy ``like``, as it is."""
+    xp = _backends.BACKENDS.get(type(plain_value(like)))
+    if xp is None or isinstance(value, bool | int | float | complex):
         return value
-    xp = _backends.BACKENDS[type(plain_value(like))]
     return xp.asarray(np.asarray(value), device=_device(plain_value(like)))
 
 
@@ -219,6 +222,53 @@ def on_library_of(value: Any, like: Any) -> Any:
     xp = _backends.BACKENDS.get(type(plain_like))
     if xp is None or type(plain_value(value)) in _backends.BACKENDS:
         return value
-    if not isinstance(plain_value(value), bool | int | float | complex | np.generic):
+    plain = plain_value(value)
+    if not isinstance(plain, bool | int | float | complex | np.generic):
         return value
+    if value is plain and isinstance(plain, np.generic):
+        value = plain.item()  # NumPy's operators would turn the other array into NumPy's
     return value + xp.zeros((), dtype=plain_like.dtype, device=_device(plain_like))
+
+
+def is_var_or_foreign(x: Any) -> bool:
+    """Whether ``x`` is traced or an array of another library: a composite computes it
+    through its primitives, not with NumPy's function, which would turn it into NumPy's."""
+    cls = type(x)
+    return cls in TRACED or (
+        cls not in _backends.NATIVE and _backends.backend_of_type(cls) is not None
+    )
+
+
+def result_dtype(*values: Any) -> Any:
+    """``numpy.result_type`` of ``values`` (traced or not); where one is another library's
+    array, that library's result type of them (a dtype of that library)."""
+    plains = [plain_value(v) for v in values]
+    foreign = [p for p in plains if type(p) in _backends.BACKENDS]
+    if not foreign:
+        return np.result_type(*plains)
+    xp = _backends.BACKENDS[type(foreign[0])]
+    dtypes = [
+        p.dtype
+        if type(p) in _backends.BACKENDS
+        else getattr(xp, np.result_type(p).name)
+        if isinstance(p, np.ndarray | np.generic)
+        else p
+        for p in plains
+    ]
+    return xp.result_type(*dtypes)
+
+
+def is_inexact_dtype(dtype: Any, like: Any) -> bool:
+    """Whether ``dtype`` (NumPy's, or that of the library of ``like``) is real or complex
+    floating."""
+    kind = getattr(dtype, "kind", None)
+    if kind is not None:
+        return bool(kind in "fc")
+    xp = _backends.BACKENDS[type(plain_value(like))]
+    return bool(xp.isdtype(dtype, ("real floating", "complex floating")))
+
+
+def any_entry(condition: Any) -> bool:
+    """Whether any entry of ``condition`` (a NumPy or another library's array) holds."""
+    xp = _backends.BACKENDS.get(type(condition))
+    return bool(np.any(condition) if xp is None else xp.any(condition))

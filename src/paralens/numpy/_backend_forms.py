@@ -27,7 +27,6 @@ from paralens.numpy import (
     _reductions,
     _shape,
 )
-from paralens.numpy._backend import to_numpy
 
 # NumPy's names of the elementwise functions that the standard has under another name.
 _RENAMED = {
@@ -186,78 +185,20 @@ def _where(xp: Any, condition: Any, x: Any, y: Any) -> Any:
     return xp.where(condition, x, y)
 
 
-def _getitem(xp: Any, x: Any, index: Any) -> Any:
-    if _is_torch(x) or _is_basic(index):
-        return x[_index_in(xp, index, x)]
-    # The standard takes integer arrays only as a full set of them: gather by the flat
-    # positions the index selects (computed from the index alone, never from ``x``).
-    positions = _positions(tuple(x.shape), index)
-    flat = xp.take(xp.reshape(x, (-1,)), xp.asarray(positions.reshape(-1), device=x.device))
-    return xp.reshape(flat, positions.shape)
-
-
-def _index_add(xp: Any, shape_: Any, index: Any, g: Any) -> Any:
-    shape_ = tuple(shape_)
-    if _is_basic(index):
-        out = xp.zeros(shape_, dtype=g.dtype, device=g.device)
-        out[_index_in(xp, index, g)] = g
-        return out
-    n = math.prod(shape_)
-    if _is_torch(g):
-        # torch indexes (and scatters) on its own device: positions by its own indexing.
-        at = xp.reshape(xp.arange(n, device=g.device), shape_)[_index_in(xp, index, g)]
-        out = xp.zeros((n,), dtype=g.dtype, device=g.device)
-        out.index_add_(0, xp.reshape(at, (-1,)), xp.reshape(xp.broadcast_to(g, at.shape), (-1,)))
-        return xp.reshape(out, shape_)
-    positions = _positions(shape_, index).reshape(-1)
-    g_flat = xp.reshape(xp.broadcast_to(g, positions.shape) if g.ndim == 0 else g, (-1,))
-    # The standard has no scatter-add: repeated positions add up through a matrix of ones.
-    hits = xp.asarray(positions[:, None] == np.arange(n)[None, :], device=g.device)
-    return xp.reshape(xp.matmul(g_flat, xp.astype(hits, g.dtype)), shape_)
-
-
-def _is_torch(x: Any) -> bool:
-    return type(x).__module__.startswith("torch")
-
-
-def _is_basic(index: Any) -> bool:
-    parts = index if isinstance(index, tuple) else (index,)
-    return all(p is None or p is Ellipsis or isinstance(p, int | slice | np.integer) for p in parts)
-
-
-def _positions(shape_: tuple[int, ...], index: Any) -> Any:
-    """The flat positions in an array of ``shape_`` that ``index`` selects, as NumPy ints."""
-    return np.arange(math.prod(shape_)).reshape(shape_)[_index_as_numpy(index)]
-
-
-def _index_as_numpy(index: Any) -> Any:
-    if isinstance(index, tuple):
-        return tuple(_index_as_numpy(i) for i in index)
-    if index is None or isinstance(index, int | slice | np.integer | np.ndarray | list):
-        return index
-    if index is Ellipsis:
-        return index
-    return np.asarray(to_numpy(index))
-
-
-def _index_in(xp: Any, index: Any, like: Any) -> Any:
-    """An index as the namespace takes it: NumPy arrays in it as arrays of ``xp``, NumPy
-    integers as ints, and a trailing ``...`` (the standard wants every axis indexed)."""
-    parts = index if isinstance(index, tuple) else (index,)
-    out = []
-    for i in parts:
-        if isinstance(i, np.ndarray | list):
-            i = xp.asarray(np.asarray(i), device=like.device)
-        elif isinstance(i, np.integer):
-            i = int(i)
-        out.append(i)
-    if not any(i is Ellipsis for i in out):
-        out.append(Ellipsis)
-    return tuple(out)
-
-
 def _matmul(xp: Any, x: Any, y: Any) -> Any:
     return xp.matmul(x, y)
+
+
+def _pack(xp: Any, shape: Any, *elements: Any) -> Any:
+    arrays = [e for e in elements if hasattr(e, "dtype")]
+    dtype = xp.result_type(*(a.dtype for a in arrays), *(e for e in elements if e not in arrays))
+    device = arrays[0].device
+    flat = [
+        xp.reshape(e, (-1,)) if hasattr(e, "dtype") else xp.asarray([e], dtype=dtype, device=device)
+        for e in elements
+    ]
+    flat = [f if f.dtype == dtype else xp.astype(f, dtype) for f in flat]
+    return xp.reshape(xp.concat(flat, axis=0), tuple(shape))
 
 
 def _conjugate(xp: Any, x: Any) -> Any:
@@ -312,17 +253,13 @@ def _register() -> None:
         _shape.astype_dtype: _astype,
         _shape.broadcast_to: _broadcast_to,
         _indexing.where_selected: _where,
-        _indexing.getitem: _getitem,
         _linalg.matmul: _matmul,
-        _indexing.index_add: _index_add,
         _complex.real: _named("real"),
-        _complex.imag: _named("imag"),
         _complex.conjugate: _conjugate,
         _parts.to_complex: _to_complex,
+        _creation.pack: _pack,
         _creation.zeros_like: _zeros_like,
         _creation.ones_like: _ones_like,
-        _logic.all: _reduction("all"),
-        _logic.any: _reduction("any"),
     }
     for fun, form in forms.items():
         defbackend(fun, form)

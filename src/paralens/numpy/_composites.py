@@ -13,8 +13,9 @@ from typing import Any
 import numpy as np
 
 from paralens._ad import stop_gradient
-from paralens._core import is_var, plain_value
+from paralens._core import plain_value
 from paralens._core._var import TracedConversionError
+from paralens.numpy._backend import is_var_or_foreign
 from paralens.numpy._complex import imag, is_complex, real
 from paralens.numpy._creation import asarray, cast
 from paralens.numpy._einsum import explicit_subscripts
@@ -165,7 +166,7 @@ def stack(
         >>> paralens.grad(lambda x: stack([[x, 1.0], [2.0, x]]).sum())(0.5)
         2.0
     """
-    if not any(is_var(a) for a in arrays):
+    if not any(is_var_or_foreign(a) for a in arrays):
         try:
             return np.stack(arrays, axis, out, dtype=dtype, casting=casting)
         except TracedConversionError:
@@ -224,7 +225,7 @@ def astype(
         >>> paralens.grad(lambda x: sum(astype(x, int) * x))(np.array([1.5, 2.5]))
         array([1., 2.])
     """
-    if not is_var(x):
+    if not is_var_or_foreign(x):
         return np.asarray(x).astype(dtype, order=order, casting=casting, subok=subok, copy=copy)
     return cast(x, dtype, copy)
 
@@ -257,7 +258,7 @@ def dot(x: Any, y: Any) -> Any:
         >>> float(dot(np.array([1.0, 2.0]), np.array([3.0, 4.0])))
         11.0
     """
-    if not (is_var(x) or is_var(y)):
+    if not (is_var_or_foreign(x) or is_var_or_foreign(y)):
         return np.dot(x, y)
     if ndim(x) == 0 or ndim(y) == 0:
         return multiply(x, y)
@@ -286,7 +287,7 @@ def inner(x: Any, y: Any) -> Any:
         >>> inner(np.ones((2, 3)), np.ones((4, 3))).shape
         (2, 4)
     """
-    if not (is_var(x) or is_var(y)):
+    if not (is_var_or_foreign(x) or is_var_or_foreign(y)):
         return np.inner(x, y)
     if ndim(x) == 0 or ndim(y) == 0:
         return multiply(x, y)
@@ -312,7 +313,7 @@ def einsum(*operands: Any, **kwargs: Any) -> Any:
         >>> einsum(np.ones((2, 3)), [0, 1], [1])
         array([2., 2., 2.])
     """
-    if not any(is_var(o) for o in operands):
+    if not any(is_var_or_foreign(o) for o in operands):
         return np.einsum(*operands, **kwargs)
     if set(kwargs) - {"optimize"}:
         raise TypeError(
@@ -330,7 +331,7 @@ def tensordot(x: Any, y: Any, axes: Any = 2) -> Any:
         >>> tensordot(np.ones((2, 3)), np.ones((3, 4)), axes=1).shape
         (2, 4)
     """
-    if not (is_var(x) or is_var(y)):
+    if not (is_var_or_foreign(x) or is_var_or_foreign(y)):
         return np.tensordot(x, y, axes)
     nx, ny = ndim(x), ndim(y)
     if isinstance(axes, int):
@@ -359,7 +360,7 @@ def kron(a: Any, b: Any) -> Any:
         >>> kron(np.array([1.0, 10.0]), np.array([1.0, 2.0]))
         array([ 1.,  2., 10., 20.])
     """
-    if not (is_var(a) or is_var(b)):
+    if not (is_var_or_foreign(a) or is_var_or_foreign(b)):
         return np.kron(a, b)
     nd = max(ndim(a), ndim(b))
     if ndim(a) == 0 or ndim(b) == 0:
@@ -381,7 +382,7 @@ def cross(
         >>> cross(np.array([1.0, 0.0, 0.0]), np.array([0.0, 1.0, 0.0]))
         array([0., 0., 1.])
     """
-    if not (is_var(a) or is_var(b)):
+    if not (is_var_or_foreign(a) or is_var_or_foreign(b)):
         return np.cross(a, b, axisa, axisb, axisc, axis)
     if axis is not None:
         axisa = axisb = axisc = axis
@@ -423,7 +424,7 @@ def slogdet(a: Any) -> tuple[Any, Any]:
         (-1.0, True)
     """
     result = np.linalg.slogdet(plain_value(a))
-    if not is_var(a):
+    if not is_var_or_foreign(a):
         return result
     sign = det_phase(a) if np.iscomplexobj(result[0]) else result[0]
     return type(result)(sign, logabsdet(a))

@@ -24,8 +24,10 @@ from typing import Any
 import numpy as np
 
 from paralens._core import is_var, nondifferentiable, plain_value, primitive
+from paralens._core._backends import BACKEND_COPY
 from paralens._core._var import TracedConversionError
 from paralens._core._vspace import is_node
+from paralens.numpy._backend import is_var_or_foreign
 from paralens.numpy._elementwise import add as _add
 from paralens.numpy._shape import astype_dtype, reshape
 
@@ -83,7 +85,9 @@ _plus: Callable[..., Any] = _add
 
 
 def _holds_var(x: Any) -> bool:
-    if is_var(x):
+    """Whether ``x`` holds traced values or arrays of another library (which NumPy's
+    functions would turn into its own)."""
+    if is_var_or_foreign(x):
         return True
     return type(x) in (list, tuple) and any(_holds_var(item) for item in x)
 
@@ -94,7 +98,7 @@ def _elements(x: Any) -> tuple[list[Any], tuple[int, ...]]:
     An element is a traced value or a plain part of the sequence, as an array; all the
     items of one level must have one shape, as in NumPy.
     """
-    if is_var(x):
+    if is_var_or_foreign(x):
         if is_node(plain_value(x)):
             raise TypeError(
                 f"a traced {type(plain_value(x)).__name__} cannot be an element of an "
@@ -114,10 +118,12 @@ def _elements(x: Any) -> tuple[list[Any], tuple[int, ...]]:
     return [plain], plain.shape
 
 
-def _traced_array(x: Any, dtype: Any, ndmin: int) -> Any:
+def _traced_array(x: Any, dtype: Any, ndmin: int, copy: bool | None = False) -> Any:
     """``x``, holding traced values, as one traced array (of ``dtype``, ``ndmin`` axes)."""
     if is_var(x) and not is_node(plain_value(x)):
         out = x
+    elif type(x) in BACKEND_COPY:  # an array of another library, as it is (a copy)
+        out = BACKEND_COPY[type(x)](x) if copy else x
     else:
         elements, shape = _elements(x)
         out = pack(shape, *elements)
@@ -156,6 +162,8 @@ def array(
         >>> paralens.grad(lambda x: sum(array([x, 2.0 * x, 1.0])))(3.0)
         3.0
     """
+    if type(object) is not np.ndarray and _holds_var(object):
+        return _traced_array(object, dtype, ndmin, copy)
     try:
         return np.array(object, dtype, copy=copy, order=order, subok=subok, ndmin=ndmin, like=like)
     except TracedConversionError:
@@ -173,6 +181,8 @@ def asarray(a: Any, dtype: Any = None, order: Any = None, **kwargs: Any) -> Any:
         >>> paralens.grad(lambda v: asarray([v, v]).sum())(1.0)
         2.0
     """
+    if type(a) is not np.ndarray and _holds_var(a):
+        return _traced_array(a, dtype, 0)
     try:
         return np.asarray(a, dtype, order, **kwargs)
     except TracedConversionError:

@@ -18,8 +18,9 @@ from typing import Any
 
 import numpy as np
 
-from paralens._core import is_var, plain_value
+from paralens._core import plain_value
 from paralens.numpy._arranging import moved
+from paralens.numpy._backend import constant_like, is_var_or_foreign, namespace_of
 from paralens.numpy._indexing import index_add, where_selected
 from paralens.numpy._reductions import sum
 from paralens.numpy._shape import ndim, reshape, shape
@@ -33,7 +34,7 @@ def diagonal(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
         >>> diagonal(np.arange(9.0).reshape(3, 3), 1)
         array([1., 5.])
     """
-    if not is_var(a):
+    if not is_var_or_foreign(a):
         return np.diagonal(a, offset, axis1, axis2)
     return moved(a, lambda p: np.diagonal(p, offset, axis1, axis2))
 
@@ -45,7 +46,7 @@ def trace(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
         >>> float(trace(np.arange(9.0).reshape(3, 3)))
         12.0
     """
-    if not is_var(a):
+    if not is_var_or_foreign(a):
         return np.trace(a, offset, axis1, axis2)
     return sum(diagonal(a, offset, axis1, axis2), axis=-1)
 
@@ -90,7 +91,7 @@ def diag(v: Any, k: int = 0) -> Any:
                [0., 0., 2.],
                [0., 0., 0.]])
     """
-    if not is_var(v):
+    if not is_var_or_foreign(v):
         return np.diag(v, k)
     if ndim(v) == 1:
         return make_diagonal(v, k)
@@ -107,15 +108,17 @@ def diagflat(v: Any, k: int = 0) -> Any:
         array([[1., 0.],
                [0., 2.]])
     """
-    if not is_var(v):
+    if not is_var_or_foreign(v):
         return np.diagflat(v, k)
     return make_diagonal(reshape(v, (-1,)), k)
 
 
 def _triangle(m: Any, k: int, lower: bool) -> Any:
-    dtype = np.result_type(plain_value(m))
-    rows, columns = (shape(m) * 2)[-2:] if ndim(m) == 1 else shape(m)[-2:]
+    rows, columns = (tuple(shape(m)) * 2)[-2:] if ndim(m) == 1 else tuple(shape(m))[-2:]
     mask = np.tri(rows, columns, k - 1 if not lower else k, dtype=bool)
+    if namespace_of(m) is not None:
+        return where_selected(constant_like(mask if lower else ~mask, m), m, 0.0)
+    dtype = np.result_type(plain_value(m))
     return where_selected(mask if lower else ~mask, m, np.zeros(1, dtype))
 
 
@@ -127,7 +130,7 @@ def tril(m: Any, k: int = 0) -> Any:
         array([[1., 0.],
                [1., 1.]])
     """
-    if not is_var(m):
+    if not is_var_or_foreign(m):
         return np.tril(m, k)
     return _triangle(m, k, lower=True)
 
@@ -140,6 +143,6 @@ def triu(m: Any, k: int = 0) -> Any:
         array([[1., 1.],
                [0., 1.]])
     """
-    if not is_var(m):
+    if not is_var_or_foreign(m):
         return np.triu(m, k)
     return _triangle(m, k, lower=False)

@@ -12,9 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
-
 from paralens._core import defjvp, defjvp_argnum, plain_value
+from paralens.numpy._backend import any_entry
 from paralens.numpy._complex import conj, is_complex, real
 from paralens.numpy._composites import moveaxis
 from paralens.numpy._creation import pack as array_pack
@@ -164,7 +163,7 @@ defjvp(cumsum, lambda t, ans, x, axis=None: cumsum(t, axis))
 
 
 def _cumprod_jvp(t: Any, ans: Any, x: Any, axis: Any = None) -> Any:
-    if not np.any(plain_value(x) == 0):
+    if not any_entry(plain_value(x) == 0):
         return ans * cumsum(t / x, axis)
     others = cumprod_others(scanned_last(x, axis))
     out = sum(others * expand_dims(scanned_last(t, axis), -1), -2)

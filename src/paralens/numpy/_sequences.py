@@ -19,6 +19,7 @@ import numpy as np
 
 from paralens._core import is_var, plain_value
 from paralens.numpy._arranging import normalize_axis
+from paralens.numpy._backend import is_var_or_foreign
 from paralens.numpy._composites import astype, concatenate, moveaxis
 from paralens.numpy._elementwise import subtract
 from paralens.numpy._shape import broadcast_to, expand_dims, ndim, reshape, shape
@@ -47,7 +48,7 @@ def linspace(
         >>> linspace(0.0, 1.0, 5)
         array([0.  , 0.25, 0.5 , 0.75, 1.  ])
     """
-    if not (is_var(start) or is_var(stop)):
+    if not (is_var_or_foreign(start) or is_var_or_foreign(stop)):
         return _np_linspace(start, stop, num, endpoint, retstep, dtype, axis)
     num = operator.index(num)
     if num < 0:
@@ -84,7 +85,7 @@ def diff(
         >>> diff(np.array([1.0, 4.0, 9.0, 16.0]), 2)
         array([2., 2.])
     """
-    if not (is_var(a) or is_var(prepend) or is_var(append)):
+    if not (is_var_or_foreign(a) or is_var_or_foreign(prepend) or is_var_or_foreign(append)):
         kwargs = {k: v for k, v in (("prepend", prepend), ("append", append)) if v is not _NO_VALUE}
         return np.diff(a, n, axis, **kwargs)
     if n == 0:
@@ -207,7 +208,7 @@ def gradient(f: Any, *varargs: Any, axis: Any = None, edge_order: int = 1) -> An
         >>> gradient(np.array([1.0, 4.0, 9.0, 16.0]))
         array([3., 4., 6., 7.])
     """
-    if not (is_var(f) or any(map(is_var, varargs))):
+    if not (is_var_or_foreign(f) or any(map(is_var, varargs))):
         return _np_gradient(f, *varargs, axis=axis, edge_order=edge_order)
     n = ndim(f)
     if axis is None:

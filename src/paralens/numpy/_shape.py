@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -47,6 +48,9 @@ def size(x: Any) -> int:
         >>> size(np.zeros((2, 3)))
         6
     """
+    found = getattr(x, "shape", None)
+    if found is not None and type(found) is not tuple:  # another library's shape type
+        return math.prod(found)
     return int(np.size(plain_value(x)))
 
 

@@ -17,8 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from paralens._core import is_var, plain_value
+from paralens._core import plain_value
 from paralens.numpy._arranging import normalize_axis
+from paralens.numpy._backend import is_var_or_foreign
 from paralens.numpy._composites import astype, concatenate, ravel
 from paralens.numpy._creation import asarray
 from paralens.numpy._shape import ndim, reshape, shape, transpose
@@ -28,7 +29,7 @@ def _traced_in(values: Any) -> bool:
     """Whether ``values`` (a value or a sequence of them) holds a traced value."""
     if isinstance(values, (list, tuple)):
         return any(_traced_in(v) for v in values)
-    return is_var(values)
+    return is_var_or_foreign(values)
 
 
 def _array_of(x: Any) -> Any:
@@ -186,7 +187,7 @@ class _Concatenator:
     def _part(self, item: Any, dtype: Any) -> Any:
         item = _array_of(item)
         if np.result_type(plain_value(item)) != dtype:
-            item = astype(item, dtype) if is_var(item) else np.asarray(item, dtype)
+            item = astype(item, dtype) if is_var_or_foreign(item) else np.asarray(item, dtype)
         if self.axis == 0:
             return atleast_1d(item)
         if ndim(item) == 0:
@@ -205,7 +206,7 @@ def array_split(ary: Any, indices_or_sections: Any, axis: int = 0) -> list[Any]:
         >>> array_split(np.arange(5.0), 2)
         [array([0., 1., 2.]), array([3., 4.])]
     """
-    if not is_var(ary):
+    if not is_var_or_foreign(ary):
         return np.array_split(ary, indices_or_sections, axis)
     n = shape(ary)[normalize_axis(axis, ndim(ary))]
     if isinstance(indices_or_sections, (int, np.integer)):
@@ -242,7 +243,7 @@ def hsplit(ary: Any, indices_or_sections: Any) -> list[Any]:
         >>> hsplit(np.ones((2, 4)), 2)[0].shape
         (2, 2)
     """
-    if not is_var(ary):
+    if not is_var_or_foreign(ary):
         return np.hsplit(ary, indices_or_sections)
     axis = 1 if ndim(ary) > 1 else 0
     return _split_along("hsplit", axis, 1, ary, indices_or_sections)
@@ -255,7 +256,7 @@ def vsplit(ary: Any, indices_or_sections: Any) -> list[Any]:
         >>> vsplit(np.ones((4, 2)), [1])[1].shape
         (3, 2)
     """
-    if not is_var(ary):
+    if not is_var_or_foreign(ary):
         return np.vsplit(ary, indices_or_sections)
     return _split_along("vsplit", 0, 2, ary, indices_or_sections)
 
@@ -267,6 +268,6 @@ def dsplit(ary: Any, indices_or_sections: Any) -> list[Any]:
         >>> dsplit(np.ones((1, 1, 4)), 2)[0].shape
         (1, 1, 2)
     """
-    if not is_var(ary):
+    if not is_var_or_foreign(ary):
         return np.dsplit(ary, indices_or_sections)
     return _split_along("dsplit", 2, 3, ary, indices_or_sections)

@@ -16,7 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from paralens._core import is_var, plain_value
+from paralens._core import plain_value
+from paralens.numpy._backend import is_var_or_foreign
 from paralens.numpy._composites import swapaxes
 from paralens.numpy._elementwise import multiply
 from paralens.numpy._indexing import where_selected
@@ -43,7 +44,7 @@ def average(
         >>> float(average(np.array([1.0, 2.0, 4.0]), weights=np.array([2.0, 1.0, 1.0])))
         2.0
     """
-    if not (is_var(a) or is_var(weights)):
+    if not (is_var_or_foreign(a) or is_var_or_foreign(weights)):
         return _np_average(a, axis, weights, returned, keepdims=keepdims)
     if weights is None:
         avg = mean(a, axis, keepdims)
@@ -75,7 +76,7 @@ def nansum(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
         >>> float(nansum(np.array([1.0, np.nan, 2.0])))
         3.0
     """
-    if not is_var(a):
+    if not is_var_or_foreign(a):
         return np.nansum(a, axis=axis, keepdims=keepdims)
     return sum(where_selected(np.isnan(plain_value(a)), 0, a), axis, keepdims)
 
@@ -87,7 +88,7 @@ def nanmean(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
         >>> float(nanmean(np.array([1.0, np.nan, 2.0])))
         1.5
     """
-    if not is_var(a):
+    if not is_var_or_foreign(a):
         return np.nanmean(a, axis=axis, keepdims=keepdims)
     missing = np.isnan(plain_value(a))
     total = sum(where_selected(missing, 0, a), axis, keepdims)
@@ -103,6 +104,6 @@ def ptp(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
         >>> float(ptp(np.array([3.0, -1.0, 2.0])))
         4.0
     """
-    if not is_var(a):
+    if not is_var_or_foreign(a):
         return np.ptp(a, axis=axis, keepdims=keepdims)
     return max(a, axis, keepdims) - min(a, axis, keepdims)

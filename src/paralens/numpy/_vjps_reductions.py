@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 
 from paralens._core import defvjp, plain_value
+from paralens.numpy._backend import any_entry, namespace_of
+from paralens.numpy._backend import constant_like as constant_of
 from paralens.numpy._composites import moveaxis
 from paralens.numpy._elementwise import exp
 from paralens.numpy._fast import log_softmax_vjp, sum_vjp
@@ -47,7 +49,7 @@ def prod_others(ans: Any, x: Any, axis: Any, keepdims: bool) -> Any:
     with that entry replaced by 1 (quadratic in the slice length, but exact, and written
     in pnp so that it differentiates again).
     """
-    if not np.any(plain_value(x) == 0):
+    if not any_entry(plain_value(x) == 0):
         return keep_axes(ans, x, axis, keepdims) / x
     n_dim = ndim(x)
     axes = tuple(range(n_dim)) if axis is None else (axis,) if isinstance(axis, int) else axis
@@ -58,8 +60,8 @@ def prod_others(ans: Any, x: Any, axis: Any, keepdims: bool) -> Any:
     reduced_shape = tuple(full[a] for a in reduced)
     n = int(np.prod(reduced_shape, dtype=int))
     rows = expand_dims(reshape(transpose(x, kept + reduced), (*kept_shape, n)), -2)
-    one = np.ones((), dtype=result_type(x))
-    others = prod(where(np.eye(n, dtype=bool), one, rows), -1)
+    one = 1.0 if namespace_of(x) is not None else np.ones((), dtype=result_type(x))
+    others = prod(where(constant_of(np.eye(n, dtype=bool), x), one, rows), -1)
     others = reshape(others, kept_shape + reduced_shape)
     return transpose(others, tuple(int(i) for i in np.argsort(kept + reduced)))
 
@@ -117,6 +119,10 @@ def cumprod_others(x: Any) -> Any:
     differentiates again).
     """
     n = shape(x)[-1]
+    if namespace_of(x) is not None:
+        rows = where(constant_of(np.eye(n, dtype=bool), x), 1.0, expand_dims(x, -2))
+        upper = constant_of(np.triu(np.ones((n, n), dtype=bool)), x)
+        return where(upper, cumprod(rows, -1), 0.0)
     dtype = result_type(x)
     rows = where(np.eye(n, dtype=bool), np.ones((), dtype), expand_dims(x, -2))
     return cumprod(rows, -1) * np.triu(np.ones((n, n), dtype))
@@ -128,7 +134,7 @@ def scanned_last(x: Any, axis: Any) -> Any:
 
 
 def _cumprod_vjp(g: Any, ans: Any, x: Any, axis: Any = None) -> Any:
-    if not np.any(plain_value(x) == 0):
+    if not any_entry(plain_value(x) == 0):
         out = flip(cumsum(flip(scanned_last(g * ans, axis), -1), -1), -1) / scanned_last(x, axis)
     else:
         others = cumprod_others(scanned_last(x, axis))
