@@ -431,6 +431,24 @@ def test_jit_refuses_library_arrays_naming_the_fix() -> None:
         )  # fmt: skip
 
 
+def test_jit_refuses_a_closed_over_tensor() -> None:
+    weights = torch.ones(2, dtype=torch.float64)
+    staged = jit.jit(lambda x: pnp.sum(weights * 2.0) + x)
+    with pytest.raises(TypeError, match=r"torch\.Tensor.*closes over.*run it eagerly"):
+        staged(1.0)
+
+
+def test_fit_jit_auto_stages_numpy_and_refuses_other_words() -> None:
+    x, y = _classification(32)
+    model, opt = nn.linear(2, 2), optim.sgd(0.1)
+    settings: dict[str, Any] = {"batch_size": 8, "progress": False, "verbose": False}
+    auto, _ = fit(model, softmax_cross_entropy, opt, (x, y), jit="auto", **settings)
+    staged, _ = fit(model, softmax_cross_entropy, opt, (x, y), jit=True, **settings)
+    assert_trees_close(auto, staged, rtol=0.0)
+    with pytest.raises(ValueError, match='jit must be True, False or "auto"'):
+        fit(model, softmax_cross_entropy, opt, (x, y), jit="yes", **settings)  # type: ignore[arg-type]
+
+
 def test_fit_data_checks_read_tensors() -> None:
     t = like_of("torch")
     x, y = _classification(16)
