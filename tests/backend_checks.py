@@ -92,6 +92,8 @@ def _like(rng: np.random.Generator, x: Any) -> Any:
         v = v + 1j * rng.standard_normal(shape)
     if isinstance(x, float | complex):
         return type(x)(v)
+    if type(x) in (bool, int):  # a Python answer (allclose's): a Python cotangent
+        return float(v)
     return np.asarray(v, dtype=dtype) if dtype.kind in "fc" else np.asarray(v)
 
 
@@ -139,12 +141,27 @@ def check_on_backend(
         )
 
 
+def _is_inexact(x: Any) -> bool:
+    if isinstance(x, float | complex):
+        return True
+    if isinstance(x, bool | int):
+        return False
+    dtype = x.dtype
+    if isinstance(dtype, np.dtype):
+        return dtype.kind in "fc"
+    return bool(pnp.namespace(x).isdtype(dtype, ("real floating", "complex floating")))
+
+
 def _second(fun: Callable[..., Any], ct: Any, tangents: tuple[Any, ...]) -> Callable[..., Any]:
     """``x -> <grad_x <ct, fun(x)>, tangents>``: its gradient is a second derivative."""
 
     def inner(*xs: Any) -> Any:
         pairs = zip(tree_leaves(fun(*xs)), tree_leaves(ct), strict=True)
-        return sum((pnp.sum(pnp.real(leaf * pnp.conj(c))) for leaf, c in pairs), 0.0)
+        # Integer and boolean answers (indices, tests) have no derivative to pair with.
+        return sum(
+            (pnp.sum(pnp.real(leaf * pnp.conj(c))) for leaf, c in pairs if _is_inexact(leaf)),
+            0.0,
+        )
 
     def first(*xs: Any) -> Any:
         grads = paralens.grad(inner, argnums=tuple(range(len(xs))))(*xs)

@@ -258,13 +258,13 @@ class Var:
 
     # containers
     def __len__(self) -> int:
-        return len(plain_value(self._value))
+        return _length(plain_value(self._value))
 
     def __iter__(self) -> Iterator[Any]:
         value = plain_value(self._value)
         if isinstance(value, dict):
             return iter(value)
-        return (self[i] for i in range(len(value)))
+        return (self[i] for i in range(_length(value)))
 
     def __getitem__(self, key: Any) -> Any:
         if _vspace.is_node(plain_value(self._value)):
@@ -370,6 +370,16 @@ class StructVar(Var):
 
 _VAR_SLOTS = frozenset(Var.__slots__)
 TRACED.update((Var, StructVar))
+
+
+def _length(value: Any) -> int:
+    """``len(value)``; the first axis of an array of the standard, which has no ``len``."""
+    shape = getattr(value, "shape", None)
+    if shape is not None and not hasattr(value, "__len__"):
+        if not shape:
+            raise TypeError("len() of a 0-d array")
+        return int(shape[0])
+    return len(value)
 
 
 def make_var(value: Any, trace: Trace, tape_index: int = -1) -> Var:

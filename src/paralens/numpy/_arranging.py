@@ -20,10 +20,19 @@ from typing import Any
 
 import numpy as np
 
-from paralens._core import is_var, plain_value
-from paralens.numpy._backend import is_var_or_foreign
+from paralens._core import plain_value
+from paralens.numpy._backend import (
+    is_boolean,
+    is_var_or_foreign,
+    namespace_of,
+    on_library_of,
+    result_dtype,
+    to_numpy,
+)
 from paralens.numpy._composites import astype, concatenate, take
+from paralens.numpy._creation import argsort
 from paralens.numpy._indexing import getitem, where_selected
+from paralens.numpy._logic import argpartition
 from paralens.numpy._shape import broadcast_to, flip, ndim, reshape, shape, transpose
 
 # NumPy's functions, called with NumPy's own arguments (their stubs' overloads are narrower).
@@ -140,9 +149,9 @@ def pad(array: Any, pad_width: Any, mode: str = "constant", **kwargs: Any) -> An
     values = kwargs.pop("constant_values", 0)
     if kwargs:
         raise TypeError(f"pad: mode 'constant' takes only constant_values, got {sorted(kwargs)}")
-    dtype = np.result_type(plain_value(array))
+    dtype = result_dtype(array)
     if not is_var_or_foreign(values):
-        values = np.broadcast_to(np.asarray(values, dtype=dtype), (n, 2))
+        values = np.broadcast_to(np.asarray(values), (n, 2))
     elif ndim(values) != 0:
         raise ValueError("pad: traced constant_values must be one number for every side")
     out = array
@@ -152,9 +161,10 @@ def pad(array: Any, pad_width: Any, mode: str = "constant", **kwargs: Any) -> An
         for side in (0, 1):
             side_shape = list(shape(out))
             side_shape[axis] = int(widths[axis, side])
-            value = values if is_var_or_foreign(values) else values[axis, side]
+            value = values if is_var_or_foreign(values) else values[axis, side].item()
+            value = on_library_of(value, array)
             block = broadcast_to(value, tuple(side_shape))
-            if np.result_type(plain_value(block)) != dtype:
+            if result_dtype(block) != dtype:
                 block = astype(block, dtype)
             sides.append(block)
         out = concatenate([sides[0], out, sides[1]], axis)
@@ -255,7 +265,8 @@ def take_along_axis(arr: Any, indices: Any, axis: Any) -> Any:
     """
     if not is_var_or_foreign(arr):
         return np.take_along_axis(arr, indices, axis)
-    indices = np.asarray(plain_value(indices))
+    # Positions, not data: another library's (argsort's on its arrays) are read as NumPy's.
+    indices = np.asarray(to_numpy(plain_value(indices)))
     if axis is None:
         return getitem(reshape(arr, (-1,)), indices)
     n = ndim(arr)
@@ -280,7 +291,7 @@ def sort(a: Any, axis: Any = -1, kind: Any = None, order: Any = None) -> Any:
     """
     if not is_var_or_foreign(a):
         return np.sort(a, axis=axis, kind=kind, order=order)
-    return take_along_axis(a, np.argsort(plain_value(a), axis=axis, kind=kind, order=order), axis)
+    return take_along_axis(a, argsort(plain_value(a), axis=axis, kind=kind, order=order), axis)
 
 
 def partition(
@@ -294,7 +305,7 @@ def partition(
     """
     if not is_var_or_foreign(a):
         return _np_partition(a, kth, axis=axis, kind=kind, order=order)
-    positions = _np_argpartition(plain_value(a), kth, axis=axis, kind=kind, order=order)
+    positions = argpartition(plain_value(a), kth, axis=axis, kind=kind, order=order)
     return take_along_axis(a, positions, axis)
 
 
@@ -306,7 +317,7 @@ def select(condlist: Sequence[Any], choicelist: Sequence[Any], default: Any = 0)
         >>> select([x < 0, x > 1], [-x, 10 * x], default=0.0)
         array([ 1.,  0., 20.])
     """
-    if not (any(map(is_var, choicelist)) or is_var_or_foreign(default)):
+    if not (any(map(is_var_or_foreign, choicelist)) or is_var_or_foreign(default)):
         return np.select(condlist, choicelist, default)
     if len(condlist) != len(choicelist):
         raise ValueError("select: list of cases must be same length as list of conditions")
@@ -314,8 +325,10 @@ def select(condlist: Sequence[Any], choicelist: Sequence[Any], default: Any = 0)
         raise ValueError("select with an empty condition list is not possible")
     out = default
     for i, condition in reversed(list(enumerate(condlist))):
-        condition = np.asarray(plain_value(condition))
-        if condition.dtype != bool:
+        condition = plain_value(condition)
+        if namespace_of(condition) is None:
+            condition = np.asarray(condition)
+        if not is_boolean(condition):
             raise TypeError(f"select: invalid entry {i} in condlist: should be boolean ndarray")
         out = where_selected(condition, choicelist[i], out)
     return out

@@ -209,7 +209,7 @@ def constant_like(value: Any, like: Any) -> Any:
     xp = _backends.BACKENDS.get(type(plain_value(like)))
     if xp is None or isinstance(value, bool | int | float | complex):
         return value
-    return xp.asarray(np.asarray(value), device=_device(plain_value(like)))
+    return xp.asarray(np.array(value, copy=True), device=_device(plain_value(like)))
 
 
 def on_library_of(value: Any, like: Any) -> Any:
@@ -272,3 +272,36 @@ def any_entry(condition: Any) -> bool:
     """Whether any entry of ``condition`` (a NumPy or another library's array) holds."""
     xp = _backends.BACKENDS.get(type(condition))
     return bool(np.any(condition) if xp is None else xp.any(condition))
+
+
+def dtype_named_in(xp: Any, dtype: Any) -> Any:
+    """A NumPy dtype (or type, or name) as the dtype of namespace ``xp``; a dtype of
+    ``xp`` as it is.
+
+    Raises:
+        TypeError: ``xp`` has no dtype of that name.
+    """
+    try:
+        name = np.dtype(dtype).name
+    except TypeError:
+        return dtype
+    found = getattr(xp, name, None)
+    if found is None:
+        raise TypeError(f"the array library {xp.__name__} has no dtype {name}")
+    return found
+
+
+def is_boolean(x: Any) -> bool:
+    """Whether ``x``, a NumPy array or another library's, holds booleans."""
+    xp = _backends.BACKENDS.get(type(x))
+    if xp is None:
+        return bool(np.result_type(x) == np.bool_)
+    return bool(xp.isdtype(x.dtype, "bool"))
+
+
+def library_to_numpy_dtype(x: Any) -> Any:
+    """The NumPy dtype of the name of ``x``'s dtype (``x`` another library's array), as a
+    0-d NumPy zero of it, for NumPy's promotion of the constants made beside ``x``."""
+    plain = plain_value(x)
+    xp = _backends.BACKENDS[type(plain)]
+    return np.zeros((), to_numpy(xp.zeros((), dtype=plain.dtype, device=_device(plain))).dtype)

@@ -13,8 +13,6 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
-
 from paralens._core._backends import defbackend
 from paralens.numpy import (
     _complex,
@@ -27,6 +25,7 @@ from paralens.numpy import (
     _reductions,
     _shape,
 )
+from paralens.numpy._backend import dtype_named_in
 
 # NumPy's names of the elementwise functions that the standard has under another name.
 _RENAMED = {
@@ -47,9 +46,13 @@ _SAME_NAME = (
     *("negative", "exp", "log", "log1p", "expm1", "sqrt", "square", "abs", "sin", "cos"),
     *("tan", "tanh", "sinh", "cosh", "reciprocal", "log2", "log10", "floor", "ceil", "trunc"),
     *("equal", "not_equal", "less", "less_equal", "greater", "greater_equal", "isfinite"),
-    *("logical_and", "logical_or", "logical_xor", "logical_not", "isinf", "isnan"),
+    *("isinf", "isnan"),
     "floor_divide",
 )
+
+
+# The elementwise functions that order their arguments (see real_only).
+_ORDERS = ("maximum", "minimum", "less", "less_equal", "greater", "greater_equal")
 
 
 def _named(api_name: str) -> Callable[..., Any]:
@@ -59,21 +62,7 @@ def _named(api_name: str) -> Callable[..., Any]:
     return form
 
 
-def dtype_in(xp: Any, dtype: Any) -> Any:
-    """A NumPy dtype (or type, or name) as the dtype of namespace ``xp``; a dtype of
-    ``xp`` as it is.
-
-    Raises:
-        TypeError: ``xp`` has no dtype of that name.
-    """
-    try:
-        name = np.dtype(dtype).name
-    except TypeError:
-        return dtype
-    found = getattr(xp, "bool" if name == "bool" else name, None)
-    if found is None:
-        raise TypeError(f"the array library {xp.__name__} has no dtype {name}")
-    return found
+dtype_in = dtype_named_in
 
 
 def _axes(axis: Any, ndim: int) -> tuple[int, ...]:
@@ -92,10 +81,32 @@ def _reduction(api_name: str) -> Callable[..., Any]:
 
 def _logsumexp(xp: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     axis = tuple(axis) if isinstance(axis, list) else axis
-    m = xp.max(x, axis=axis, keepdims=True)
+    # Any shift is exact; the largest real part keeps exp from overflowing.
+    m = xp.max(xp.real(x) if _is_complex(xp, x) else x, axis=axis, keepdims=True)
     m = xp.where(xp.isfinite(m), m, xp.zeros_like(m))
     out = xp.log(xp.sum(xp.exp(x - m), axis=axis, keepdims=True)) + m
     return out if keepdims else xp.squeeze(out, axis=_axes(axis, x.ndim))
+
+
+def _is_complex(xp: Any, x: Any) -> bool:
+    return hasattr(x, "dtype") and bool(xp.isdtype(x.dtype, "complex floating"))
+
+
+def real_only(name: str, form: Callable[..., Any]) -> Callable[..., Any]:
+    """``form``, refusing complex values: NumPy orders them by real part, then imaginary,
+    an order the standard does not define."""
+
+    def ordered(xp: Any, *args: Any, **kwargs: Any) -> Any:
+        if any(_is_complex(xp, a) for a in args):
+            raise TypeError(
+                f"{name} orders complex values as NumPy does (by real part, then "
+                f"imaginary part); the array API defines no such order, so {name} of "
+                f"complex {xp.__name__} arrays is refused. Order by pnp.real(x) (or "
+                f"pnp.abs(x)), or compute on NumPy arrays: paralens.numpy.to_numpy(x)"
+            )
+        return form(xp, *args, **kwargs)
+
+    return ordered
 
 
 def _log_softmax(xp: Any, x: Any, axis: int = -1) -> Any:
@@ -182,6 +193,8 @@ def _logaddexp2(xp: Any, x: Any, y: Any) -> Any:
 
 
 def _where(xp: Any, condition: Any, x: Any, y: Any) -> Any:
+    if not hasattr(x, "dtype") and not hasattr(y, "dtype"):  # the standard wants an array
+        x = xp.asarray(x, device=condition.device)
     return xp.where(condition, x, y)
 
 
@@ -191,7 +204,8 @@ def _matmul(xp: Any, x: Any, y: Any) -> Any:
 
 def _pack(xp: Any, shape: Any, *elements: Any) -> Any:
     arrays = [e for e in elements if hasattr(e, "dtype")]
-    dtype = xp.result_type(*(a.dtype for a in arrays), *(e for e in elements if e not in arrays))
+    numbers = [e for e in elements if not hasattr(e, "dtype")]
+    dtype = xp.result_type(*(a.dtype for a in arrays), *numbers)
     device = arrays[0].device
     flat = [
         xp.reshape(e, (-1,)) if hasattr(e, "dtype") else xp.asarray([e], dtype=dtype, device=device)
@@ -203,6 +217,10 @@ def _pack(xp: Any, shape: Any, *elements: Any) -> Any:
 
 def _conjugate(xp: Any, x: Any) -> Any:
     return xp.conj(x)
+
+
+def _cast(xp: Any, x: Any, dtype: Any) -> Any:
+    return xp.astype(x, dtype_in(xp, dtype))
 
 
 def _to_complex(xp: Any, x: Any, dtype: Any) -> Any:
@@ -217,6 +235,20 @@ def _ones_like(xp: Any, x: Any, *args: Any, **kwargs: Any) -> Any:
     return xp.ones_like(x)
 
 
+def _logical(api_name: str) -> Callable[..., Any]:
+    """A logical function, which NumPy takes of numbers too (nonzero is true)."""
+
+    def form(xp: Any, *args: Any) -> Any:
+        truths = [a if _is_bool(xp, a) else a != 0 for a in args]
+        return getattr(xp, api_name)(*truths)
+
+    return form
+
+
+def _is_bool(xp: Any, x: Any) -> bool:
+    return isinstance(x, bool) or (hasattr(x, "dtype") and bool(xp.isdtype(x.dtype, "bool")))
+
+
 def _primitive_named(name: str) -> Any:
     found = getattr(_elementwise, name, None)
     return getattr(_logic, name) if found is None else found
@@ -224,21 +256,24 @@ def _primitive_named(name: str) -> Any:
 
 def _register() -> None:
     for name in _SAME_NAME:
-        defbackend(_primitive_named(name), _named(name))
+        form = _named(name)
+        defbackend(_primitive_named(name), real_only(name, form) if name in _ORDERS else form)
     for name, api_name in _RENAMED.items():
         defbackend(_primitive_named(name), _named(api_name))
+    for name in ("logical_and", "logical_or", "logical_xor", "logical_not"):
+        defbackend(getattr(_logic, name), _logical(name))
     forms: dict[Any, Callable[..., Any]] = {
         _elementwise.sigmoid: _sigmoid,
         _elementwise.relu: _relu,
         _elementwise.softplus: _softplus,
         _elementwise.exp2: _exp2,
         _elementwise.logaddexp2: _logaddexp2,
-        _elementwise.clip_between: _clip,
+        _elementwise.clip_between: real_only("clip", _clip),
         _elementwise.sign_of_real: _named("sign"),
         _reductions.sum: _reduction("sum"),
         _reductions.mean: _reduction("mean"),
-        _reductions.max: _reduction("max"),
-        _reductions.min: _reduction("min"),
+        _reductions.max: real_only("max", _reduction("max")),
+        _reductions.min: real_only("min", _reduction("min")),
         _reductions.prod: _reduction("prod"),
         _reductions.logsumexp: _logsumexp,
         _reductions.log_softmax: _log_softmax,
@@ -258,6 +293,7 @@ def _register() -> None:
         _complex.conjugate: _conjugate,
         _parts.to_complex: _to_complex,
         _creation.pack: _pack,
+        _creation.cast_constant: _cast,
         _creation.zeros_like: _zeros_like,
         _creation.ones_like: _ones_like,
     }

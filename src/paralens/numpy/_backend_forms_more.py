@@ -18,6 +18,7 @@ from paralens._core import primitive_of
 from paralens._core._backends import BACKENDS, defbackend, on_arrays_of
 from paralens.numpy import _complex, _creation, _elementwise, _indexing, _logic
 from paralens.numpy._backend import to_numpy
+from paralens.numpy._backend_forms import real_only
 
 # ---- Elementwise -------------------------------------------------------------------------
 
@@ -135,8 +136,7 @@ def _argwhere(xp: Any, x: Any) -> Any:
 
 
 def _count_nonzero(xp: Any, x: Any, axis: Any = None, *, keepdims: bool = False) -> Any:
-    out = xp.sum(xp.astype(x != 0, xp.int64), axis=axis, keepdims=keepdims)
-    return int(out) if axis is None and not keepdims else out
+    return xp.sum(xp.astype(x != 0, xp.int64), axis=axis, keepdims=keepdims)
 
 
 def _arg(api_name: str) -> Any:
@@ -157,9 +157,10 @@ def _argsort(xp: Any, x: Any, axis: Any = -1, kind: Any = None, order: Any = Non
 
 def _searchsorted(xp: Any, a: Any, v: Any, side: str = "left", sorter: Any = None) -> Any:
     if sorter is not None:
-        a = xp.take(a, xp.asarray(np.asarray(to_numpy(sorter)), device=a.device))
+        a = xp.take(a, xp.asarray(np.array(to_numpy(sorter), copy=True), device=a.device))
     if not hasattr(v, "shape"):
-        return int(xp.searchsorted(a, xp.asarray([v], dtype=a.dtype, device=a.device))[0])
+        at = xp.searchsorted(a, xp.asarray([v], dtype=a.dtype, device=a.device), side=side)
+        return xp.reshape(at, ())
     return xp.searchsorted(a, v, side=side)
 
 
@@ -201,7 +202,7 @@ def _getitem(xp: Any, x: Any, index: Any) -> Any:
     # The standard takes integer arrays only as a full set of them, and torch no negative
     # steps: gather by the flat positions the index selects (read from the index alone).
     positions = _positions(tuple(x.shape), index)
-    flat = xp.take(_flat(xp, x), xp.asarray(positions.reshape(-1), device=x.device))
+    flat = xp.take(_flat(xp, x), xp.asarray(positions.reshape(-1).copy(), device=x.device))
     return xp.reshape(flat, positions.shape)
 
 
@@ -209,7 +210,11 @@ def _index_add(xp: Any, shape_: Any, index: Any, g: Any) -> Any:
     shape_ = tuple(shape_)
     if _is_basic(index) and _is_native(g, index):
         out = xp.zeros(shape_, dtype=g.dtype, device=g.device)
-        out[_index_in(xp, index, g)] = g
+        # The standard sets no new axes: they go, from the index and from g.
+        kept = tuple(p for p in _parts(index) if p is not None)
+        if len(kept) != len(_parts(index)):
+            g = xp.reshape(g, np.zeros(shape_, dtype=bool)[kept].shape)
+        out[_index_in(xp, kept, g)] = g
         return out
     n = math.prod(shape_)
     if _is_torch(g) and _is_native(g, index):
@@ -222,7 +227,7 @@ def _index_add(xp: Any, shape_: Any, index: Any, g: Any) -> Any:
     g_flat = _flat(xp, xp.broadcast_to(g, positions.shape))
     if _is_torch(g):
         out = xp.zeros((n,), dtype=g.dtype, device=g.device)
-        out.index_add_(0, xp.asarray(positions.reshape(-1), device=g.device), g_flat)
+        out.index_add_(0, xp.asarray(positions.reshape(-1).copy(), device=g.device), g_flat)
         return xp.reshape(out, shape_)
     # The standard has no scatter-add: repeated positions add up through a matrix of ones.
     hits = positions.reshape(-1)[:, None] == np.arange(n)[None, :]
@@ -272,7 +277,7 @@ def _index_in(xp: Any, index: Any, like: Any) -> Any:
     out = []
     for i in _parts(index):
         if isinstance(i, np.ndarray | list):
-            i = xp.asarray(np.asarray(i), device=like.device)
+            i = xp.asarray(np.array(i, copy=True), device=like.device)
         elif isinstance(i, np.integer):
             i = int(i)
         out.append(i)
@@ -284,8 +289,8 @@ def _index_in(xp: Any, index: Any, like: Any) -> Any:
 def _register() -> None:
     forms: dict[Any, Any] = {
         _elementwise.fmod: _fmod,
-        _elementwise.fmax: _nan_aware("maximum"),
-        _elementwise.fmin: _nan_aware("minimum"),
+        _elementwise.fmax: real_only("fmax", _nan_aware("maximum")),
+        _elementwise.fmin: real_only("fmin", _nan_aware("minimum")),
         _elementwise.sinc: _sinc,
         _elementwise.deg2rad: _scaled(math.pi / 180.0),
         _elementwise.rad2deg: _scaled(180.0 / math.pi),
@@ -313,9 +318,9 @@ def _register() -> None:
         _logic.searchsorted: _searchsorted,
         _logic.all: _all_or_any("all"),
         _logic.any: _all_or_any("any"),
-        _creation.argmax: _arg("argmax"),
-        _creation.argmin: _arg("argmin"),
-        _creation.argsort: _argsort,
+        _creation.argmax: real_only("argmax", _arg("argmax")),
+        _creation.argmin: real_only("argmin", _arg("argmin")),
+        _creation.argsort: real_only("argsort", _argsort),
     }
     for fun, form in forms.items():
         defbackend(fun, form)

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from paralens._core import plain_value, primitive
-from paralens.numpy._backend import is_complex_array
+from paralens.numpy._backend import is_complex_array, namespace_of
 
 real: Callable[..., Any] = primitive(np.real, "real")
 imag: Callable[..., Any] = primitive(np.imag, "imag")
@@ -66,6 +66,12 @@ def real_if_close(a: Any, tol: float = 100) -> Any:
         array([1., 2.])
     """
     plain = plain_value(a)
+    xp = namespace_of(plain)
+    if xp is not None:  # another library's array: its imaginary parts read with it
+        if not is_complex(plain):
+            return a
+        eps = xp.finfo(plain.dtype).eps
+        return real(a) if bool(xp.all(xp.abs(xp.imag(plain)) < tol * eps)) else a
     if plain is a:
         return np.real_if_close(a, tol)
     if is_complex(plain) and not is_complex(np.real_if_close(plain, tol)):

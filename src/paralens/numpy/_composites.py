@@ -15,7 +15,7 @@ import numpy as np
 from paralens._ad import stop_gradient
 from paralens._core import plain_value
 from paralens._core._var import TracedConversionError
-from paralens.numpy._backend import is_var_or_foreign
+from paralens.numpy._backend import is_var_or_foreign, namespace_of
 from paralens.numpy._complex import imag, is_complex, real
 from paralens.numpy._creation import asarray, cast
 from paralens.numpy._einsum import explicit_subscripts
@@ -423,8 +423,10 @@ def slogdet(a: Any) -> tuple[Any, Any]:
         >>> float(sign), float(logabsdet) == float(np.log(6.0))
         (-1.0, True)
     """
+    if namespace_of(a) is not None:
+        logabs = logabsdet(a)  # another library's array: its form, or a TypeError naming it
     result = np.linalg.slogdet(plain_value(a))
     if not is_var_or_foreign(a):
         return result
     sign = det_phase(a) if np.iscomplexobj(result[0]) else result[0]
-    return type(result)(sign, logabsdet(a))
+    return type(result)(sign, logabs if namespace_of(a) is not None else logabsdet(a))

@@ -27,7 +27,12 @@ from paralens._core import is_var, nondifferentiable, plain_value, primitive
 from paralens._core._backends import BACKEND_COPY
 from paralens._core._var import TracedConversionError
 from paralens._core._vspace import is_node
-from paralens.numpy._backend import is_var_or_foreign
+from paralens.numpy._backend import (
+    dtype_named_in,
+    is_inexact_dtype,
+    is_var_or_foreign,
+    namespace_of,
+)
 from paralens.numpy._elementwise import add as _add
 from paralens.numpy._shape import astype_dtype, reshape
 
@@ -63,6 +68,12 @@ def cast(x: Any, dtype: Any, copy: bool = True) -> Any:
         >>> paralens.grad(lambda x: (cast(x, np.float32) + cast(x, int)).sum())(np.ones(2))
         array([1., 1.])
     """
+    if namespace_of(x) is not None:
+        # Another library's array: the target in its dtypes (NumPy's, named there).
+        target = dtype_named_in(namespace_of(x), dtype)
+        if not is_inexact_dtype(target, x):
+            return cast_constant(x, target)
+        return x if not copy and plain_value(x).dtype == target else astype_dtype(x, target)
     target = np.dtype(dtype)
     if target.kind not in "fc":
         return cast_constant(x, target)

@@ -18,10 +18,19 @@ from typing import Any
 import numpy as np
 
 from paralens._core import is_var, plain_value
+from paralens._core._backends import on_arrays_of
 from paralens.numpy._arranging import normalize_axis
-from paralens.numpy._backend import is_var_or_foreign
+from paralens.numpy._backend import (
+    constant_like,
+    is_inexact_dtype,
+    is_var_or_foreign,
+    namespace_of,
+    on_library_of,
+    result_dtype,
+)
 from paralens.numpy._composites import astype, concatenate, moveaxis
 from paralens.numpy._elementwise import subtract
+from paralens.numpy._indexing import getitem
 from paralens.numpy._shape import broadcast_to, expand_dims, ndim, reshape, shape
 
 # NumPy's functions, called with NumPy's own arguments (their stubs' overloads are narrower).
@@ -54,21 +63,25 @@ def linspace(
     if num < 0:
         raise ValueError(f"linspace: number of samples, {num}, must be non-negative")
     div = (num - 1) if endpoint else num
-    result_type = np.result_type(plain_value(start), plain_value(stop), float(num))
+    result_type = result_dtype(start, stop, float(num))
     delta = subtract(stop, start)
     extra = (1,) * ndim(delta)
-    steps = np.arange(0, num, dtype=result_type).reshape((-1, *extra))
+    steps = np.arange(0, num).reshape((-1, *extra))
+    if namespace_of(delta) is not None:
+        steps = astype(constant_like(steps, delta), result_type)
+    else:
+        steps = steps.astype(result_type)
     step: Any = np.nan
     if div > 0:
         step = delta / div
-        y = steps * step + start
+        y = step * steps + start
     else:
-        y = steps * delta + start
+        y = delta * steps + start
     if endpoint and num > 1:
-        last = broadcast_to(stop, shape(delta))
-        if np.result_type(plain_value(last)) != np.result_type(plain_value(y)):
-            last = astype(last, np.result_type(plain_value(y)))
-        y = concatenate([y[:-1], expand_dims(last, 0)], 0)
+        last = broadcast_to(on_library_of(stop, delta), shape(delta))
+        if result_dtype(last) != result_dtype(y):
+            last = astype(last, result_dtype(y))
+        y = concatenate([getitem(y, slice(None, -1)), expand_dims(last, 0)], 0)
     if axis != 0:
         y = moveaxis(y, 0, axis)
     if dtype is not None:
@@ -133,6 +146,8 @@ def _spacings(f: Any, varargs: Sequence[Any], axes: tuple[int, ...]) -> list[Any
             continue
         if np.ndim(plain_value(distances)) != 1:
             raise ValueError("gradient: distances must be either scalars or 1d")
+        if namespace_of(f) is not None:  # coordinates of another library than f's raise
+            on_arrays_of("gradient", (plain_value(f), plain_value(distances)))
         if shape(distances)[0] != shape(f)[axis]:
             raise ValueError(
                 "gradient: when 1d, distances must match the length of the corresponding dimension"
@@ -222,7 +237,8 @@ def gradient(f: Any, *varargs: Any, axis: Any = None, edge_order: int = 1) -> An
     spacings = _spacings(f, varargs, axes)
     out = [_derivative_along(f, a, h, edge_order) for a, h in zip(axes, spacings, strict=True)]
     # NumPy writes each derivative into an array of f's (inexact) dtype.
-    dtype = np.result_type(plain_value(f))
-    dtype = dtype if dtype.kind in "fc" else np.dtype(np.float64)
-    out = [d if np.result_type(plain_value(d)) == dtype else astype(d, dtype) for d in out]
+    dtype = result_dtype(f)
+    if not is_inexact_dtype(dtype, f):
+        dtype = np.dtype(np.float64) if namespace_of(f) is None else namespace_of(f).float64
+    out = [d if result_dtype(d) == dtype else astype(d, dtype) for d in out]
     return out[0] if len(out) == 1 else tuple(out)

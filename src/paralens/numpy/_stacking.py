@@ -17,9 +17,14 @@ from typing import Any
 
 import numpy as np
 
-from paralens._core import plain_value
 from paralens.numpy._arranging import normalize_axis
-from paralens.numpy._backend import is_var_or_foreign
+from paralens.numpy._backend import (
+    constant_like,
+    is_var_or_foreign,
+    library_to_numpy_dtype,
+    namespace_of,
+    result_dtype,
+)
 from paralens.numpy._composites import astype, concatenate, ravel
 from paralens.numpy._creation import asarray
 from paralens.numpy._shape import ndim, reshape, shape, transpose
@@ -180,13 +185,23 @@ class _Concatenator:
                 f"with pnp.concatenate or pnp.stack"
             )
         parts = [self.plain[item] if isinstance(item, slice) else item for item in items]
-        dtype = np.result_type(*(plain_value(p) for p in parts))
+        like = next((p for p in parts if namespace_of(p) is not None), None)
+        if like is not None:
+            # Beside another library's arrays, the ranges and numbers it makes are its too.
+            kind = np.asarray(library_to_numpy_dtype(like))
+            parts = [
+                constant_like(np.asarray(p, np.result_type(np.asarray(p), kind)), like)
+                if isinstance(item, slice) or type(p) in (bool, int, float, complex)
+                else p
+                for p, item in zip(parts, items, strict=True)
+            ]
+        dtype = result_dtype(*parts)
         parts = [self._part(p, dtype) for p in parts]
         return concatenate(parts, self.axis)
 
     def _part(self, item: Any, dtype: Any) -> Any:
         item = _array_of(item)
-        if np.result_type(plain_value(item)) != dtype:
+        if result_dtype(item) != dtype:
             item = astype(item, dtype) if is_var_or_foreign(item) else np.asarray(item, dtype)
         if self.axis == 0:
             return atleast_1d(item)

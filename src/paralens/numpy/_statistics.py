@@ -17,12 +17,15 @@ from typing import Any
 import numpy as np
 
 from paralens._core import plain_value
-from paralens.numpy._backend import is_var_or_foreign
+from paralens.numpy._backend import any_entry, is_var_or_foreign
+from paralens.numpy._complex import real
 from paralens.numpy._composites import swapaxes
 from paralens.numpy._elementwise import multiply
 from paralens.numpy._indexing import where_selected
+from paralens.numpy._logic import isnan, logical_not
 from paralens.numpy._reductions import max, mean, min, sum
 from paralens.numpy._shape import broadcast_to, ndim, shape
+from paralens.numpy._vjps import indicator
 
 # NumPy's functions, called with NumPy's own arguments (their stubs' overloads are narrower).
 _np_average: Callable[..., Any] = np.average
@@ -61,7 +64,7 @@ def average(
             raise ValueError("average: length of weights differs from that of the axis")
         weights = swapaxes(broadcast_to(weights, (1,) * (ndim(a) - 1) + shape(weights)), -1, axis)
     scale = sum(weights, axis, keepdims)
-    if np.any(plain_value(scale) == 0.0):
+    if any_entry(plain_value(scale) == 0.0):
         raise ZeroDivisionError("average: weights sum to zero, can't be normalized")
     avg = sum(multiply(a, weights), axis, keepdims) / scale
     if returned:
@@ -78,7 +81,7 @@ def nansum(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
     """
     if not is_var_or_foreign(a):
         return np.nansum(a, axis=axis, keepdims=keepdims)
-    return sum(where_selected(np.isnan(plain_value(a)), 0, a), axis, keepdims)
+    return sum(where_selected(isnan(plain_value(a)), 0, a), axis, keepdims)
 
 
 def nanmean(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
@@ -90,11 +93,11 @@ def nanmean(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
     """
     if not is_var_or_foreign(a):
         return np.nanmean(a, axis=axis, keepdims=keepdims)
-    missing = np.isnan(plain_value(a))
+    missing = isnan(a)
     total = sum(where_selected(missing, 0, a), axis, keepdims)
     # The count in the real type of the total, which NumPy keeps.
-    real_type = np.finfo(np.result_type(plain_value(total))).dtype
-    return total / np.sum(~missing, axis=axis, dtype=real_type, keepdims=keepdims)
+    present = sum(indicator(logical_not(missing), real(total)), axis, keepdims)
+    return total / plain_value(present)
 
 
 def ptp(a: Any, axis: Any = None, keepdims: bool = False) -> Any:

@@ -24,7 +24,12 @@ import numpy as np
 
 from paralens._core import defvjp, defvjp_argnum, is_var, plain_value
 from paralens._core._backends import BACKENDS
-from paralens.numpy._backend import indicator_on_backend
+from paralens.numpy._backend import (
+    indicator_on_backend,
+    namespace_of,
+    on_library_of,
+    result_dtype,
+)
 from paralens.numpy._complex import conj, is_complex, real_part_for
 from paralens.numpy._composites import swapaxes
 from paralens.numpy._creation import pack as array_pack
@@ -145,6 +150,9 @@ def log_base(x: Any) -> Any:
         return math.log(x) if x > 0 else 0.0 if x == 0 else math.nan
     if is_complex(x):
         return log(where(x == 0, 1.0, x))
+    if namespace_of(x) is not None:
+        fill = where(plain_value(x) == 0, on_library_of(1.0, x), math.nan)
+        return log(where(x > 0, x, fill))
     dtype = result_type(x)
     fill = np.where(plain_value(x) == 0, 1.0, np.nan).astype(dtype if dtype.kind == "f" else float)
     return log(where(x > 0, x, fill))
@@ -293,7 +301,7 @@ defvjp(
 defvjp(flip, lambda g, ans, x, axis=None: flip(g, axis), None, saves=(1,), staged=False)
 defvjp(
     astype_dtype,
-    lambda g, ans, x, dtype: astype_dtype(g, result_type(x)),
+    lambda g, ans, x, dtype: astype_dtype(g, result_dtype(x)),
     None,
     saves=(0, 1),
     staged=False,

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from paralens._core import defvjp, plain_value
+from paralens.numpy._backend import namespace_of
 from paralens.numpy._complex import angle_radians, conj, conjugate, imag, is_complex, real
 from paralens.numpy._elementwise import (
     arccos,
@@ -30,6 +31,7 @@ from paralens.numpy._elementwise import (
     exp,
     exp2,
     fabs,
+    floor,
     fmax,
     fmin,
     fmod,
@@ -45,9 +47,11 @@ from paralens.numpy._elementwise import (
     sign,
     sinc,
     sqrt,
+    trunc,
 )
 from paralens.numpy._fast import unbroadcast
 from paralens.numpy._indexing import where
+from paralens.numpy._logic import isfinite, isnan, isneginf, isposinf
 from paralens.numpy._vjps import indicator, select_x
 
 # ---- Unary -------------------------------------------------------------------------------
@@ -95,14 +99,22 @@ def safe(ans: Any) -> Any:
     return where(ans == 0, 1.0, ans)
 
 
+def quotient(x: Any, y: Any) -> Any:
+    """x / y of plain values: NumPy's division (inf at 0, with its warning), or that of
+    another library's arrays."""
+    if namespace_of(x) is None and namespace_of(y) is None:
+        return np.divide(x, y)
+    return x / y
+
+
 def quotient_floor(x: Any, y: Any) -> Any:
     """floor(x / y), the derivative of ``mod`` in ``-y``: piecewise constant, so plain."""
-    return np.floor(np.divide(plain_value(x), plain_value(y)))
+    return floor(quotient(plain_value(x), plain_value(y)))
 
 
 def quotient_trunc(x: Any, y: Any) -> Any:
     """trunc(x / y), the derivative of ``fmod`` in ``-y``: piecewise constant, so plain."""
-    return np.trunc(np.divide(plain_value(x), plain_value(y)))
+    return trunc(quotient(plain_value(x), plain_value(y)))
 
 
 # (function, d ans / d x, d ans / d y, what they read); the gradient g times each, with
@@ -163,9 +175,9 @@ def finite_part(g: Any, x: Any) -> Any:
     """
     plain = plain_value(x)
     if not is_complex(plain):
-        return g * indicator(np.isfinite(plain), g)
-    kept_real = indicator(np.isfinite(plain.real), g)
-    kept_imag = indicator(np.isfinite(plain.imag), g)
+        return g * indicator(isfinite(plain), g)
+    kept_real = indicator(isfinite(real(plain)), g)
+    kept_imag = indicator(isfinite(imag(plain)), g)
     return real(g) * kept_real + 1j * (imag(g) * kept_imag)
 
 
@@ -174,15 +186,14 @@ def replaced_by(test: Callable[[Any], Any], x: Any, like: Any) -> Any:
     plain = plain_value(x)
     if not is_complex(plain):
         return indicator(test(plain), like)
-    dtype = np.result_type(plain)
-    return np.asarray(test(plain.real), dtype) + 1j * np.asarray(test(plain.imag), dtype)
+    return indicator(test(real(plain)), plain) + 1j * indicator(test(imag(plain)), plain)
 
 
 # The values nan_to_num puts in, by argument position, and the entries each replaces.
 REPLACED: tuple[tuple[int, Callable[[Any], Any]], ...] = (
-    (1, np.isnan),
-    (2, np.isposinf),
-    (3, np.isneginf),
+    (1, isnan),
+    (2, isposinf),
+    (3, isneginf),
 )
 
 
