@@ -32,6 +32,7 @@ from paralens.learn._fit_support import (
     DeferredInterrupt,
     copy_array,
     epoch_line,
+    jit_for,
     position_text,
     progress_bar,
 )
@@ -46,7 +47,6 @@ from paralens.learn._training_state import (
 from paralens.optim import UpdateRule
 from paralens.parallel import Communicator
 from paralens.parallel import make_step as data_parallel_step
-from paralens.tree._convert import library_of
 
 __all__ = ["fit"]
 
@@ -410,7 +410,7 @@ def fit(
     rng = as_generator(key)
     params = initial_params(model, rng) if params is None else params
     check_trained(model, params)
-    jit = _jit_for(jit, params, data)
+    jit = jit_for(jit, params, data)
     if eval_data is not None:
         check_array_data(eval_data, "eval_data")
     if parallel is not None and is_stateful(model):
@@ -447,25 +447,6 @@ def fit(
     if parallel is not None:
         loop.progress = same_start(parallel, loop.progress)
     return loop.run()
-
-
-def _jit_for(jit: bool | str, params: Any, data: Any) -> bool:
-    """Whether to stage the step: ``jit``, or for ``"auto"`` whether all arrays are NumPy's."""
-    if jit != "auto" and not isinstance(jit, bool):
-        raise ValueError(f'fit: jit must be True, False or "auto", got {jit!r}')
-    other = any(
-        library_of(leaf) is not None
-        for leaf in tree.tree_leaves((params, data if isinstance(data, tuple) else ()))
-    )
-    if jit == "auto":
-        return not other
-    if jit and other:
-        raise TypeError(
-            "fit: jit=True stages the step on NumPy arrays, and the parameters or data are "
-            'arrays of another library; train eagerly (jit=False, or jit="auto"), or '
-            "convert them with paralens.tree.to_numpy"
-        )
-    return bool(jit)
 
 
 def _check_checkpoint(checkpoint: str | Path | None, resume: bool, overwrite: bool) -> Path | None:
