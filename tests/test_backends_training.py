@@ -8,6 +8,7 @@ them to NumPy behind the library's back raises instead of computing.
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 from typing import Any
 
@@ -32,9 +33,15 @@ from paralens.learn import (
 )
 from paralens.parallel._buffers import layout
 from paralens.testing import assert_trees_close
+from test_parallel import SCRIPTS, _mpirun, needs_mpi
 
 torch = pytest.importorskip("torch")
 xs = pytest.importorskip("array_api_strict")
+
+_spec = importlib.util.spec_from_file_location("mpi_torch", SCRIPTS / "mpi_torch.py")
+assert _spec is not None and _spec.loader is not None
+mpi_torch = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(mpi_torch)
 
 LIBRARIES = ("torch", "array_api_strict")
 
@@ -481,6 +488,20 @@ def test_one_process_parallel_fit_with_torch_params_is_plain_fit() -> None:
     )
     assert all_of_library(ranked, t)
     assert_trees_close(ranked, alone, rtol=0.0)
+
+
+@needs_mpi
+def test_two_processes_train_torch_params_as_one_does(tmp_path: Path) -> None:
+    result, _ = _mpirun(str(SCRIPTS / "mpi_torch.py"), str(tmp_path), timeout=180)
+    assert result.returncode == 0, result.stdout + result.stderr
+    expected, expected_losses = mpi_torch.fit_one_process()
+    ranks = [np.load(tmp_path / f"torch-rank{r}.npz") for r in range(2)]
+    for rank in ranks:
+        np.testing.assert_allclose(rank["losses"], expected_losses, rtol=1e-12)
+        for i, leaf in enumerate(expected):
+            np.testing.assert_allclose(rank[f"leaf{i}"], leaf, rtol=1e-10, atol=1e-12)
+    for i in range(len(expected)):
+        assert ranks[0][f"leaf{i}"].tobytes() == ranks[1][f"leaf{i}"].tobytes()
 
 
 def test_collective_buffers_carry_tensors_as_numpy_copies() -> None:
