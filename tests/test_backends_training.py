@@ -414,6 +414,34 @@ def test_fit_on_array_api_strict_equals_numpy() -> None:
     assert history[-1]["loss"] == pytest.approx(plain_history[-1]["loss"], rel=1e-12)
 
 
+def test_stateful_fit_on_torch_equals_numpy() -> None:
+    t = like_of("torch")
+    x, y = _classification()
+    model = (
+        nn.to_stateful(nn.linear(2, 8))
+        >> nn.batch_norm(8)
+        >> nn.to_stateful(nn.tanh_layer(8, 8))
+        >> nn.dropout(0.2)
+        >> nn.to_stateful(nn.linear(8, 2))
+    )
+    pair = (model.init(0), model.init_state(np.random.default_rng(0)))
+    settings: dict[str, Any] = {"batch_size": 16, "progress": False, "verbose": False}
+    settings["metrics"] = {"accuracy": accuracy}
+    opt = optim.adam(0.01)
+    plain, plain_history = fit(
+        model, softmax_cross_entropy, opt, (x, y), params=pair, eval_data=(x, y), **settings
+    )
+    data_t = tree.asarray_like((x, y), t)
+    moved, history = fit(
+        model, softmax_cross_entropy, opt, data_t, params=tree.asarray_like(pair, t),
+        eval_data=data_t, **settings,
+    )  # fmt: skip
+    assert all_of_library(moved, t)  # parameters, running statistics and dropout's key
+    # (The bias before batch norm has no gradient but rounding: an absolute tolerance.)
+    assert_trees_close(moved, plain, rtol=1e-10, atol=1e-8)
+    assert history[-1]["eval_accuracy"] == plain_history[-1]["eval_accuracy"]
+
+
 def test_make_step_on_torch_gives_a_float_loss() -> None:
     t = like_of("torch")
     x, y = _classification(16)

@@ -33,7 +33,7 @@ from paralens.nn._layers import Array
 from paralens.nn._model import Model, ModelS
 from paralens.nn._shapes import SAME_SHAPE, LayerShape
 from paralens.nn._structure import NO_PARAMS, Combinator, State
-from paralens.tree import asarray_like
+from paralens.tree import asarray_like, to_numpy
 from paralens.tree._convert import library_of
 
 __all__ = [
@@ -130,7 +130,12 @@ def dropout(rate: float) -> ModelS[None, Array, Array, Array]:
     p = _check_in(rate, 0.0, 1.0, "[)", "rate", name)
 
     def apply(params: None, x: Array, key: Array) -> tuple[Array, Array]:
+        given = key
+        if type(key) is not np.ndarray and library_of(key) is not None:
+            key = to_numpy(key)  # a state moved to another library: its two integers
         step = key + np.array([0, 1])
+        if given is not key:
+            step = asarray_like(step, given)  # stepped, and kept in the state's library
         if p == 0.0:
             return x, step
         mask = dropout_mask(key, tuple(pnp.shape(x)), p)
