@@ -146,9 +146,40 @@ def test_isscalar_of_a_0d_array_is_false_as_on_numpy(library):
 
 def test_complex_orderings_raise_on_torch_naming_the_function():
     z = to_library(np.array([1.0 + 2.0j, -1.0 + 0.5j]), "torch")
-    for fun in (pnp.max, pnp.sort, pnp.argmax, lambda z: pnp.maximum(z, z)):
-        with pytest.raises(TypeError, match=r"complex.*torch"):
+    for name, fun in [
+        ("max", pnp.max),
+        ("argsort", pnp.sort),
+        ("argmax", pnp.argmax),
+        ("maximum", lambda z: pnp.maximum(z, z)),
+        ("clip", lambda z: pnp.clip(z, -0.5, 0.5)),
+    ]:
+        with pytest.raises(TypeError, match=rf"{name} orders complex values.*torch"):
             fun(z)
+
+
+# The rows of COMPLEX_ORDERED but select's, whose own x < 0 is torch's (which refuses it).
+ORDERED_ROWS = [
+    op
+    for op in COMPLEX
+    if op.name.startswith(COMPLEX_ORDERED) and not op.name.startswith("select(")
+]
+
+
+@pytest.mark.parametrize(
+    ("op", "shapes", "dtype", "library"), _cases((np.complex128,), ("torch",), ORDERED_ROWS)
+)
+def test_complex_rows_that_order_raise_on_torch(op, shapes, dtype, library):
+    with pytest.raises(TypeError, match=r"(complex|argpartition).*torch"):
+        paralens.vjp(op.fun, *_on(op, shapes, dtype, library))
+
+
+@pytest.mark.parametrize("library", LIBRARIES)
+def test_numpy_functions_of_traced_library_arrays_compute_with_the_library(library):
+    # NumPy's protocols hand a traced value to paralens.numpy, which computes with the library.
+    def f(t):
+        return np.sum(np.tanh(t) * np.exp(t)) + np.mean(np.maximum(t, 0.0))
+
+    check_on_backend(f, (np.array([0.5, -1.0, 2.0]),), library, plain=False)
 
 
 # ---- Mixed libraries -----------------------------------------------------------------------
@@ -196,6 +227,7 @@ def test_operators_of_traced_library_arrays_compute_with_the_library(library):
     x, y = rng.standard_normal((2, 3)), rng.standard_normal((3, 2))
 
     def f(x, y):
+        assert x.size == 6 and len(x) == 2 and x.shape == (2, 3) and x.ndim == 2
         z = (x * 2.0 - 1.0) @ y + x.T.sum() - (x[0] ** 2).mean()
         return (z / 3.0 + x[:, 1:].sum()).max(axis=0).sum() + abs(-x).prod() + x.T[1, ...].sum()
 

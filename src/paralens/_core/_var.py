@@ -286,7 +286,10 @@ class Var:
 
     @property
     def size(self) -> Any:
-        return plain_value(self._value).size
+        value = plain_value(self._value)
+        found = value.size
+        # NumPy's number of entries, also of a tensor (whose ``size`` is a method).
+        return _entries(value.shape) if callable(found) else found
 
     @property
     def T(self) -> Any:
@@ -370,6 +373,13 @@ class StructVar(Var):
 
 _VAR_SLOTS = frozenset(Var.__slots__)
 TRACED.update((Var, StructVar))
+
+
+def _entries(shape: Any) -> int:
+    n = 1
+    for d in shape:
+        n *= int(d)
+    return n
 
 
 def _length(value: Any) -> int:
