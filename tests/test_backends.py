@@ -285,3 +285,15 @@ def test_the_table_is_covered():
     assert not missing, missing
     assert not listed - {op.name for op in ROWS}, "a listed row is no row of the table"
     assert all(re.match(r"^\w+:? ", reason) for reason in UNSUPPORTED.values())
+
+
+@pytest.mark.parametrize("library", LIBRARIES)
+def test_python_floats_beside_library_arrays_get_python_float_gradients(library):
+    t = to_library(np.array([0.5, 1.0]), library)
+    gs, gt = paralens.grad(lambda s, t: pnp.sum(pnp.tanh(s * t)), argnums=(0, 1))(0.7, t)
+    ref = paralens.grad(lambda s, t: pnp.sum(pnp.tanh(s * t)), argnums=(0, 1))(
+        0.7, np.array([0.5, 1.0])
+    )
+    assert type(gs) is float and isinstance(gt, type(t))
+    np.testing.assert_allclose(gs, ref[0], rtol=1e-12)
+    np.testing.assert_allclose(library_to_numpy(gt, library), ref[1], rtol=1e-12)
