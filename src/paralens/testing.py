@@ -241,6 +241,10 @@ def _assert_close(actual: Any, expected: Any, rtol: float, atol: float, what: st
 def assert_trees_close(actual: Any, expected: Any, rtol: float = 1e-7, atol: float = 0.0) -> None:
     """Assert that two values have the same structure and leaves close to each other.
 
+    Leaves may be arrays of any library (``torch.Tensor``, ``array_api_strict``...):
+    each is copied to NumPy to be compared, so parameters trained on torch can be held
+    against the same training on NumPy.
+
     Args:
         actual: the value computed.
         expected: the value it should be.
@@ -263,7 +267,7 @@ def assert_trees_close(actual: Any, expected: Any, rtol: float = 1e-7, atol: flo
     pairs = zip(tree.tree_leaves_with_path(actual), tree.tree_leaves(expected), strict=True)
     for (path, a), e in pairs:
         try:
-            np.testing.assert_allclose(a, e, rtol=rtol, atol=atol)
+            np.testing.assert_allclose(tree.to_numpy(a), tree.to_numpy(e), rtol=rtol, atol=atol)
         except AssertionError as error:
             raise AssertionError(f"leaf {path or '(the value)'} differs:{error}") from None
 

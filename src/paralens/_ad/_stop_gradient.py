@@ -6,12 +6,16 @@ from typing import Any
 
 from paralens import tree
 from paralens._core import Var, nondifferentiable
+from paralens._core._backends import agnostic
 from paralens._core._vspace import node_def
 
 
 @nondifferentiable
 def _constant(x: Any) -> Any:
     return x
+
+
+agnostic(_constant)  # the identity: any library's array passes as it is
 
 
 def stop_gradient(x: Any) -> Any:

@@ -57,6 +57,14 @@ def choose_jit(
     """``(use_jit, what to print)`` for this run."""
     if args.communicator.size > 1:
         return False, "training step: eager (jit stages the step of one process)"
+    backend = getattr(args, "backend", "numpy")
+    if backend != "numpy":
+        if args.jit == "on":
+            raise ValueError(
+                f"--jit on stages the step on NumPy arrays, and --backend {backend} trains "
+                f"on {backend} arrays; drop --jit on (the step runs eagerly)"
+            )
+        return False, f"training step: eager (paralens.jit stages NumPy arrays, not {backend}'s)"
     if args.jit != "auto":
         how = "staged by paralens.jit" if args.jit == "on" else "eager"
         return args.jit == "on", f"training step: {how} (--jit {args.jit})"

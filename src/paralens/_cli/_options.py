@@ -215,6 +215,18 @@ def add_train_parser(commands: Any) -> None:
         "--data-dir", type=Path, default=None, help="a directory holding the MNIST IDX files"
     )
     mnist.add_argument(
+        "--backend",
+        choices=("numpy", "torch"),
+        default="numpy",
+        help="the array library to train on: numpy (the default), or torch tensors "
+        "(needs PyTorch; the step runs eagerly)",
+    )
+    mnist.add_argument(
+        "--device",
+        default="cpu",
+        help="with --backend torch: the torch device, such as cpu (the default) or cuda",
+    )
+    mnist.add_argument(
         "--limit",
         type=_positive_int,
         default=None,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
 import itertools
 import math
 import os
@@ -22,10 +23,11 @@ from typing import Any
 import numpy as np
 
 import paralens.numpy as pnp
-from paralens import data, nn, optim, parallel
+from paralens import data, nn, optim, parallel, tree
 from paralens._cli._jit_choice import choose_jit
 from paralens._cli._options import DEFAULT_LR, resolve_model_defaults
 from paralens._cli._output import blas_threads, check_outputs, plot_curves, plot_sine
+from paralens._random import as_generator
 from paralens.learn import (
     CheckpointError,
     History,
@@ -108,6 +110,7 @@ def _fit(
     train: tuple[np.ndarray, np.ndarray],
     test: tuple[np.ndarray, np.ndarray],
     with_accuracy: bool,
+    like: Any = None,
 ) -> tuple[Any, History]:
     batches_per_epoch = -(-len(train[0]) // int(args.batch_size))
     opt, described = _optimiser(args, int(args.epochs) * batches_per_epoch)
@@ -122,6 +125,14 @@ def _fit(
         _announce_resume(args)
     use_jit, said = choose_jit(args, model, loss, opt, train)
     print(said, flush=True)
+    key: Any = args.seed
+    params = None
+    if like is not None:
+        # Initialised by NumPy's generator, as on NumPy, then moved: fit's shuffling goes
+        # on with the same generator, so the run sees the batches a NumPy run sees.
+        key = as_generator(args.seed)
+        params = tree.asarray_like(model.init(key), like)
+        train, test = tree.asarray_like(train, like), tree.asarray_like(test, like)
     params, history = fit(
         model,
         loss,
@@ -131,7 +142,8 @@ def _fit(
         batch_size=args.batch_size,
         eval_data=test,
         metrics={"accuracy": accuracy} if with_accuracy else None,
-        key=args.seed,
+        key=key,
+        params=params,
         checkpoint=args.save,
         resume=args.resume,
         overwrite=args.overwrite,
@@ -201,14 +213,44 @@ def train_mnist(args: argparse.Namespace) -> int:
         )
         model = _mnist_mlp(tuple(args.hidden))
     print(f"data: {source}, {len(x)} training and {len(x_test)} test digits")
+    like = _array_like(args)
     start = time.perf_counter()
-    params, history = _fit(args, model, softmax_cross_entropy, (x, y), (x_test, y_test), True)
+    train, test = (x, y), (x_test, y_test)
+    params, history = _fit(args, model, softmax_cross_entropy, train, test, True, like)
     print(f"trained in {time.perf_counter() - start:.1f} s")
     if args.plot is not None:
         plot_curves(args.plot, history, title)
-    final = accuracy(model.apply(params, x_test), y_test)
+    inputs = x_test if like is None else tree.asarray_like(x_test, like)
+    final = accuracy(model.apply(params, inputs), y_test)
     print(f"test accuracy: {final:.4f}")
     return 0
+
+
+def _array_like(args: argparse.Namespace) -> Any:
+    """An array of the library and device of ``--backend`` and ``--device`` (``None`` for
+    NumPy), checked before any training."""
+    if args.backend == "numpy":
+        if args.device != "cpu":
+            raise ValueError(
+                f"--device {args.device} needs --backend torch (NumPy runs on the CPU)"
+            )
+        return None
+    try:
+        torch = importlib.import_module("torch")
+    except ImportError:
+        raise ImportError(
+            "--backend torch needs PyTorch, which is not installed: pip install torch "
+            "(see pytorch.org for a build for your GPU)"
+        ) from None
+    try:
+        like = torch.zeros((), dtype=torch.float64, device=args.device)
+    except (RuntimeError, AssertionError) as err:
+        raise ValueError(
+            f"--device {args.device}: torch cannot use it here ({err}); pass --device cpu, "
+            f"or cuda on a machine with a GPU and a CUDA build of torch"
+        ) from None
+    print(f"arrays: torch tensors on {like.device}")
+    return like
 
 
 def train_linreg(args: argparse.Namespace) -> int:
@@ -335,4 +377,11 @@ def _run_example(args: argparse.Namespace, usage: str) -> int:
     except (OSError, ImportError, ValueError, FloatingPointError, RuntimeError) as err:
         print(f"{usage} {err}", file=sys.stderr)
         args.communicator.fail(err)  # the other ranks stop too, naming this one
+        return 1
+    except TypeError as err:
+        if getattr(args, "backend", "numpy") == "numpy":
+            raise
+        # A function with no form for the library refuses it by name: one line, as above.
+        print(f"{usage} --backend {args.backend}: {err}", file=sys.stderr)
+        args.communicator.fail(err)
         return 1

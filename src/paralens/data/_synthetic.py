@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -9,7 +10,16 @@ import numpy as np
 
 from paralens._random import Key, as_generator
 
-__all__ = ["Key", "as_generator", "batches", "circle_data", "linear_data", "sine_wave", "two_moons"]
+__all__ = [
+    "Key",
+    "as_generator",
+    "batches",
+    "circle_data",
+    "examples_in",
+    "linear_data",
+    "sine_wave",
+    "two_moons",
+]
 
 Data = tuple[np.ndarray, np.ndarray]
 
@@ -112,7 +122,9 @@ def batches(
     """The examples of ``data`` in batches, in an order shuffled by ``key``.
 
     Args:
-        data: a tuple of arrays (e.g. ``(inputs, targets)``) sharing their first axis.
+        data: a tuple of arrays (e.g. ``(inputs, targets)``) sharing their first axis,
+            of NumPy or another library (a torch tensor's batches are tensors on its
+            device, gathered by an index of its own library).
         batch_size: examples per batch (the last one may be smaller).
         key: a seed or generator for the shuffle; ``None`` keeps the order. Passing the
             same generator each epoch gives a new order each epoch.
@@ -141,7 +153,7 @@ def batches(
     """
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size <= 0:
         raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
-    sizes = [len(a) for a in data]
+    sizes = [examples_in(a) for a in data]
     if not sizes or any(s != sizes[0] for s in sizes):
         raise ValueError(
             f"batches needs arrays with the same number of examples (first axis), got "
@@ -157,4 +169,24 @@ def batches(
             yield tuple(a[first : first + batch_size] for a in data)
         else:
             index = order[first : first + batch_size]
-            yield tuple(a[index] for a in data)
+            yield tuple(a[index] if type(a) is np.ndarray else _rows(a, index) for a in data)
+
+
+def examples_in(a: Any) -> int:
+    """The length of ``a``'s first axis (``len``, which some array libraries lack)."""
+    shape = getattr(a, "shape", None)
+    return int(shape[0]) if shape else len(a)
+
+
+def _rows(a: Any, index: np.ndarray) -> Any:
+    """The rows ``index`` of ``a``, an array of another library than NumPy (a torch
+    tensor...), the index made an array of that library on ``a``'s device."""
+    library = sys.modules.get(type(a).__module__.partition(".")[0])
+    make = getattr(library, "asarray", None)
+    if make is None:
+        return a[index]
+    own = make(index, device=a.device) if hasattr(a, "device") else make(index)
+    namespace = getattr(a, "__array_namespace__", None)
+    if namespace is not None:
+        return namespace().take(a, own, axis=0)  # the array API's one way to gather rows
+    return a[own]

@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from paralens._core import _vspace
+from paralens._core._backends import backend_of_type
 from paralens._core._var import TracedConversionError
 
 SCALAR_TYPES = (float, int, bool, complex)
@@ -82,6 +83,13 @@ class Abstract:
             return Abstract(x.shape, x.dtype, cls)
         if cls in SCALAR_TYPES:
             return Abstract((), np.dtype(cls), cls)
+        if backend_of_type(cls) is not None:
+            raise TypeError(
+                f"jit stages NumPy arrays, and the function computes with a "
+                f"{cls.__module__}.{cls.__name__}, an array of another library (an argument "
+                f"or a value it closes over); run it eagerly, without jit, or make that "
+                f"value a NumPy array (paralens.tree.to_numpy)"
+            )
         raise TypeError(
             f"jit stages arrays and numbers, not a {cls.__name__}; pass it as a static "
             f"argument (jit(f, static_argnums=(i,))) or close over it"

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from paralens._core._backends import backend_of_type
 from paralens._core._trace import TRACED
 from paralens._core._vspace import LeafSpace, lookup
 from paralens.jit._abstract import SCALAR_TYPES
@@ -29,6 +30,12 @@ _NOT_A_LEAF = (
     "jit: {where} holds a {name}, which is neither an array nor a number, so it cannot "
     "be an input of the staged program; make that argument static "
     "(jit(f, static_argnums=(i,))) or close over the value"
+)
+_BACKEND_ARRAY = (
+    "jit: {where} holds a {module}.{name}, an array of another library than NumPy; "
+    "the staged program replays NumPy calls only. Run the function eagerly (without "
+    "jit: every paralens.numpy function computes on such arrays as it is), or stage it "
+    "on NumPy arrays (paralens.tree.to_numpy(args))"
 )
 
 
@@ -55,6 +62,10 @@ def signature(x: Any, leaves: list[Any], where: str = "an argument") -> Any:
         if isinstance(x, np.generic):
             leaves.append(x)
             return (cls, x.dtype)
+        if backend_of_type(cls) is not None:
+            raise TypeError(
+                _BACKEND_ARRAY.format(where=where, module=cls.__module__, name=cls.__name__)
+            )
         raise TypeError(_NOT_A_LEAF.format(where=where, name=cls.__name__))
     children, aux = found.flatten(x)
     return (cls, aux, tuple([signature(c, leaves, where) for c in children]))

@@ -14,6 +14,11 @@ reads its parameters.
 Files are written atomically (a temporary file, then a rename), so a save that is
 interrupted, even by ``kill -9``, leaves the previous file intact; ``check_output_path``
 removes the temporary files such a save left behind.
+
+Arrays of other libraries (``torch.Tensor``, CuPy, JAX, ``array_api_strict``) are stored
+as NumPy copies, so the file is the same whichever library trained the value; loaded
+``like`` a value of such arrays, each leaf comes back an array of the library and device
+of the leaf it is loaded for (NumPy without ``like``).
 """
 
 from __future__ import annotations
@@ -29,7 +34,15 @@ from typing import Any
 
 import numpy as np
 
-from paralens.tree import child_keys, is_leaf, tree_flatten, tree_leaves_with_path
+from paralens.tree import (
+    asarray_like,
+    child_keys,
+    is_leaf,
+    to_numpy,
+    tree_flatten,
+    tree_leaves_with_path,
+)
+from paralens.tree._convert import dtype_of, library_of
 
 __all__ = [
     "CheckpointError",
@@ -50,6 +63,8 @@ class CheckpointError(ValueError):
 
 
 def _leaf_kind(x: Any, path: str) -> str:
+    if library_of(x) is not None:  # another library's array, stored as NumPy's
+        return f"array {dtype_of(x).str} {list(x.shape)}"
     if isinstance(x, np.ndarray):
         if x.dtype.kind == "O":
             raise TypeError(f"a checkpoint cannot store the array of Python objects at {path}")
@@ -200,7 +215,8 @@ def write_parts(path: str | os.PathLike[str], parts: dict[str, Any], info: dict[
     for name, value in parts.items():
         structures[name] = describe(value)
         for leaf_path, leaf in tree_leaves_with_path(value, prefix=name):
-            arrays[leaf_path] = np.asarray(leaf)
+            # Another library's arrays are stored as NumPy copies.
+            arrays[leaf_path] = np.asarray(leaf) if library_of(leaf) is None else to_numpy(leaf)
     header = {"format": _FORMAT, "parts": structures, "info": info}
     arrays[_HEADER] = np.array(json.dumps(header))
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -327,7 +343,12 @@ def _like(path: Path, part: str, tree: Tree, like: Any, contents: dict[str, np.n
         for key, leaf in tree_leaves_with_path(like)
     ]
     assert len(stored) == len(leaves)
-    return treedef.unflatten(stored)
+    return treedef.unflatten(
+        [
+            s if library_of(x) is None else asarray_like(s, x)
+            for s, x in zip(stored, leaves, strict=True)
+        ]
+    )
 
 
 def _label(part: str) -> str:

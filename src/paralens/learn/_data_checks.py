@@ -12,13 +12,26 @@ from typing import Any
 
 import numpy as np
 
-from paralens.tree import tree_leaves_with_path
+import paralens.numpy as pnp
+from paralens.data import examples_in
+from paralens.tree import to_numpy, tree_leaves_with_path
+from paralens.tree._convert import library_of
 
 __all__ = ["check_array_data", "first_non_finite", "non_finite_leaf"]
 
 
 def first_non_finite(value: Any, name: str) -> str | None:
-    """``"inputs[3, 1] is nan"`` for the first non-finite entry of a float array, else None."""
+    """``"inputs[3, 1] is nan"`` for the first non-finite entry of a float array, else None.
+
+    An array of another library is checked in its own library, and copied to NumPy only
+    to name the entry at fault.
+    """
+    if library_of(value) is not None:
+        xp = pnp.namespace(value)
+        inexact = xp.isdtype(value.dtype, ("real floating", "complex floating"))
+        if not inexact or bool(xp.all(xp.isfinite(value))):
+            return None
+        value = to_numpy(value)
     array = np.asarray(value)
     if array.dtype.kind not in "fc" or bool(np.isfinite(array).all()):
         return None
@@ -45,12 +58,12 @@ def check_array_data(data: Any, name: str) -> int | None:
             )
         return None
     inputs, targets = data
-    if np.ndim(inputs) == 0 or np.ndim(targets) == 0 or len(inputs) != len(targets):
+    if np.ndim(inputs) == 0 or np.ndim(targets) == 0 or examples_in(inputs) != examples_in(targets):
         raise ValueError(
             f"fit: {name}: inputs and targets must have the same number of examples (first "
             f"axis), got {np.shape(inputs)} and {np.shape(targets)}"
         )
-    if len(inputs) == 0:
+    if examples_in(inputs) == 0:
         raise ValueError(f"fit: {name} has no examples (inputs of shape {np.shape(inputs)})")
     for part, label in ((inputs, "inputs"), (targets, "targets")):
         found = first_non_finite(part, label)
@@ -59,4 +72,4 @@ def check_array_data(data: Any, name: str) -> int | None:
                 f"fit: {name}: {found}; training on it would give non-finite parameters. "
                 f"Drop or repair those examples first (numpy.isfinite finds them)."
             )
-    return len(inputs)
+    return examples_in(inputs)

@@ -17,13 +17,13 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from itertools import islice
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 
 from paralens import tree
 from paralens._random import as_generator
-from paralens.data import batches
+from paralens.data import batches, examples_in
 from paralens.learn._callbacks import Callback, History, Metrics, StopTraining
 from paralens.learn._checkpoint import CheckpointError, check_output_path, read_parts, write_parts
 from paralens.learn._data_checks import check_array_data, first_non_finite, non_finite_leaf
@@ -32,6 +32,7 @@ from paralens.learn._fit_support import (
     DeferredInterrupt,
     copy_array,
     epoch_line,
+    jit_for,
     position_text,
     progress_bar,
 )
@@ -168,7 +169,7 @@ class _Loop:
 
     def run_step(self, batch: Any, bar: Any) -> None:
         p = self.progress
-        size = len(batch[0])
+        size = examples_in(batch[0])
         if size == 0:
             raise ValueError(f"fit: batch {p.step + 1} of epoch {p.epoch} has no examples")
         if self.deferred is None:
@@ -313,7 +314,7 @@ def fit(
     progress: bool | None = None,
     verbose: bool | None = None,
     parallel: Communicator | None = None,
-    jit: bool = False,
+    jit: bool | Literal["auto"] = False,
 ) -> tuple[Any, History]:
     """Train ``model`` on ``data`` and return ``(params, history)``.
 
@@ -368,7 +369,9 @@ def fit(
             optimiser state updated in place. ``fit`` trains a copy of ``params``, hands
             callbacks copies of what it trains, and holds back a Ctrl-C until the step
             in progress has ended, so a run stopped and resumed still ends where the
-            uninterrupted one does.
+            uninterrupted one does. ``jit="auto"`` stages the step on NumPy arrays and
+            runs it eagerly on arrays of another library (``torch.Tensor``...), which
+            ``jit`` does not stage.
         parallel: train data-parallel on the ranks of this communicator
             (``paralens.parallel.world()`` under ``mpiexec``): every rank calls ``fit``
             with the same arguments, ``batch_size`` is the global batch, each rank
@@ -407,6 +410,7 @@ def fit(
     rng = as_generator(key)
     params = initial_params(model, rng) if params is None else params
     check_trained(model, params)
+    jit = jit_for(jit, params, data)
     if eval_data is not None:
         check_array_data(eval_data, "eval_data")
     if parallel is not None and is_stateful(model):

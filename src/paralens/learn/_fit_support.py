@@ -1,5 +1,6 @@
 """What ``fit`` shows and how it keeps a staged run whole: the progress bar and the
-lines it prints, and the Ctrl-C held back while a staged step writes in place."""
+lines it prints, the Ctrl-C held back while a staged step writes in place, and whether
+to stage the step at all (``jit_for``)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,18 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
+from paralens import tree
 from paralens.learn._callbacks import Metrics
+from paralens.tree._convert import library_of
 
-__all__ = ["DeferredInterrupt", "copy_array", "epoch_line", "position_text", "progress_bar"]
+__all__ = [
+    "DeferredInterrupt",
+    "copy_array",
+    "epoch_line",
+    "jit_for",
+    "position_text",
+    "progress_bar",
+]
 
 
 def progress_bar(
@@ -76,3 +86,22 @@ class DeferredInterrupt:
         if self.pending:
             self.pending = False
             raise KeyboardInterrupt
+
+
+def jit_for(jit: bool | str, params: Any, data: Any) -> bool:
+    """Whether to stage the step: ``jit``, or for ``"auto"`` whether all arrays are NumPy's."""
+    if jit != "auto" and not isinstance(jit, bool):
+        raise ValueError(f'fit: jit must be True, False or "auto", got {jit!r}')
+    other = any(
+        library_of(leaf) is not None
+        for leaf in tree.tree_leaves((params, data if isinstance(data, tuple) else ()))
+    )
+    if jit == "auto":
+        return not other
+    if jit and other:
+        raise TypeError(
+            "fit: jit=True stages the step on NumPy arrays, and the parameters or data are "
+            'arrays of another library; train eagerly (jit=False, or jit="auto"), or '
+            "convert them with paralens.tree.to_numpy"
+        )
+    return bool(jit)

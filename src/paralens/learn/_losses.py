@@ -14,7 +14,9 @@ import numpy as np
 
 import paralens.numpy as pnp
 from paralens._core import constant_part, is_var, nondifferentiable, plain_value
-from paralens.extend import defjvp, defvjp, primitive
+from paralens.extend import defbackend, defjvp, defvjp, primitive
+from paralens.tree import to_numpy
+from paralens.tree._convert import library_of
 
 __all__ = [
     "accuracy",
@@ -73,7 +75,11 @@ def _as_one_hot(name: str, prediction: Any, target: Any) -> Any:
         return target  # rows already: what a training step passes every time
     if is_var(constant_part(target)):  # staged by paralens.jit: known by shape alone
         return _staged_one_hot(name, prediction, target)
-    plain = plain_value(target)
+    plain, p = plain_value(target), plain_value(prediction)
+    if (type(plain) is not np.ndarray or type(p) is not np.ndarray) and (
+        library_of(plain) is not None or library_of(p) is not None
+    ):
+        return _library_one_hot(name, prediction, plain)
     p_shape = np.shape(plain_value(prediction))
     t = np.asarray(plain)
     if t.dtype.kind in "biu" and t.shape == p_shape[:-1]:
@@ -90,6 +96,39 @@ def _as_one_hot(name: str, prediction: Any, target: Any) -> Any:
             f"shape {p_shape} (one-hot or probabilities); got {t.dtype} of shape {t.shape}"
         )
     return target  # rows, traced or not: the loss differentiates in them too
+
+
+def _library_one_hot(name: str, prediction: Any, target: Any) -> Any:
+    """``_as_one_hot`` for arrays of another library: the rows made in the library of
+    the prediction, on its device."""
+    p = plain_value(prediction)
+    if library_of(target) is None or library_of(p) is None or type(target) is not type(p):
+        raise TypeError(
+            f"{name}: the prediction is a {type(p).__name__} and the target a "
+            f"{type(target).__name__}; give both as arrays of one library "
+            f"(paralens.tree.asarray_like(target, prediction) converts the target)"
+        )
+    xp, p_shape, t_shape = pnp.namespace(p), tuple(p.shape), tuple(target.shape)
+    if xp.isdtype(target.dtype, "integral") and t_shape == p_shape[:-1]:
+        if _size(t_shape) and (bool(xp.any(target < 0)) or bool(xp.any(target >= p_shape[-1]))):
+            raise ValueError(
+                f"{name}: labels must lie in [0, {p_shape[-1]}) for predictions of "
+                f"{p_shape[-1]} classes; got labels from {int(xp.min(target))} to "
+                f"{int(xp.max(target))}"
+            )
+        classes = xp.arange(p_shape[-1], device=p.device)
+        return xp.astype(xp.expand_dims(target, axis=-1) == classes, p.dtype)
+    if t_shape != p_shape:
+        raise ValueError(
+            f"{name}: targets must be integer labels of shape {p_shape[:-1]} or rows of "
+            f"shape {p_shape} (one-hot or probabilities); got {target.dtype} of shape "
+            f"{t_shape}"
+        )
+    return target
+
+
+def _size(shape: tuple[int, ...]) -> int:
+    return int(np.prod(shape, dtype=int))
 
 
 def _staged_one_hot(name: str, prediction: Any, target: Any) -> Any:
@@ -128,6 +167,7 @@ def _rows_cross_entropy(log_p: Any, rows: Any, n: int) -> Any:
 # One operation on the tape where the expression would take three (a product, a sum
 # and a scaling), with the pullback a hand-written classifier computes.
 _cross_entropy_of_rows: Any = primitive(_rows_cross_entropy, "cross_entropy")
+defbackend(_cross_entropy_of_rows, lambda xp, log_p, rows, n: -xp.sum(rows * log_p) / n)
 defvjp(
     _cross_entropy_of_rows,
     lambda g, ans, log_p, rows, n: rows * (-g / n),
@@ -226,7 +266,8 @@ def accuracy(prediction: Any, target: Any) -> float:
         >>> accuracy(np.array([0.9, 0.4]), np.array([1.0, 0.0]))
         1.0
     """
-    p, t = np.asarray(plain_value(prediction)), np.asarray(plain_value(target))
+    # A few numbers per example: read on the CPU, as NumPy, whatever the library.
+    p, t = np.asarray(to_numpy(plain_value(prediction))), np.asarray(to_numpy(plain_value(target)))
     if p.size == 0:
         raise _none("accuracy", p.shape)
     if p.dtype.kind in "fc" and not np.isfinite(p).all():

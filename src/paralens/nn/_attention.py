@@ -24,12 +24,15 @@ from typing import Any, TypeVar
 import numpy as np
 
 import paralens.numpy as pnp
+from paralens._core import plain_value
 from paralens.nn._combinators import wrap_stateless
 from paralens.nn._layers import Array, Linear, glorot, linear, relu_layer
 from paralens.nn._model import Model
 from paralens.nn._norm import layer_norm
 from paralens.nn._shapes import ANY, Flow, LayerShape, ShapeMismatch, show, unify
 from paralens.nn._structure import CHILD_PARAMS, Combinator, Sizes, declared_input, flow_through
+from paralens.tree import asarray_like, to_numpy
+from paralens.tree._convert import library_of
 
 __all__ = [
     "Attention",
@@ -102,7 +105,8 @@ def embedding(vocabulary: int, features: int) -> Model[Embedding, Array, Array]:
         return Embedding(rng.normal(0.0, 1.0, (n, d)))
 
     def apply(p: Embedding, ids: Any) -> Array:
-        given = np.asarray(pnp.stop_gradient_array(ids))
+        ids = pnp.stop_gradient_array(ids)
+        given = np.asarray(ids if type(ids) is np.ndarray else to_numpy(ids))
         if given.dtype.kind not in "iu":
             raise ValueError(f"{name}: token ids must be ints, got an array of {given.dtype}")
         bad = np.argwhere((given < 0) | (given >= n))
@@ -111,6 +115,9 @@ def embedding(vocabulary: int, features: int) -> Model[Embedding, Array, Array]:
             raise ValueError(
                 f"{name}: token ids must be ints in [0, {n}), got {given[where]} at index {where}"
             )
+        table = plain_value(p.table)
+        if type(table) is not np.ndarray and library_of(table) is not None:
+            given = asarray_like(given, table)  # the index in the table's library
         y: Array = pnp.take(p.table, given, axis=0)
         return y
 
@@ -167,6 +174,9 @@ def scaled_dot_product_attention(q: Any, k: Any, v: Any, causal: bool = False) -
                 f"causal=True for attention across sequences of different lengths"
             )
         seen = np.tril(np.ones((q_shape[-2], k_shape[-2]), dtype=bool))
+        plain = plain_value(scores)
+        if type(plain) is not np.ndarray and library_of(plain) is not None:
+            seen = asarray_like(seen, plain)  # the mask in the library of the scores
         scores = pnp.where(seen, scores, -np.inf)
     return pnp.matmul(pnp.softmax(scores, axis=-1), v)
 

@@ -35,6 +35,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from paralens import tree
+from paralens._core import plain_value
 from paralens.nn._base import ModelBase
 from paralens.nn._model import Model, ModelS
 from paralens.nn._structure import (
@@ -46,6 +47,7 @@ from paralens.nn._structure import (
     ParamsRule,
     State,
 )
+from paralens.tree._convert import library_of
 
 __all__ = [
     "Build",
@@ -219,6 +221,10 @@ def fix_state(s0: S, m: ModelS[P, S, A, B]) -> Model[P, A, B]:
 def _from_state(s0: S) -> Build:
     def build(f: Callable[..., Any]) -> Callable[[Any, Any], Any]:
         def apply(p: Any, x: Any) -> Any:
+            plain = plain_value(x)
+            if type(plain) is not np.ndarray and library_of(plain) is not None:
+                # The zero state made in the library, and on the device, of the input.
+                return f(p, x, tree.asarray_like(s0, plain))[0]
             return f(p, x, s0)[0]
 
         return apply

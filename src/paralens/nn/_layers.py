@@ -30,6 +30,7 @@ import numpy.typing as npt
 
 import paralens.numpy as pnp
 from paralens.nn._model import Model, then
+from paralens.tree._convert import library_of
 
 __all__ = [
     "Array",
@@ -103,13 +104,26 @@ def _check_size(n: int, what: str, layer: str) -> None:
 
 def _input_error(name: str, n_in: int, x: Any, e: Exception) -> ValueError:
     # ``apply`` has checked the parameters already, so the input is what does not fit.
-    shape_x = pnp.shape(x)
+    shape_x = tuple(pnp.shape(x))  # torch's Size shown as a tuple
     if not shape_x or shape_x[-1] != n_in:
         return ValueError(
             f"{name} expects inputs whose last axis has size {n_in}, got an input of shape "
             f"{shape_x}"
         )
     return ValueError(f"{name} cannot apply its parameters to an input of shape {shape_x}: {e}")
+
+
+def _affine_again(name: str, n_in: int, x: Any, p: Any, e: Exception) -> Any:
+    """``x @ p.w + p.b`` after the operators raised ``e``: through ``pnp.matmul`` for an
+    array of a library whose operators refuse a traced operand (array_api_strict raises
+    a TypeError where NumPy and torch hand the product to the traced value), else the
+    error naming the layer and the input's shape."""
+    if isinstance(e, TypeError) and library_of(x) is not None:
+        try:
+            return pnp.matmul(x, p.w) + p.b
+        except (ValueError, TypeError, RuntimeError) as again:
+            raise _input_error(name, n_in, x, again) from None
+    raise _input_error(name, n_in, x, e) from None
 
 
 def _dense(
@@ -130,8 +144,8 @@ def _dense(
         def apply(p: Linear, x: Array) -> Array:
             try:
                 y: Array = x @ p.w + p.b
-            except (ValueError, AttributeError, TypeError) as e:
-                raise _input_error(name, n_in, x, e) from None
+            except (ValueError, AttributeError, TypeError, RuntimeError) as e:
+                y = _affine_again(name, n_in, x, p, e)
             return y
 
     else:
@@ -140,8 +154,8 @@ def _dense(
         def apply(p: Linear, x: Array) -> Array:
             try:
                 z = x @ p.w + p.b
-            except (ValueError, AttributeError, TypeError) as e:
-                raise _input_error(name, n_in, x, e) from None
+            except (ValueError, AttributeError, TypeError, RuntimeError) as e:
+                z = _affine_again(name, n_in, x, p, e)
             y: Array = act(z)
             return y
 

@@ -27,11 +27,14 @@ from typing import Any
 import numpy as np
 
 import paralens.numpy as pnp
+from paralens._core import plain_value
 from paralens.extend import nondifferentiable
 from paralens.nn._layers import Array
 from paralens.nn._model import Model, ModelS
 from paralens.nn._shapes import SAME_SHAPE, LayerShape
 from paralens.nn._structure import NO_PARAMS, Combinator, State
+from paralens.tree import asarray_like, to_numpy
+from paralens.tree._convert import library_of
 
 __all__ = [
     "BatchNormState",
@@ -127,10 +130,21 @@ def dropout(rate: float) -> ModelS[None, Array, Array, Array]:
     p = _check_in(rate, 0.0, 1.0, "[)", "rate", name)
 
     def apply(params: None, x: Array, key: Array) -> tuple[Array, Array]:
+        given = key
+        if type(key) is not np.ndarray and library_of(key) is not None:
+            key = to_numpy(key)  # a state moved to another library: its two integers
         step = key + np.array([0, 1])
+        if given is not key:
+            step = asarray_like(step, given)  # stepped, and kept in the state's library
         if p == 0.0:
             return x, step
-        return x * dropout_mask(key, tuple(pnp.shape(x)), p), step
+        mask = dropout_mask(key, tuple(pnp.shape(x)), p)
+        plain = plain_value(x)
+        if type(plain) is not np.ndarray and library_of(plain) is not None:
+            # Drawn by NumPy from the key, so that every library drops the same entries,
+            # then moved to the input's library and device.
+            mask = asarray_like(mask, plain)
+        return x * mask, step
 
     def evaluation(params: None, x: Array, key: Array) -> tuple[Array, Array]:
         return x, key

@@ -11,10 +11,13 @@ Examples:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
+import numpy as np
+
 from paralens import jit as staging
+from paralens._core import plain_value
 from paralens.nn._combinators import wrap_stateful
 from paralens.nn._model import ModelS
 from paralens.nn._structure import (
@@ -24,6 +27,7 @@ from paralens.nn._structure import (
     Combinator,
     State,
 )
+from paralens.tree._convert import library_of
 
 __all__ = ["feedback", "prime", "unroll", "unroll_last"]
 
@@ -76,10 +80,21 @@ def _staged(build: Callable[[Any], Callable[..., Any]]) -> Callable[[Any], Calla
     return staged_build
 
 
+def _steps(xs: Iterable[A]) -> Iterator[A]:
+    """The steps of ``xs`` along its first axis. An array of another library is indexed
+    step by step (array_api_strict's arrays refuse iteration)."""
+    if type(xs) is list or type(xs) is np.ndarray:
+        return iter(xs)
+    plain = plain_value(xs)
+    if library_of(plain) is None:
+        return iter(xs)
+    return (xs[i, ...] for i in range(int(plain.shape[0])))  # type: ignore[index]
+
+
 def _unrolled(f: Callable[[P, A, S], tuple[B, S]]) -> Callable[..., tuple[list[B], S]]:
     def apply(p: P, xs: Iterable[A], s: S) -> tuple[list[B], S]:
         ys = []
-        for x in xs:
+        for x in _steps(xs):
             y, s = f(p, x, s)
             ys.append(y)
         return ys, s
@@ -115,7 +130,7 @@ def unroll_last(m: ModelS[P, S, A, B], *, jit: bool = False) -> ModelS[P, S, Ite
 
     def build(f: Callable[[P, A, S], tuple[B, S]]) -> Callable[..., tuple[B, S]]:
         def apply(p: P, xs: Iterable[A], s: S) -> tuple[B, S]:
-            it = iter(xs)
+            it = _steps(xs)
             try:
                 x = next(it)
             except StopIteration:
@@ -188,7 +203,7 @@ def prime(m: ModelS[P, S, A, B], p: P, s: S, xs: Iterable[A]) -> S:
         array([3., 2.])
     """
     f = _checked_run(m, p)
-    for x in xs:
+    for x in _steps(xs):
         _, s = f(p, x, s)
     return s
 

@@ -13,7 +13,8 @@ from paralens._core import is_var, nondifferentiable
 from paralens.optim._base import EmptyState, UpdateRule, _empty_init, chain, scale
 from paralens.optim._checks import check_real, map_like
 from paralens.optim._schedules import Schedule
-from paralens.tree import tree_leaves, tree_map, zeros_like
+from paralens.tree import inner, is_integer, tree_leaves, tree_map, zeros_like
+from paralens.tree._convert import library_of
 
 __all__ = [
     "AdamState",
@@ -77,7 +78,12 @@ def _float_zero(x: Any) -> Any:
     zero = zeros_like(x)
     if isinstance(zero, np.ndarray) and zero.dtype.kind not in "fc":
         return zero.astype(float)
-    return float(zero) if isinstance(zero, bool | int) else zero
+    if isinstance(zero, bool | int):
+        return float(zero)
+    if library_of(zero) is not None and is_integer(zero):
+        xp = pnp.namespace(zero)
+        return xp.astype(zero, xp.float64)  # as NumPy's astype(float)
+    return zero
 
 
 def scale_by_schedule(schedule: Schedule) -> UpdateRule:
@@ -329,7 +335,7 @@ def clip_by_global_norm(max_norm: float) -> UpdateRule:
             norm = pnp.sqrt(sum(pnp.sum(g * g) for g in leaves))
             factor = max_norm / pnp.maximum(norm, max_norm)
             return tree_map(lambda g: factor * g, grads), state
-        norm = math.sqrt(sum(float(np.vdot(g, g)) for g in leaves))
+        norm = math.sqrt(sum(inner(g, g) for g in leaves))  # any library's arrays
         if norm <= max_norm:
             return grads, state
         factor = max_norm / norm

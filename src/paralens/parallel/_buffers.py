@@ -41,7 +41,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from paralens.tree import TreeDef, tree_flatten, tree_leaves_with_path
+from paralens.tree import TreeDef, asarray_like, tree_flatten, tree_leaves_with_path
+from paralens.tree._convert import leaf_to_numpy, library_of
 
 __all__ = ["Layout", "check", "digest", "layout"]
 
@@ -89,7 +90,7 @@ def _unsupported(what: str, path: str, leaf: Any) -> TypeError:
     found = type(leaf).__name__ + (f" of dtype {dtype}" if dtype is not None else "")
     return TypeError(
         f"parallel.{what}: the leaf at {path or 'the root'} is a {found}; "
-        f"collectives carry NumPy arrays (of booleans, integers, floats or complex "
+        f"collectives carry arrays (of booleans, integers, floats or complex "
         f"numbers) and Python or NumPy numbers. Convert it (e.g. np.asarray(x)) or leave "
         f"it out of the value"
     )
@@ -110,7 +111,18 @@ def _as_array(what: str, path: str, leaf: Any) -> tuple[np.ndarray, Callable[...
         return leaf, _array
     if isinstance(leaf, np.generic) and leaf.dtype.kind in _KINDS:
         return np.asarray(leaf), _numpy_scalar
+    if library_of(leaf) is not None:
+        # Another library's array (a torch tensor, on the CPU or a GPU) travels as a
+        # NumPy copy, and comes back an array of its library on its device.
+        return leaf_to_numpy(leaf), _like(leaf)
     raise _unsupported(what, path, leaf)
+
+
+def _like(leaf: Any) -> Callable[[np.ndarray, tuple[int, ...]], Any]:
+    def rebuild(segment: np.ndarray, shape: tuple[int, ...]) -> Any:
+        return asarray_like(segment.reshape(shape), leaf)
+
+    return rebuild
 
 
 def _describe(path: str, leaf: Any, array: np.ndarray, with_value: bool) -> str:
@@ -129,7 +141,9 @@ def _describe(path: str, leaf: Any, array: np.ndarray, with_value: bool) -> str:
 
 
 def _kept(leaf: Any) -> Any:
-    return leaf.copy() if isinstance(leaf, np.ndarray) else leaf
+    if isinstance(leaf, np.ndarray):
+        return leaf.copy()
+    return asarray_like(leaf, leaf) if library_of(leaf) is not None else leaf
 
 
 def check(value: Any, what: str) -> None:
@@ -139,7 +153,7 @@ def check(value: Any, what: str) -> None:
         >>> check({"w": np.zeros(2), "name": np.array(["mlp"])}, "broadcast")
         Traceback (most recent call last):
         ...
-        TypeError: parallel.broadcast: the leaf at ['name'] is a ndarray of dtype <U3; collectives carry NumPy arrays (of booleans, integers, floats or complex numbers) and Python or NumPy numbers. Convert it (e.g. np.asarray(x)) or leave it out of the value
+        TypeError: parallel.broadcast: the leaf at ['name'] is a ndarray of dtype <U3; collectives carry arrays (of booleans, integers, floats or complex numbers) and Python or NumPy numbers. Convert it (e.g. np.asarray(x)) or leave it out of the value
     """  # noqa: E501
     for path, leaf in tree_leaves_with_path(value):
         _as_array(what, path, leaf)

@@ -13,6 +13,7 @@ from paralens._ad import value_and_grad
 from paralens.optim import UpdateRule, apply_updates
 from paralens.parallel._communicator import Communicator
 from paralens.tree import tree_leaves, zeros_like
+from paralens.tree._convert import leaf_to_numpy
 
 __all__ = ["Step", "make_step"]
 
@@ -95,7 +96,7 @@ def make_step(
 def _fingerprint(batch: Any) -> dict[str, int]:
     """The size of ``batch`` and a hash of its first and last examples: cheap to take, and
     different for two ranks given differently shuffled batches."""
-    leaves = [np.asarray(leaf) for leaf in tree_leaves(batch)]
+    leaves = [np.asarray(leaf_to_numpy(leaf)) for leaf in tree_leaves(batch)]
     digest = hashlib.blake2b(digest_size=7)
     for leaf in leaves:
         if len(leaf):

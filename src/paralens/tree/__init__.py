@@ -9,6 +9,10 @@ Integer leaves (``int``, ``bool``, integer arrays) are constants to the AD: insi
 structure they get a zero gradient of their own type; an argument made only of integers
 cannot be differentiated (``grad`` raises a ``TypeError`` asking for a float).
 
+Arrays of other libraries (``torch.Tensor``, CuPy, JAX, ``array_api_strict``) are leaves
+too; ``to_numpy(tree)`` and ``asarray_like(tree, like)`` move a whole structure between
+libraries and devices.
+
 ``ravel_pytree`` turns a structure into one flat vector and back, differentiably, for
 code written for vectors (optimisers of ``scipy.optimize``, Newton's method).
 
@@ -43,6 +47,7 @@ from paralens._core._vspace import (
 )
 from paralens._core._walk import child_keys
 from paralens.tree import _numpy  # noqa: F401 (registers NumPy's arrays and scalars as leaves)
+from paralens.tree._convert import asarray_like, to_numpy
 from paralens.tree._paths import tree_at, tree_leaves_with_path
 from paralens.tree._ravel import ravel_pytree
 from paralens.tree._treedef import (
@@ -58,6 +63,7 @@ from paralens.tree._treedef import (
 __all__ = [
     "TreeDef",
     "add",
+    "asarray_like",
     "child_keys",
     "inner",
     "is_integer",
@@ -68,6 +74,7 @@ __all__ = [
     "register_node",
     "scale",
     "static_field",
+    "to_numpy",
     "tree_at",
     "tree_flatten",
     "tree_leaves",

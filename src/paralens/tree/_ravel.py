@@ -29,7 +29,9 @@ from typing import Any
 import numpy as np
 
 from paralens._core import defjvp, defjvp_argnum, defvjp, defvjp_argnum, plain_value, primitive
+from paralens._core._backends import defbackend
 from paralens._core._vspace import is_integer
+from paralens.tree._convert import dtype_of
 from paralens.tree._treedef import tree_flatten
 
 Layout = tuple[tuple[int, int, tuple[int, ...]], ...]  # (start, stop, shape) of each leaf
@@ -64,15 +66,58 @@ piece = primitive(_read_piece, "unravel")
 place = primitive(_place_piece, "place")
 
 
+# The same three on arrays of another library, in its namespace ``xp`` (the dtypes
+# given are NumPy's, named alike in every library of the array API).
+def _in(xp: Any, dtype: Any) -> Any:
+    return getattr(xp, np.dtype(dtype).name)
+
+
+def _device_of(leaves: tuple[Any, ...]) -> Any:
+    return next((x.device for x in leaves if hasattr(x, "device")), None)
+
+
+def _flat_piece(xp: Any, x: Any, dtype: Any, device: Any) -> Any:
+    x = xp.asarray(x, device=device)
+    if xp.isdtype(x.dtype, "complex floating") and np.dtype(dtype).kind != "c":
+        x = xp.real(x)
+    return xp.reshape(xp.astype(x, _in(xp, dtype)), (-1,))
+
+
+def _ravel_leaves_on(xp: Any, layout: Layout, dtype: Any, *leaves: Any) -> Any:
+    device = _device_of(leaves)
+    if not leaves:
+        return xp.zeros(0, dtype=_in(xp, dtype))
+    return xp.concat([_flat_piece(xp, leaf, dtype, device) for leaf in leaves])
+
+
+def _read_piece_on(
+    xp: Any, flat: Any, start: int, stop: int, shape: tuple[int, ...], dtype: Any
+) -> Any:
+    return xp.reshape(_flat_piece(xp, flat[start:stop], dtype, flat.device), shape)
+
+
+def _place_piece_on(
+    xp: Any, part: Any, start: int, stop: int, size: int, dtype: Any, shape: tuple[int, ...]
+) -> Any:
+    device, kind = part.device, _in(xp, dtype)
+    pieces = [xp.zeros(start, dtype=kind, device=device), _flat_piece(xp, part, dtype, device)]
+    return xp.concat([*pieces, xp.zeros(size - stop, dtype=kind, device=device)])
+
+
+defbackend(ravel_leaves, _ravel_leaves_on)
+defbackend(piece, _read_piece_on)
+defbackend(place, _place_piece_on)
+
+
 def _flat_meta(flat: Any) -> tuple[int, Any]:
     value = plain_value(flat)
-    return int(np.size(value)), np.result_type(value)
+    return int(np.prod(value.shape, dtype=int)), dtype_of(value)
 
 
 def _ravel_vjp(argnum: int, g: Any, ans: Any, args: tuple[Any, ...], kwargs: Any) -> Any:
     layout = args[0]
     start, stop, shape = layout[argnum - 2]
-    return piece(g, start, stop, shape, np.result_type(plain_value(args[argnum])))
+    return piece(g, start, stop, shape, dtype_of(plain_value(args[argnum])))
 
 
 def _ravel_jvp(argnum: int, t: Any, ans: Any, args: tuple[Any, ...], kwargs: Any) -> Any:
@@ -95,7 +140,7 @@ def _piece_vjp(g: Any, ans: Any, flat: Any, start: int, stop: int, shape: Any, d
 def _place_vjp(
     g: Any, ans: Any, part: Any, start: int, stop: int, size: int, dtype: Any, shape: Any
 ) -> Any:
-    return piece(g, start, stop, shape, np.result_type(plain_value(part)))
+    return piece(g, start, stop, shape, dtype_of(plain_value(part)))
 
 
 defvjp(piece, _piece_vjp, saves=(0,), staged=False)
@@ -133,7 +178,7 @@ def ravel_pytree(x: Any) -> tuple[Any, Callable[[Any], Any]]:
     """
     leaves, treedef = tree_flatten(x)
     plain = [plain_value(leaf) for leaf in leaves]
-    dtypes = [np.asarray(p).dtype for p in plain]
+    dtypes = [dtype_of(p) for p in plain]
     for p, d in zip(plain, dtypes, strict=True):
         if d.kind not in "biufc":
             raise TypeError(
@@ -174,7 +219,7 @@ def _leaf_like(primal: Any, dtype: Any, part: Any) -> Any:
     if is_integer(primal):
         part = plain_value(part)  # an integer has no derivative
     if type(part) is not np.ndarray:
-        return part  # traced: its value is the array
+        return part  # traced (its value is the array), or another library's array
     if isinstance(primal, np.ndarray):
         return part
     if isinstance(primal, np.generic):
