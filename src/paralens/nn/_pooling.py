@@ -29,7 +29,7 @@ from paralens.nn._conv import (
 from paralens.nn._layers import Array
 from paralens.nn._model import Model
 from paralens.nn._shapes import LayerShape, Shape
-from paralens.numpy._backend_forms_values import constant_like
+from paralens.numpy._backend import constant_like
 from paralens.numpy._conv import windows
 from paralens.numpy._convolution import Padding, resolve_padding
 

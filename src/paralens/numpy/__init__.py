@@ -55,7 +55,7 @@ from paralens.numpy._arranging import (
     take_along_axis,
     tile,
 )
-from paralens.numpy._backend import asarray_like, namespace, to_numpy
+from paralens.numpy._backend import namespace
 from paralens.numpy._complex import angle, conj, conjugate, imag, real, real_if_close
 from paralens.numpy._composites import (
     astype,
@@ -263,6 +263,7 @@ from paralens.numpy._stacking import (
     vstack,
 )
 from paralens.numpy._statistics import average, nanmean, nansum, ptp
+from paralens.tree._convert import asarray_like, to_numpy
 
 __all__ = [
     "abs",

@@ -29,6 +29,7 @@ import numpy as np
 from paralens._core import _backends, plain_value
 from paralens._core._trace import TRACED
 from paralens._core._vspace import register_leaf
+from paralens.tree._convert import to_numpy as to_numpy
 
 # The libraries whose array types are recognised by the module that defines them, and the
 # namespace each computes with: the array API's own, or array-api-compat's wrapper.
@@ -114,27 +115,6 @@ def _numpy_basis(x: Any) -> list[Any]:
 _backends.register_resolver(_resolve)
 
 
-def to_numpy(x: Any) -> Any:
-    """``x`` as NumPy: an array of another library copied to a NumPy array on the CPU;
-    a NumPy value or a Python number as it is.
-
-    Examples:
-        >>> import array_api_strict as xs
-        >>> to_numpy(xs.asarray([1.0, 2.0]))
-        array([1., 2.])
-    """
-    if _backends.backend_of_type(type(x)) is None:
-        return x
-    library = type(x).__module__.partition(".")[0]
-    if library == "torch":
-        return x.detach().cpu().numpy().copy()
-    if library == "cupy":
-        return x.get()
-    if library == "array_api_strict":  # its arrays off its CPU device refuse NumPy
-        x = x.to_device(namespace(x).Device("CPU_DEVICE"))
-    return np.array(x, copy=True)
-
-
 def namespace(x: Any) -> Any:
     """The array namespace ``x`` computes with: NumPy for NumPy values and Python numbers,
     the array API namespace of another library's array (``array_api_compat.torch``...).
@@ -145,21 +125,6 @@ def namespace(x: Any) -> Any:
     """
     found = _backends.backend_of_type(type(plain_value(x)))
     return np if found is None else found
-
-
-def asarray_like(x: Any, like: Any) -> Any:
-    """``x`` (a NumPy array, a number, or an array of any library) as an array of the
-    library and device of ``like``.
-
-    Examples:
-        >>> import array_api_strict as xs
-        >>> asarray_like(np.ones(2), xs.asarray([0.0]))
-        Array([1., 1.], dtype=array_api_strict.float64)
-    """
-    xp = namespace(like)
-    if xp is np:
-        return np.array(to_numpy(x), copy=True)
-    return xp.asarray(to_numpy(x), device=_device(like), copy=True)
 
 
 # ---- What the rules ask of a value of another library ------------------------------------
@@ -207,11 +172,14 @@ def indicator_on_backend(condition: Any, like: Any) -> Any:
 
 def constant_like(value: Any, like: Any) -> Any:
     """A NumPy constant (an identity matrix, a mask) as an array of the library and device
-    of ``like``; a number, or any constant beside a NumPy ``like``, as it is."""
-    xp = _backends.BACKENDS.get(type(plain_value(like)))
+    of ``like`` (traced or not); a number, or any constant beside a NumPy ``like``, as it is.
+    """
+    plain = plain_value(like)
+    cls = type(plain)
+    xp = None if cls in _backends.NATIVE else _backends.backend_of_type(cls)
     if xp is None or isinstance(value, bool | int | float | complex):
         return value
-    return xp.asarray(np.array(value, copy=True), device=_device(plain_value(like)))
+    return xp.asarray(np.array(value, copy=True), device=_device(plain))
 
 
 def on_library_of(value: Any, like: Any) -> Any:

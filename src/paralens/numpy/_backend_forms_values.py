@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from paralens._core import plain_value
-from paralens._core._backends import BACKENDS, NATIVE, backend_of_type, is_backend_type
+from paralens._core._backends import BACKENDS, NATIVE, is_backend_type
 from paralens.numpy._backend import is_var_or_foreign, to_numpy
 
 
@@ -30,19 +30,6 @@ def numpy_dtype(x: Any) -> np.dtype[Any]:
     if type(x) in BACKENDS:
         return np.dtype(str(x.dtype).rpartition(".")[2])
     return np.result_type(x)
-
-
-def constant_like(constant: np.ndarray, like: Any) -> Any:
-    """``constant`` as it is for a NumPy ``like`` (traced or not); as an array of the
-    library and device of ``like`` when ``like`` is another library's array."""
-    plain = plain_value(like)
-    cls = type(plain)
-    if cls in NATIVE:
-        return constant
-    xp = backend_of_type(cls)
-    if xp is None:
-        return constant
-    return xp.asarray(constant, device=getattr(plain, "device", None))
 
 
 def to_host(x: Any) -> np.ndarray:

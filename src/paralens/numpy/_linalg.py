@@ -7,7 +7,8 @@ from typing import Any
 import numpy as np
 
 from paralens._core import plain_value, primitive
-from paralens.numpy._backend_forms_values import constant_like, numpy_dtype
+from paralens.numpy._backend import constant_like
+from paralens.numpy._backend_forms_values import numpy_dtype
 from paralens.numpy._reductions import sum
 from paralens.numpy._shape import expand_dims, ndim, shape, squeeze
 

@@ -23,8 +23,8 @@ from typing import Any, cast
 import numpy as np
 
 from paralens._core import plain_value
+from paralens.numpy._backend import constant_like
 from paralens.numpy._backend_forms_values import (
-    constant_like,
     numpy_dtype,
     on_numpy,
     to_host,

@@ -25,12 +25,13 @@ import numpy as np
 from paralens._core import defvjp, defvjp_argnum, is_var, plain_value
 from paralens._core._backends import BACKENDS
 from paralens.numpy._backend import (
+    constant_like,
     indicator_on_backend,
     namespace_of,
     on_library_of,
     result_dtype,
 )
-from paralens.numpy._backend_forms_values import constant_like, numpy_dtype
+from paralens.numpy._backend_forms_values import numpy_dtype
 from paralens.numpy._complex import conj, is_complex, real_part_for
 from paralens.numpy._composites import swapaxes
 from paralens.numpy._creation import pack as array_pack

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from paralens._core import defvjp
-from paralens.numpy._backend_forms_values import constant_like
+from paralens.numpy._backend import constant_like
 from paralens.numpy._fft import (
     Step,
     dft,

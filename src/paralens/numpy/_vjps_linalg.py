@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 
 from paralens._core import defvjp, plain_value
-from paralens.numpy._backend_forms_values import constant_like, numpy_dtype, to_host
+from paralens.numpy._backend import constant_like
+from paralens.numpy._backend_forms_values import numpy_dtype, to_host
 from paralens.numpy._composites import concatenate, swapaxes
 from paralens.numpy._creation import zeros_like
 from paralens.numpy._decompositions import (

@@ -40,7 +40,8 @@ import numpy as np
 
 import paralens.numpy as pnp
 from paralens.extend import Var, defjvp, defvjp, primitive
-from paralens.numpy._backend_forms_values import constant_like, to_host
+from paralens.numpy._backend import constant_like
+from paralens.numpy._backend_forms_values import to_host
 
 __all__ = [
     "NoDerivative",
