@@ -7,6 +7,7 @@ values (of eigenvalue gaps, of ranks) read a NumPy copy, ``to_host``.
 
 Examples:
     >>> import array_api_strict as xs
+    >>> from paralens.numpy._backend import constant_like
     >>> constant_like(np.eye(2), xs.asarray([1.0]))
     Array([[1., 0.],
            [0., 1.]], dtype=array_api_strict.float64)
