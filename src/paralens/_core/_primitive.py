@@ -256,12 +256,10 @@ def _make_wrapper(prim: Primitive) -> Callable[..., Any]:
         foreign = False  # an argument is an array of another library than NumPy
         for a in args:
             cls = type(a)
-            if cls in NATIVE:
-                continue
             if cls in TRACED:
                 if trace is None or a._trace.level > trace.level:
                     trace = a._trace
-            elif cls in BACKENDS or is_backend_type(cls):
+            elif cls not in NATIVE and (cls in BACKENDS or is_backend_type(cls)):
                 foreign = True
         if trace is None:
             return prim.on_backend(args, kwargs) if foreign else fun(*args, **kwargs)
