@@ -43,16 +43,9 @@ MIXED = {
     "gradient(array([0.  , 0.5 , 1.5 , 1.75]))": "gradient",
     "gradient(array([0.  , 0.5 , 1.5 , 1.75]), axis=1, edge_order=2)": "gradient",
 }
-# Rows of the linear algebra and einsum primitives, whose forms are G2's work: each
-# computes right on the library, or raises a TypeError naming the function and the library.
-LINEAR_ALGEBRA = ("einsum(", "tensordot(", "linalg.", "dot", "inner", "outer", "kron", "cross")
 # Rows whose NumPy answer is about NumPy's own types: isscalar is True of a NumPy scalar
 # (the table's 0-d inputs), False of a 0-d array, NumPy's or another library's.
 DIFFERENT = {"isscalar"}
-
-
-def _is_linear_algebra(op):
-    return op.name.startswith(LINEAR_ALGEBRA)
 
 
 def _cases(dtypes, libraries, rows):
@@ -68,7 +61,7 @@ def _cases(dtypes, libraries, rows):
 
 
 LISTED = set(UNSUPPORTED) | set(MIXED) | DIFFERENT
-COMPUTED = [op for op in ROWS if op.name not in LISTED and not _is_linear_algebra(op)]
+COMPUTED = [op for op in ROWS if op.name not in LISTED]
 COMPLEX = [op for op in COMPUTED if op.complex or table._complex_too(op)]
 # Orderings of complex values (maximum, max, sort, clip...) are NumPy's lexicographic ones;
 # the standard defines none, and these rows raise on the libraries' complex arrays instead.
@@ -123,18 +116,6 @@ def test_rows_mixing_numpy_data_raise_naming_both_libraries(op, shapes, dtype, l
         op.fun(*_on(op, shapes, dtype, library))
     with pytest.raises(TypeError, match=both):
         paralens.grad(lambda *xs: pnp.sum(op.fun(*xs)))(*_on(op, shapes, dtype, library))
-
-
-@pytest.mark.parametrize(
-    ("op", "shapes", "dtype", "library"),
-    _cases((np.float64,), LIBRARIES, [op for op in ROWS if _is_linear_algebra(op)]),
-)
-def test_linear_algebra_rows_compute_or_raise_naming_the_library(op, shapes, dtype, library):
-    args = table._inputs(op, shapes, dtype)
-    try:
-        check_on_backend(op.fun, args, library, plain=op.ref is not None)
-    except TypeError as error:  # a primitive without its form yet names the library
-        assert _library_name(library) in str(error), error
 
 
 @pytest.mark.parametrize("library", LIBRARIES)
@@ -279,7 +260,7 @@ def test_torch_index_tensors_gather_and_scatter_on_torch():
 def test_the_table_is_covered():
     # Every row but linear algebra's and the FFT's is checked, or listed with its reason.
     listed = LISTED
-    checked = {op.name for op in COMPUTED} | {op.name for op in ROWS if _is_linear_algebra(op)}
+    checked = {op.name for op in COMPUTED}
     missing = sorted({op.name for op in ROWS} - checked - listed)
     assert not missing, missing
     assert not listed - {op.name for op in ROWS}, "a listed row is no row of the table"
