@@ -168,8 +168,8 @@ class ReverseTrace(Trace):
                     vals[i] = a.copy()
                 elif cls not in ARRAY_TYPES and (cls in MAYBE_MUTABLE or _may_change_type(cls)):
                     vals[i] = kept_constant(a)
-                    if cls in BACKENDS:
-                        special = self.foreign = True
+                    self.foreign = self.foreign or cls in BACKENDS
+                    special = special or self.foreign
                 continue
             if a._trace is not self:
                 special = True

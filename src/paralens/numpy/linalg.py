@@ -76,7 +76,7 @@ __all__ = [
 ]
 
 if hasattr(np.linalg, "matrix_norm"):  # NumPy 2's array-API functions, as NumPy has them
-    from paralens.numpy._matrix_functions import (
+    from paralens.numpy._linalg_array_api import (
         cross,
         matrix_norm,
         matrix_transpose,
@@ -86,9 +86,9 @@ if hasattr(np.linalg, "matrix_norm"):  # NumPy 2's array-API functions, as NumPy
         vecdot,
         vector_norm,
     )
-    from paralens.numpy._matrix_functions import linalg_diagonal as diagonal
-    from paralens.numpy._matrix_functions import linalg_matmul as matmul
-    from paralens.numpy._matrix_functions import linalg_trace as trace
+    from paralens.numpy._linalg_array_api import linalg_diagonal as diagonal
+    from paralens.numpy._linalg_array_api import linalg_matmul as matmul
+    from paralens.numpy._linalg_array_api import linalg_trace as trace
 
     __all__ += [
         "cross",
