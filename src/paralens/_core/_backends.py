@@ -54,6 +54,9 @@ NATIVE: set[type] = {
 }
 # The array types of other libraries met so far, each with its namespace.
 BACKENDS: dict[type, Any] = {}
+# The types of a traced argument's value that take a primitive off its NumPy function:
+# Vars (of an outer trace: ``_var.py`` adds them) and the array types of other libraries.
+SPECIAL_VALUES: set[type] = set()
 # How the tape keeps its own copy of a constant of each such type.
 BACKEND_COPY: dict[type, Callable[[Any], Any]] = {}
 _RESOLVERS: list[Callable[[type], bool]] = []
@@ -66,6 +69,7 @@ def register_backend_type(cls: type, namespace: Any, *, copy: Callable[[Any], An
     """
     BACKENDS[cls] = namespace
     BACKEND_COPY[cls] = copy
+    SPECIAL_VALUES.add(cls)
     NATIVE.discard(cls)
     NEVER_MUTABLE.discard(cls)
     MAYBE_MUTABLE.add(cls)

@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from paralens._core import _vspace
-from paralens._core._backends import NATIVE, apply_backend, is_backend_type
-from paralens._core._primitive import Primitive, bind
+from paralens._core._backends import NATIVE, SPECIAL_VALUES, is_backend_type
+from paralens._core._primitive import Primitive, apply_special
 from paralens._core._trace import TRACED, Trace
 from paralens._core._var import Var, make_var
 from paralens._core._vspace import ZERO
@@ -25,8 +25,6 @@ class ForwardTrace(Trace):
 
     def new_input(self, value: Any, tangent: Any) -> Var:
         """A Var of ``value`` with the tangent ``tangent``, an input of this trace."""
-        if type(value) not in NATIVE and is_backend_type(type(value)):
-            self.foreign = True
         return _dual(value, self, tangent)
 
     def tangent_of(self, var: Var) -> Any:
@@ -40,24 +38,18 @@ class ForwardTrace(Trace):
             raise self.escaped()
         vals = []
         tangents = []
-        outer_vars = False  # an argument still holds Vars of outer (lower) traces
+        # An argument holds Vars of outer (lower) traces, or an array of another library.
+        special = False
         for i, a in enumerate(args):
             if type(a) in TRACED and a._trace is self:
                 tangents.append((i, a._tangent))
                 a = a._value
-                outer_vars = outer_vars or type(a) in TRACED
-            elif type(a) in TRACED:
-                outer_vars = True
-            elif type(a) not in NATIVE and is_backend_type(type(a)):
-                self.foreign = True
+                special = special or type(a) in SPECIAL_VALUES
+            elif type(a) in TRACED or (type(a) not in NATIVE and is_backend_type(type(a))):
+                special = True
             vals.append(a)
         unwrapped = tuple(vals)
-        if outer_vars:
-            ans = bind(prim, unwrapped, kwargs)
-        elif self.foreign:  # arrays of another library have entered this trace
-            ans = apply_backend(prim, unwrapped, kwargs)
-        else:
-            ans = prim.fun(*unwrapped, **kwargs)
+        ans = apply_special(prim, unwrapped, kwargs) if special else prim.fun(*unwrapped, **kwargs)
         tangent: Any = ZERO
         rules = prim.jvps
         for i, t in tangents:

@@ -42,7 +42,6 @@ from collections.abc import Callable, Iterable
 from typing import Any, ParamSpec, TypeVar
 
 from paralens._core._backends import (
-    BACKENDS,
     NATIVE,
     apply_backend,
     is_backend_type,
@@ -197,6 +196,16 @@ def bind(prim: Primitive, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     return trace.process(prim, args, kwargs)
 
 
+def apply_special(
+    prim: Primitive, vals: list[Any] | tuple[Any, ...], kwargs: dict[str, Any]
+) -> Any:
+    """``prim`` applied by a trace to arguments that hold Vars of outer traces (``bind``
+    meets them one level down) or arrays of another library (its ``on_backend`` form)."""
+    if any(type(v) in TRACED for v in vals):
+        return bind(prim, tuple(vals), kwargs)
+    return apply_backend(prim, tuple(vals), kwargs)
+
+
 def apply_constant(prim: Primitive, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     """A nondifferentiable primitive: its arguments' AD traces are removed (it is a
     constant to every transform), and a staging trace below them records it."""
@@ -255,11 +264,10 @@ def _make_wrapper(prim: Primitive) -> Callable[..., Any]:
         trace: Trace | None = None
         foreign = False  # an argument is an array of another library than NumPy
         for a in args:
-            cls = type(a)
-            if cls in TRACED:
+            if type(a) in TRACED:
                 if trace is None or a._trace.level > trace.level:
                     trace = a._trace
-            elif cls not in NATIVE and (cls in BACKENDS or is_backend_type(cls)):
+            elif type(a) not in NATIVE and is_backend_type(type(a)):
                 foreign = True
         if trace is None:
             return prim.on_backend(args, kwargs) if foreign else fun(*args, **kwargs)

@@ -26,8 +26,15 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from paralens._core import _vspace
-from paralens._core._backends import BACKEND_COPY, BACKENDS, NATIVE, apply_backend, is_backend_type
-from paralens._core._primitive import Primitive, bind, defjvp, defvjp, primitive, primitive_of
+from paralens._core._backends import BACKEND_COPY, BACKENDS, SPECIAL_VALUES, is_backend_type
+from paralens._core._primitive import (
+    Primitive,
+    apply_special,
+    defjvp,
+    defvjp,
+    primitive,
+    primitive_of,
+)
 from paralens._core._residuals import DROP_FROM_BYTES, ShapeOnly, shape_only
 from paralens._core._trace import TRACED, Trace
 from paralens._core._var import NO_KWARGS, Var, make_var
@@ -109,14 +116,6 @@ def _may_change_type(cls: type) -> bool:
     return is_backend_type(cls) or may_change(cls)
 
 
-def _apply_special(prim: Primitive, vals: list[Any], kwargs: dict[str, Any]) -> Any:
-    """``prim`` on arguments that hold Vars of outer traces (``bind`` meets them one
-    level down), or arrays of another library (its ``on_backend`` form)."""
-    if any(type(v) in TRACED for v in vals):
-        return bind(prim, tuple(vals), kwargs)
-    return apply_backend(prim, tuple(vals), kwargs)
-
-
 def _kept_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
     """The keyword arguments as the tape keeps them (``kept_constant`` of each)."""
     for v in kwargs.values():
@@ -139,9 +138,6 @@ class ReverseTrace(Trace):
         tape = self.tape
         index = len(tape)
         tape.append((None, value, (), NO_KWARGS, [], index))
-        cls = type(value)
-        if cls not in NATIVE and is_backend_type(cls):
-            self.foreign = True
         return (
             Var(value, self, index) if type(value) in _LEAF_TYPES else make_var(value, self, index)
         )
@@ -151,10 +147,10 @@ class ReverseTrace(Trace):
             raise self.escaped()
         vals = list(args)
         parents = []
-        # An argument still holds Vars of outer (lower) traces, or arrays of another
-        # library than NumPy have entered this trace: either way the primitive is applied
-        # by ``_apply_special``, not by its function.
-        special = self.foreign
+        # An argument holds Vars of outer (lower) traces, or an array of another library
+        # than NumPy: either way the primitive is applied by ``apply_special``, not by its
+        # function (one set holds both kinds of type: one test per argument, as before).
+        special = False
         i = -1
         for a in args:
             i += 1  # a counter: enumerate's tuples cost more, on the hottest loop
@@ -168,21 +164,20 @@ class ReverseTrace(Trace):
                     vals[i] = a.copy()
                 elif cls not in ARRAY_TYPES and (cls in MAYBE_MUTABLE or _may_change_type(cls)):
                     vals[i] = kept_constant(a)
-                    self.foreign = self.foreign or cls in BACKENDS
-                    special = special or self.foreign
+                    special = special or cls in BACKENDS
                 continue
             if a._trace is not self:
                 special = True
                 continue
             parents.append((i, a._tape_index))
             v = vals[i] = a._value
-            if type(v) in TRACED:
+            if type(v) in SPECIAL_VALUES:
                 special = True
         if kwargs:
-            ans = _apply_special(prim, vals, kwargs) if special else prim.fun(*vals, **kwargs)
+            ans = apply_special(prim, vals, kwargs) if special else prim.fun(*vals, **kwargs)
             kwargs = _kept_kwargs(kwargs)
         else:
-            ans = _apply_special(prim, vals, kwargs) if special else prim.fun(*vals)
+            ans = apply_special(prim, vals, kwargs) if special else prim.fun(*vals)
         # A number is kept whole without reading its size (the type test costs less).
         saved_ans = (
             ans

@@ -29,6 +29,7 @@ from __future__ import annotations
 import itertools
 from typing import TYPE_CHECKING, Any
 
+from paralens._core._backends import SPECIAL_VALUES
 from paralens._core._vspace import TRACED_TYPES
 
 if TYPE_CHECKING:
@@ -37,13 +38,21 @@ if TYPE_CHECKING:
 # The classes of traced values (Var and StructVar, which add themselves in _var.py).
 TRACED = TRACED_TYPES
 
+
+def register_traced_type(cls: type) -> None:
+    """Declare ``cls`` a type of traced values (a ``Var`` of some trace): it is in
+    ``TRACED``, and a trace meeting one as an argument's value hands the primitive on."""
+    TRACED.add(cls)
+    SPECIAL_VALUES.add(cls)
+
+
 _levels = itertools.count(1)
 
 
 class Trace:
     """One application of a transform: a level, and whether it is still open."""
 
-    __slots__ = ("active", "foreign", "level")
+    __slots__ = ("active", "level")
     # A staging trace (paralens.jit) records every computation on its values, those that
     # are constants to the AD too (comparisons, argmax): see ``constant_part``.
     stages = False
@@ -51,9 +60,6 @@ class Trace:
     def __init__(self) -> None:
         self.level = next(_levels)
         self.active = True
-        # Whether an array of another library than NumPy has entered the trace (an input
-        # or a constant): its primitives then compute through ``apply_backend``.
-        self.foreign = False
 
     def process(self, prim: Primitive, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         """Apply ``prim`` to ``args``, some of which are Vars of this trace."""

@@ -26,7 +26,7 @@ from paralens._core import _vspace
 from paralens._core._fields import field_names, static_names
 from paralens._core._primitive import Primitive, primitive_of
 from paralens._core._structural import getattr_node, getitem_node
-from paralens._core._trace import TRACED, Trace, plain_value, value_of
+from paralens._core._trace import TRACED, Trace, plain_value, register_traced_type, value_of
 from paralens._core._vspace import ARRAY_TYPES
 
 # Operators and array methods of Var are looked up here; paralens.numpy fills them.
@@ -373,7 +373,8 @@ class StructVar(Var):
 
 
 _VAR_SLOTS = frozenset(Var.__slots__)
-TRACED.update((Var, StructVar))
+register_traced_type(Var)
+register_traced_type(StructVar)
 
 
 def _length(value: Any) -> int:

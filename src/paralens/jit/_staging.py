@@ -32,7 +32,7 @@ from paralens._core import (
     pack,
     primitive_of,
 )
-from paralens._core._trace import TRACED
+from paralens._core._trace import TRACED, register_traced_type
 from paralens._core._vspace import basis, register_leaf
 from paralens.jit._abstract import Abstract, TracedValueError, value_error
 from paralens.jit._program import Eq, Pack, Program, Ref
@@ -121,7 +121,7 @@ equal: Callable[..., Any] = nondifferentiable(np.equal)
 not_equal: Callable[..., Any] = nondifferentiable(np.not_equal)
 
 
-TRACED.add(StagedVar)
+register_traced_type(StagedVar)
 register_leaf(
     StagedVar,
     zeros=lambda v: v._value.zeros(),
