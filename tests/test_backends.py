@@ -188,6 +188,12 @@ def test_a_library_array_beside_a_numpy_array_raises_naming_both(fun, library):
         paralens.grad(lambda t: pnp.sum(fun(t, a)))(t)
     with pytest.raises(TypeError, match=both):
         paralens.jvp(lambda t: fun(t, a), (t,), (t,))
+    # Traced NumPy beside a constant of the library, also where no rule reads the constant
+    # (add's operands: the tape keeps only their shapes).
+    with pytest.raises(TypeError, match=both):
+        paralens.grad(lambda a: pnp.sum(fun(t, a)))(a)
+    with pytest.raises(TypeError, match=both):
+        paralens.grad(lambda a: pnp.sum(fun(a, t)))(a)
 
 
 @pytest.mark.parametrize("library", LIBRARIES)

@@ -157,7 +157,12 @@ class ReverseTrace(Trace):
             cls = type(a)
             if cls not in TRACED:
                 # an array (or list) the caller could change later: the tape keeps a copy
-                if cls is float or cls in NEVER_MUTABLE or i in prim.dropped_args:
+                if cls is float or cls in NEVER_MUTABLE:
+                    continue
+                if i in prim.dropped_args:  # no rule reads it: no copy, but its library counts
+                    special = special or (
+                        cls not in ARRAY_TYPES and _may_change_type(cls) and cls in BACKENDS
+                    )
                     continue
                 # kept_constant's most common case, an array, inline
                 if cls in ARRAY_TYPES and (a.flags.writeable or a.base is not None):
