@@ -17,7 +17,6 @@ time, or wall-clock with ``--wall`` (always on a GPU, where each step is synchro
 from __future__ import annotations
 
 import argparse
-import itertools
 import sys
 from typing import Any
 
@@ -25,32 +24,17 @@ from _timing import compare, set_blas_threads
 
 BLAS_THREADS = set_blas_threads(sys.argv)
 
+# The model, its initialisation and its loss are mlp_step.py's (it sets the threads alike).
+from mlp_step import SIZES, init, loss  # noqa: E402
+
+# isort: split
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 import paralens  # noqa: E402
-import paralens.numpy as pnp  # noqa: E402
 from paralens import tree  # noqa: E402
-from paralens.learn import softmax_cross_entropy  # noqa: E402
 
-SIZES = (784, 300, 100, 10)
 LR = 0.1
-
-
-def init(dtype: Any, rng: np.random.Generator) -> list[tuple[np.ndarray, np.ndarray]]:
-    return [
-        ((rng.standard_normal((m, n)) / np.sqrt(m)).astype(dtype), np.zeros(n, dtype=dtype))
-        for m, n in itertools.pairwise(SIZES)
-    ]
-
-
-def loss(params: Any, x: Any, onehot: Any) -> Any:
-    h = x
-    for w, b in params[:-1]:
-        h = pnp.sigmoid(h @ w + b)
-    w, b = params[-1]
-    return softmax_cross_entropy(h @ w + b, onehot)
-
 
 loss_and_grad = paralens.value_and_grad(loss)
 
