@@ -312,3 +312,22 @@ def test_grad_of_a_complex_torch_answer_raises():
     z = to_library(np.array([1.0 + 1.0j]), "torch")
     with pytest.raises(TypeError, match="returned a complex one"):
         paralens.grad(lambda z: pnp.sum(z * z))(z)
+
+
+def _memory(x, library):
+    if library == "torch":
+        return x.untyped_storage().data_ptr()
+    return id(x._array if x._array.base is None else x._array.base)
+
+
+@pytest.mark.parametrize("library", LIBRARIES)
+def test_no_two_values_handed_back_share_memory_on_the_library(library):
+    x, y = to_library(np.ones(3), library), to_library(np.ones(3), library)
+    # x + y's pullback gives both arguments the one cotangent: each gets its own.
+    gx, gy = paralens.grad(lambda x, y: pnp.sum(x + y), argnums=(0, 1))(x, y)
+    assert _memory(gx, library) != _memory(gy, library)
+    # The caller's cotangent and tangent are never handed back as a gradient or tangent.
+    _, pull = paralens.vjp(lambda x: x, x)
+    assert _memory(pull(y)[0], library) != _memory(y, library)
+    _, tangent = paralens.jvp(lambda x: x, (x,), (y,))
+    assert _memory(tangent, library) != _memory(y, library)

@@ -16,10 +16,11 @@ walk below that, so an argument nested to any depth works.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from paralens._core import Var, plain_value
+from paralens._core._backends import BACKEND_MEMORY, BACKENDS, own_backend_array
 from paralens._core._vspace import (
     ARRAY_TYPES,
     ZERO,
@@ -76,6 +77,19 @@ def memory_id(array: Any) -> int:
     """The id of the object whose memory ``array`` (of an ``ARRAY_TYPES`` type) views."""
     base = array.base
     return id(array if base is None else base)
+
+
+def memory_of_leaves(leaves: Iterable[Any]) -> set[Any]:
+    """What identifies the memory of the arrays among ``leaves`` (NumPy's, and other
+    libraries'): the values handed back beside them must lie elsewhere."""
+    given = set()
+    for c in leaves:
+        cls = type(c)
+        if cls in ARRAY_TYPES:
+            given.add(memory_id(c))
+        elif cls in BACKENDS:
+            given.add(BACKEND_MEMORY[cls](c))
+    return given
 
 
 def _wrapped(x: Any, wrap: Callable[[Any], Var], wrapped: list[Var], depth: int = 0) -> Any:
@@ -176,4 +190,6 @@ def _own(ct: Any, primal: Any, given: set[int]) -> Any:
             ct = ct.copy()
             memory = id(ct)
         given.add(memory)
+    elif cls in BACKENDS:
+        ct = own_backend_array(ct, given)
     return ct

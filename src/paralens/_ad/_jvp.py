@@ -6,9 +6,10 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from paralens import tree
-from paralens._ad._inputs import Inputs, memory_id
+from paralens._ad._inputs import Inputs, memory_id, memory_of_leaves
 from paralens._ad._vjp import grad
 from paralens._core import ForwardTrace, plain_value
+from paralens._core._backends import BACKENDS, own_backend_array
 from paralens._core._vspace import ARRAY_TYPES, instantiate, is_integer, is_leaf, zeros_like
 from paralens._core._walk import KEEP, rebuild
 
@@ -50,7 +51,7 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) 
         out = f(*(a.traced for a in inputs))
     finally:
         trace.close()
-    given = {memory_id(t) for t in tree.tree_leaves(tangents) if type(t) in ARRAY_TYPES}
+    given = memory_of_leaves(tree.tree_leaves(tangents))
     return _split(out, trace, given)
 
 
@@ -93,6 +94,8 @@ def _split(out: Any, trace: ForwardTrace, given: set[int]) -> tuple[Any, Any]:
                 t = t.copy()
                 memory = id(t)
             given.add(memory)
+        elif type(t) in BACKENDS:
+            t = own_backend_array(t, given)
         return t
 
     values = rebuild(out, lambda space, v, there: v, stop=value)

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from paralens import tree
-from paralens._ad._inputs import Inputs, memory_id
+from paralens._ad._inputs import Inputs, memory_of_leaves
 from paralens._core import ZERO, ReverseTrace, is_var, pack_structure, plain_value
 from paralens._core._backends import backend_of_type
 from paralens._core._reverse import kept_constant
@@ -74,7 +74,7 @@ def vjp_at(
     def pullback(ct: Any) -> tuple[Any, ...]:
         check_cotangent(ct, ans)
         # The caller keeps its cotangent: no gradient may be it, or a view of it.
-        return backward(ct, {memory_id(c) for c in leaves(ct) if type(c) in ARRAY_TYPES})
+        return backward(ct, memory_of_leaves(leaves(ct)))
 
     return ans, pullback
 

@@ -59,16 +59,28 @@ BACKENDS: dict[type, Any] = {}
 SPECIAL_VALUES: set[type] = set()
 # How the tape keeps its own copy of a constant of each such type.
 BACKEND_COPY: dict[type, Callable[[Any], Any]] = {}
+# What identifies the memory an array of each such type lies in (two views of one buffer
+# give one answer); a type without one is identified by the object itself.
+BACKEND_MEMORY: dict[type, Callable[[Any], Any]] = {}
 _RESOLVERS: list[Callable[[type], bool]] = []
 
 
-def register_backend_type(cls: type, namespace: Any, *, copy: Callable[[Any], Any]) -> None:
+def register_backend_type(
+    cls: type,
+    namespace: Any,
+    *,
+    copy: Callable[[Any], Any],
+    memory: Callable[[Any], Any] = id,
+) -> None:
     """Declare ``cls`` an array type of another library, computing with ``namespace``.
 
-    ``copy`` makes the tape's own copy of a constant of this type (arrays may change).
+    ``copy`` makes the tape's own copy of a constant of this type (arrays may change);
+    ``memory`` identifies the buffer an array lies in, so that no two values the
+    transforms hand back share one.
     """
     BACKENDS[cls] = namespace
     BACKEND_COPY[cls] = copy
+    BACKEND_MEMORY[cls] = memory
     SPECIAL_VALUES.add(cls)
     NATIVE.discard(cls)
     NEVER_MUTABLE.discard(cls)
@@ -119,6 +131,18 @@ def apply_backend(prim: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> A
     if any_backend(args):
         return prim.on_backend(args, kwargs)
     return prim.fun(*args, **kwargs)
+
+
+def own_backend_array(x: Any, given: set[Any]) -> Any:
+    """Array ``x`` of another library, to be handed back beside the values whose memory
+    ``given`` holds: ``x``, or its copy when it shares memory with one of them."""
+    memory_of = BACKEND_MEMORY[type(x)]
+    memory = memory_of(x)
+    if memory in given:
+        x = BACKEND_COPY[type(x)](x)
+        memory = memory_of(x)
+    given.add(memory)
+    return x
 
 
 def on_arrays_of(name: str, args: tuple[Any, ...] | list[Any]) -> tuple[Any, tuple[Any, ...]]:

@@ -63,7 +63,7 @@ def _resolve(cls: type) -> bool:
     xp = _namespace_for(cls)
     if xp is None:
         return False
-    _backends.register_backend_type(cls, xp, copy=_copier(xp))
+    _backends.register_backend_type(cls, xp, copy=_copier(xp), memory=_memory_of(cls))
     register_leaf(
         cls,
         zeros=lambda x: xp.zeros_like(x),
@@ -76,6 +76,17 @@ def _resolve(cls: type) -> bool:
         basis=lambda x: [xp.asarray(e, device=_device(x)) for e in _numpy_basis(x)],
     )
     return True
+
+
+def _memory_of(cls: type) -> Any:
+    """What identifies the buffer of an array of ``cls``: torch's storage, the NumPy array
+    under an array-api-strict array; any other array is its own (see ``_backends``)."""
+    library = cls.__module__.partition(".")[0]
+    if library == "torch":
+        return lambda t: ("torch", t.untyped_storage().data_ptr())
+    if library == "array_api_strict":
+        return lambda a: id(a._array if a._array.base is None else a._array.base)
+    return id
 
 
 def _copier(xp: Any) -> Any:
