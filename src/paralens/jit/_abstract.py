@@ -57,7 +57,23 @@ def value_error(what: str) -> TracedValueError:
     return TracedValueError(f"{what} of a traced value: {HOW_TO}")
 
 
-class Abstract:
+class NumbersUnknown:
+    """What a staged value and its abstract value share: their numbers are not known
+    while the program is recorded, so reading one as a Python number raises."""
+
+    __slots__ = ()
+
+    def __float__(self) -> float:
+        raise value_error("float()")
+
+    def __int__(self) -> int:
+        raise value_error("int()")
+
+    def __index__(self) -> int:
+        raise value_error("use as an index or a size")
+
+
+class Abstract(NumbersUnknown):
     """A shape, a dtype and a leaf type: a value as ``jit`` sees it while tracing.
 
     ``kind`` is the type of the leaf values it stands for (``float``, ``numpy.float64``,
@@ -148,15 +164,6 @@ class Abstract:
 
     def __bool__(self) -> bool:
         raise value_error("bool()")
-
-    def __float__(self) -> float:
-        raise value_error("float()")
-
-    def __int__(self) -> int:
-        raise value_error("int()")
-
-    def __index__(self) -> int:
-        raise value_error("use as an index or a size")
 
     def __complex__(self) -> complex:
         raise value_error("complex()")

@@ -34,7 +34,7 @@ from paralens._core import (
 )
 from paralens._core._trace import TRACED, register_traced_type
 from paralens._core._vspace import basis, register_leaf
-from paralens.jit._abstract import Abstract, TracedValueError, value_error
+from paralens.jit._abstract import Abstract, NumbersUnknown, TracedValueError, value_error
 from paralens.jit._program import Eq, Pack, Program, Ref
 from paralens.numpy._indexing import _getitem
 from paralens.tree import tree_flatten
@@ -59,7 +59,7 @@ class OuterValue(Exception):
     over a ``Var``): ``jit`` then runs the function as it is, under that transform."""
 
 
-class StagedVar(Var):
+class StagedVar(NumbersUnknown, Var):
     """A value being staged: its ``_value`` is an ``Abstract``, its ``_example`` a plain
     value of that shape used to find the shapes of what is computed from it."""
 
@@ -75,15 +75,6 @@ class StagedVar(Var):
 
     def __bool__(self) -> bool:
         raise value_error("bool() (an `if`, `while`, `and`, `or` or `not`)")
-
-    def __float__(self) -> float:
-        raise value_error("float()")
-
-    def __int__(self) -> int:
-        raise value_error("int()")
-
-    def __index__(self) -> int:
-        raise value_error("use as an index or a size")
 
     def __array__(self, *args: Any, **kwargs: Any) -> Any:
         raise value_error("a NumPy function (not paralens.numpy) applied")
